@@ -1,0 +1,131 @@
+import { z } from 'zod';
+
+/** Where the embedded local providers listen unless told otherwise (infra/stack starts them there). */
+export const DEFAULT_LOCAL_PROVIDERS_URL = 'http://127.0.0.1:8788';
+
+const url = z.string().url();
+const positiveMs = z.number().int().positive();
+
+const sttSchema = z
+  .object({
+    /** `local`: the OpenAI transcription protocol served by the embedded local providers. */
+    provider: z.enum(['local', 'openai']).default('local'),
+    model: z.string().min(1).default('whisper-1'),
+    language: z.string().min(2).default('en'),
+    baseUrl: url.optional(),
+    apiKey: z.string().min(1).optional(),
+  })
+  .strict();
+
+const llmSchema = z
+  .object({
+    /** `openai` covers any OpenAI-compatible server (Ollama, vLLM, llama.cpp) through `baseUrl`. */
+    provider: z.enum(['local', 'openai']).default('local'),
+    model: z.string().min(1).default('gpt-4o-mini'),
+    temperature: z.number().min(0).max(2).optional(),
+    baseUrl: url.optional(),
+    apiKey: z.string().min(1).optional(),
+  })
+  .strict();
+
+const ttsSchema = z
+  .object({
+    /** `local`: the Cartesia WebSocket protocol (streaming, word timestamps) served by the local providers. */
+    provider: z.enum(['local', 'openai', 'cartesia']).default('local'),
+    model: z.string().min(1).optional(),
+    voice: z.string().min(1).optional(),
+    baseUrl: url.optional(),
+    apiKey: z.string().min(1).optional(),
+  })
+  .strict();
+
+const turnSchema = z
+  .object({
+    /** Silence after the user's speech before the turn is declared over (VAD end-of-speech counts towards it). */
+    minEndpointingDelayMs: z.number().int().min(0).default(500),
+    maxEndpointingDelayMs: positiveMs.default(3000),
+    minInterruptionDurationMs: z.number().int().min(0).default(500),
+    minInterruptionWords: z.number().int().min(0).default(0),
+    preemptiveGeneration: z.boolean().default(true),
+  })
+  .strict()
+  .refine((t) => t.maxEndpointingDelayMs >= t.minEndpointingDelayMs, {
+    message: 'maxEndpointingDelayMs must be >= minEndpointingDelayMs',
+    path: ['maxEndpointingDelayMs'],
+  });
+
+const providerRequestsSchema = z
+  .object({
+    /** Per-attempt timeout of an STT, LLM or TTS request; a stalled provider fails after this. */
+    timeoutMs: positiveMs.default(10_000),
+    /** Retries before an error is reported; the framework retries only errors marked retryable. */
+    maxRetry: z.number().int().min(0).max(10).default(2),
+    retryIntervalMs: z.number().int().min(0).default(200),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    livekit: z
+      .object({
+        url: z.string().regex(/^wss?:\/\//, 'must start with ws:// or wss://'),
+        apiKey: z.string().min(1),
+        apiSecret: z.string().min(1),
+      })
+      .strict(),
+    worker: z
+      .object({
+        /** Explicit dispatch only: rooms get this agent through an agent dispatch naming it. */
+        agentName: z.string().min(1).default('voice-agent'),
+        /** CPU load (0-1] above which the worker reports itself full; Infinity never does. */
+        loadThreshold: z.number().positive().default(0.7),
+        numIdleProcesses: z.number().int().positive().optional(),
+        /** Health and worker-info HTTP port (`GET /`, `GET /worker`). */
+        httpPort: z.number().int().min(1).max(65535).default(8081),
+        /** How long SIGTERM waits for active calls to end. */
+        drainTimeoutMs: positiveMs.default(30 * 60_000),
+      })
+      .strict()
+      .default({}),
+    agent: z
+      .object({
+        instructions: z
+          .string()
+          .min(1)
+          .default('You are a helpful voice assistant. Answer briefly, in plain spoken sentences.'),
+        greeting: z.string().min(1).default('Hello! How can I help you today?'),
+        /** Said when a provider failed for good on a turn, so the caller is not left in silence. */
+        apology: z.string().min(1).default('Sorry, I had a problem just now. Could you say that again?'),
+      })
+      .strict()
+      .default({}),
+    localProviders: z.object({ url: url.default(DEFAULT_LOCAL_PROVIDERS_URL) }).strict().default({}),
+    stt: sttSchema.default({}),
+    llm: llmSchema.default({}),
+    tts: ttsSchema.default({}),
+    turn: turnSchema.default({}),
+    providerRequests: providerRequestsSchema.default({}),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    // Cloud providers need a key; local ones accept any. Checked here so the worker stops at start, not mid-call.
+    const needsKey: [string, { provider: string; apiKey?: string; baseUrl?: string }][] = [
+      ['stt', cfg.stt],
+      ['llm', cfg.llm],
+      ['tts', cfg.tts],
+    ];
+    for (const [stage, c] of needsKey) {
+      if (c.provider !== 'local' && !c.apiKey && !c.baseUrl) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [stage, 'apiKey'],
+          message: `required when ${stage}.provider is '${c.provider}' (or set ${stage}.baseUrl for a keyless server)`,
+        });
+      }
+    }
+  });
+
+export type AgentConfig = z.infer<typeof configSchema>;
+export type SttConfig = AgentConfig['stt'];
+export type LlmConfig = AgentConfig['llm'];
+export type TtsConfig = AgentConfig['tts'];

@@ -1,0 +1,51 @@
+import type { llm, stt, tts } from '@livekit/agents';
+import * as cartesia from '@livekit/agents-plugin-cartesia';
+import * as openai from '@livekit/agents-plugin-openai';
+import type { AgentConfig } from '../config/schema.js';
+
+/**
+ * The embedded local providers accept any key, but both plugins refuse to start without one;
+ * this placeholder keeps the production code path (real plugins, real wire protocols) unchanged.
+ */
+const LOCAL_API_KEY = 'local';
+
+interface Endpoint {
+  baseUrl?: string;
+  apiKey?: string;
+}
+
+/** `local` stages talk to the embedded server; others use their own baseUrl or the vendor's default. */
+function endpoint(stage: { provider: string; baseUrl?: string; apiKey?: string }, localUrl: string, path = ''): Endpoint {
+  if (stage.provider === 'local') {
+    return { baseUrl: stage.baseUrl ?? `${localUrl.replace(/\/$/, '')}${path}`, apiKey: stage.apiKey ?? LOCAL_API_KEY };
+  }
+  // A keyless OpenAI-compatible server (Ollama, llama.cpp) is allowed by the schema: give the plugin a placeholder.
+  return { baseUrl: stage.baseUrl, apiKey: stage.apiKey ?? LOCAL_API_KEY };
+}
+
+export function buildStt(cfg: AgentConfig): stt.STT {
+  const { baseUrl, apiKey } = endpoint(cfg.stt, cfg.localProviders.url, '/v1');
+  // The HTTP transcription endpoint: AgentSession wraps it with the VAD into a stream (one request per utterance).
+  return new openai.STT({ useRealtime: false, model: cfg.stt.model, language: cfg.stt.language, baseURL: baseUrl, apiKey });
+}
+
+export function buildLlm(cfg: AgentConfig): llm.LLM {
+  const { baseUrl, apiKey } = endpoint(cfg.llm, cfg.localProviders.url, '/v1');
+  return new openai.LLM({ model: cfg.llm.model, temperature: cfg.llm.temperature, baseURL: baseUrl, apiKey });
+}
+
+export function buildTts(cfg: AgentConfig): tts.TTS {
+  const { provider, model, voice } = cfg.tts;
+  if (provider === 'openai') {
+    const { baseUrl, apiKey } = endpoint(cfg.tts, cfg.localProviders.url);
+    return new openai.TTS({
+      baseURL: baseUrl,
+      apiKey,
+      ...(model ? { model } : {}),
+      ...(voice ? { voice: voice as openai.TTSVoices } : {}),
+    });
+  }
+  // `local` and `cartesia` share the Cartesia WebSocket protocol: streaming input, word timestamps.
+  const { baseUrl, apiKey } = endpoint(cfg.tts, cfg.localProviders.url);
+  return new cartesia.TTS({ apiKey, ...(baseUrl ? { baseUrl } : {}), ...(model ? { model } : {}), ...(voice ? { voice } : {}) });
+}

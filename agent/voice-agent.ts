@@ -1,0 +1,40 @@
+import { type JobContext, type JobProcess, type VAD, defineAgent, voice } from '@livekit/agents';
+import * as silero from '@livekit/agents-plugin-silero';
+import { loadConfig } from './config/load.js';
+import { buildLlm, buildStt, buildTts } from './providers/build.js';
+import { apologiseOnProviderFailure } from './session/provider-failure-apology.js';
+import { sessionOptions } from './session/session-options.js';
+
+interface ProcessData {
+  vad?: VAD;
+}
+
+/**
+ * One job = one call. Runs in a job process forked by the worker (agent/main.ts); the configuration
+ * is read again here from the same environment, and was already validated by the worker at start.
+ */
+export default defineAgent<ProcessData>({
+  // Idle job processes load the VAD before a call arrives, so the first turn does not pay for it.
+  prewarm: async (proc: JobProcess<ProcessData>) => {
+    proc.userData.vad = await silero.VAD.load();
+  },
+  entry: async (ctx: JobContext<ProcessData>) => {
+    const cfg = loadConfig();
+    const vad = ctx.proc.userData.vad ?? (await silero.VAD.load());
+
+    await ctx.connect();
+    const session = new voice.AgentSession({
+      vad,
+      stt: buildStt(cfg),
+      llm: buildLlm(cfg),
+      tts: buildTts(cfg),
+      ...sessionOptions(cfg),
+    });
+    apologiseOnProviderFailure(session, cfg.agent.apology);
+
+    // Greet only once somebody is there to hear it.
+    await ctx.waitForParticipant();
+    await session.start({ agent: new voice.Agent({ instructions: cfg.agent.instructions }), room: ctx.room });
+    session.say(cfg.agent.greeting);
+  },
+});

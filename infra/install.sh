@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Idempotent install of every tool the project needs, from the registries this machine reaches:
+# Debian packages (speech engines, sox, iproute2), Go modules (livekit-server, lk), npm dependencies.
+# Each step is skipped when its result is already present.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+# shellcheck source=versions.env
+source "$here/versions.env"
+
+bin_dir="$root/.tools/bin"
+mkdir -p "$bin_dir"
+log() { printf '[install] %s\n' "$*" >&2; }
+
+apt_packages=(flite pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev gcc pkg-config sox iproute2)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  log "apt: ${missing[*]}"
+  sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+go_install() { # name module@version
+  local name="$1" mod="$2" stamp="$bin_dir/.$1.version"
+  if [ -x "$bin_dir/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$mod" ]; then return; fi
+  log "go install $mod"
+  local tmp; tmp="$(mktemp -d)"
+  GOBIN="$tmp" go install "$mod" || { rm -rf "$tmp"; return 1; }
+  mv "$tmp"/* "$bin_dir/$name"
+  rm -rf "$tmp"
+  echo "$mod" >"$stamp"
+}
+go_install livekit-server "github.com/livekit/livekit-server/cmd/server@$LIVEKIT_SERVER_VERSION"
+# lk is a convenience for humans (tokens, rooms, dispatch); nothing here depends on it, and some module
+# proxies refuse to serve it, so a failed build is reported and skipped.
+go_install lk "github.com/livekit/livekit-cli/v2/cmd/lk@$LK_CLI_VERSION" ||
+  log "warning: could not build lk (optional); use 'npm run token' and the simulated caller instead"
+
+# Streaming recognizer used by the local STT engine (plugins/local-providers/stt).
+ps_src="$root/plugins/local-providers/native/ps_stream.c"
+ps_bin="$bin_dir/ps_stream"
+if [ ! -x "$ps_bin" ] || [ "$ps_src" -nt "$ps_bin" ]; then
+  log "cc ps_stream"
+  cc -O2 -o "$ps_bin" "$ps_src" $(pkg-config --cflags --libs pocketsphinx sphinxbase)
+fi
+
+export ONNXRUNTIME_NODE_INSTALL=skip
+if [ ! -d "$root/node_modules" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
+  log "npm ci"
+  (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+log "ok"
