@@ -7,5 +7,7 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 180_000,
+    // rtc-node logs at debug level unless NODE_ENV is production: every data packet would be printed.
+    env: { NODE_ENV: 'production' },
   },
 });

@@ -40,11 +40,11 @@ go_install livekit-server "github.com/livekit/livekit-server/cmd/server@$LIVEKIT
 go_install lk "github.com/livekit/livekit-cli/v2/cmd/lk@$LK_CLI_VERSION" ||
   log "warning: could not build lk (optional); use 'npm run token' and the simulated caller instead"
 
-# Streaming recognizer used by the local STT engine (plugins/local-providers/stt).
-ps_src="$root/plugins/local-providers/native/ps_stream.c"
-ps_bin="$bin_dir/ps_stream"
+# The recognizer process behind the local STT (plugins/local-providers/engines/pocketsphinx.ts).
+ps_src="$root/plugins/local-providers/native/ps_server.c"
+ps_bin="$bin_dir/ps_server"
 if [ ! -x "$ps_bin" ] || [ "$ps_src" -nt "$ps_bin" ]; then
-  log "cc ps_stream"
+  log "cc ps_server"
   cc -O2 -o "$ps_bin" "$ps_src" $(pkg-config --cflags --libs pocketsphinx sphinxbase)
 fi
 

@@ -1,0 +1,46 @@
+import type { FaultKind, Stage } from './stage-behaviour.js';
+
+export type RequestOutcome = 'completed' | 'cancelled' | `fault:${FaultKind}` | 'error';
+
+/** One provider request as the local server saw it; tests read these to check what the agent sent. */
+export interface RequestRecord {
+  id: number;
+  stage: Stage;
+  /** What was asked: the chat messages (llm), the text to speak (tts), the audio length (stt). */
+  input: unknown;
+  /** What was answered: reply text (llm), transcript (stt), seconds of audio (tts). */
+  output?: unknown;
+  startedAt: number;
+  endedAt?: number;
+  outcome?: RequestOutcome;
+}
+
+/** A bounded, in-memory log of recent requests (oldest dropped first). */
+export class RequestLog {
+  readonly #records: RequestRecord[] = [];
+  #nextId = 1;
+
+  constructor(private readonly capacity = 500) {}
+
+  begin(stage: Stage, input: unknown): RequestRecord {
+    const record: RequestRecord = { id: this.#nextId++, stage, input, startedAt: Date.now() };
+    this.#records.push(record);
+    if (this.#records.length > this.capacity) this.#records.shift();
+    return record;
+  }
+
+  end(record: RequestRecord, outcome: RequestOutcome, output?: unknown): void {
+    if (record.outcome) return; // first ending wins: a cancel after completion is not a cancel
+    record.outcome = outcome;
+    record.endedAt = Date.now();
+    if (output !== undefined) record.output = output;
+  }
+
+  list(stage?: Stage): RequestRecord[] {
+    return this.#records.filter((r) => !stage || r.stage === stage);
+  }
+
+  clear(): void {
+    this.#records.length = 0;
+  }
+}

@@ -1,0 +1,169 @@
+import {
+  AudioStream,
+  LocalAudioTrack,
+  ParticipantKind,
+  type RemoteParticipant,
+  type RemoteTrack,
+  Room,
+  RoomEvent,
+  TrackKind,
+  TrackPublishOptions,
+  TrackSource,
+} from '@livekit/rtc-node';
+import { AgentSpeechTracker, type SpeechSegment } from './agent-speech-tracker.js';
+import { Microphone } from './microphone.js';
+
+export interface SpeechSynthesizer {
+  synthesize(text: string): Promise<{ pcm: Int16Array; sampleRate: number }>;
+}
+
+export interface Transcriber {
+  recognize(pcm: Int16Array, sampleRate: number): Promise<{ text: string }>;
+}
+
+export interface CallerOptions {
+  url: string;
+  token: string;
+  synthesizer: SpeechSynthesizer;
+  transcriber: Transcriber;
+  /** How long to wait for the agent to join and for each reply to start. */
+  timeoutMs?: number;
+  /** Quiet that ends an agent reply; the caller speaks only after it, as a polite person would. */
+  agentDoneSilenceMs?: number;
+}
+
+export interface HeardSpeech {
+  text: string;
+  audioMs: number;
+  /** performance.now() when the first audible sample arrived. */
+  startedAt: number;
+}
+
+export interface TurnResult {
+  question: string;
+  reply: string;
+  replyAudioMs: number;
+  /** From the last sample of the question sent to the first audible sample of the reply received. */
+  latencyMs: number;
+}
+
+export interface ConversationResult {
+  greeting: HeardSpeech;
+  turns: TurnResult[];
+}
+
+const RECEIVE_RATE = 48_000;
+/** Context kept around a reply when transcribing it, so word edges are not clipped. */
+const TRANSCRIBE_PAD_MS = 200;
+
+/**
+ * A caller in a LiveKit room, built on rtc-node like any client: it publishes a microphone track
+ * with synthesized utterances, records the agent's audio as it arrives, and measures each turn as
+ * the caller hears it.
+ */
+export class SimulatedCaller {
+  readonly #tracker: AgentSpeechTracker;
+  readonly #timer: NodeJS.Timeout;
+  #agent?: RemoteParticipant;
+  #agentAudio = false;
+
+  private constructor(
+    readonly room: Room,
+    private readonly mic: Microphone,
+    tracker: AgentSpeechTracker,
+    private readonly opts: Required<Pick<CallerOptions, 'timeoutMs' | 'agentDoneSilenceMs'>> & CallerOptions,
+  ) {
+    this.#tracker = tracker;
+    // Frames may stop arriving altogether (agent left): close segments on wall-clock time too.
+    this.#timer = setInterval(() => tracker.closeIfQuiet(performance.now()), 50);
+  }
+
+  static async join(options: CallerOptions): Promise<SimulatedCaller> {
+    const opts = { timeoutMs: 30_000, agentDoneSilenceMs: 1500, ...options };
+    const room = new Room();
+    const tracker = new AgentSpeechTracker({ sampleRate: RECEIVE_RATE, hangoverMs: opts.agentDoneSilenceMs });
+    const mic = new Microphone();
+    const caller = new SimulatedCaller(room, mic, tracker, opts);
+    room.on(RoomEvent.TrackSubscribed, (track: RemoteTrack, _pub, participant: RemoteParticipant) => {
+      if (track.kind !== TrackKind.KIND_AUDIO || participant.kind !== ParticipantKind.AGENT) return;
+      caller.#agent = participant;
+      caller.#agentAudio = true;
+      void caller.#record(track);
+    });
+    try {
+      await room.connect(opts.url, opts.token, { autoSubscribe: true, dynacast: false });
+      const publish = new TrackPublishOptions();
+      publish.source = TrackSource.SOURCE_MICROPHONE;
+      await room.localParticipant!.publishTrack(LocalAudioTrack.createAudioTrack('microphone', mic.source), publish);
+    } catch (e) {
+      await caller.hangUp();
+      throw e;
+    }
+    return caller;
+  }
+
+  get agentIdentity(): string | undefined {
+    return this.#agent?.identity;
+  }
+
+  /** Resolves once an agent participant's audio track is subscribed. */
+  async waitForAgent(): Promise<void> {
+    const deadline = Date.now() + this.opts.timeoutMs;
+    while (!this.#agentAudio) {
+      if (Date.now() > deadline) throw new Error(`no agent audio track within ${this.opts.timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** The greeting, then each question after the agent has finished its previous reply. */
+  async converse(questions: string[]): Promise<ConversationResult> {
+    await this.waitForAgent();
+    const greeting = await this.hearNextSpeech(0);
+    const turns: TurnResult[] = [];
+    for (const question of questions) turns.push(await this.ask(question));
+    return { greeting, turns };
+  }
+
+  async ask(question: string): Promise<TurnResult> {
+    await this.#tracker.waitUntil(() => !this.#tracker.speaking, this.opts.timeoutMs, 'the agent to stop speaking');
+    const speech = await this.opts.synthesizer.synthesize(question);
+    const questionEndedAt = await this.mic.speak(speech.pcm, speech.sampleRate);
+    const reply = await this.hearNextSpeech(questionEndedAt);
+    return { question, reply: reply.text, replyAudioMs: reply.audioMs, latencyMs: reply.startedAt - questionEndedAt };
+  }
+
+  /** Publishes an utterance without waiting for any reply; resolves when its last sample was sent. */
+  say(text: string): Promise<number> {
+    return this.opts.synthesizer.synthesize(text).then((s) => this.mic.speak(s.pcm, s.sampleRate));
+  }
+
+  /** Waits for the first agent speech that starts after `after`, hears it to its end, and transcribes it. */
+  async hearNextSpeech(after: number): Promise<HeardSpeech> {
+    const startsAfter = (s: { start: number }) => s.start >= after;
+    await this.#tracker.waitUntil(
+      () => this.#tracker.segments.some(startsAfter) || (this.#tracker.openSince ?? -1) >= after,
+      this.opts.timeoutMs,
+      'the agent to speak',
+    );
+    await this.#tracker.waitUntil(() => this.#tracker.segments.some(startsAfter), 120_000, 'the agent to finish speaking');
+    const segment = this.#tracker.segments.find(startsAfter)!;
+    return { text: await this.#transcribe(segment), audioMs: segment.end - segment.start, startedAt: segment.start };
+  }
+
+  async hangUp(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.room.disconnect();
+    await this.mic.close();
+  }
+
+  async #transcribe(segment: SpeechSegment): Promise<string> {
+    const pad = (RECEIVE_RATE * TRANSCRIBE_PAD_MS) / 1000;
+    const audio = this.#tracker.audio(Math.max(0, segment.fromSample - pad), segment.toSample + pad);
+    return (await this.opts.transcriber.recognize(audio, RECEIVE_RATE)).text;
+  }
+
+  async #record(track: RemoteTrack): Promise<void> {
+    const stream = new AudioStream(track, { sampleRate: RECEIVE_RATE, numChannels: 1 });
+    for await (const frame of stream) this.#tracker.push(frame.data, performance.now());
+  }
+}

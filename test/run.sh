@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The test command (`npm test`, `.ci/run`): installs what is missing, typechecks, then runs every test
+# inside a network namespace made for this run, so WebRTC traffic cannot leave this machine.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export ONNXRUNTIME_NODE_INSTALL=skip
+bash infra/install.sh
+npx --no-install tsc --noEmit
+exec bash test/netns/run-in-netns.sh npx --no-install vitest run "$@"
