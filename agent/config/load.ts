@@ -115,8 +115,8 @@ function readConfigFile(path: string): Raw {
 function coerce(value: string, kind: ValueKind): unknown {
   if (kind === 'number') {
     // Leave non-numbers as strings so the schema reports them with the key's name.
-    const n = Number(value);
-    return value.trim() !== '' && Number.isFinite(n) ? n : value;
+    const n = Number(value); // 'Infinity' is a number here (e.g. a load threshold that never sheds calls)
+    return value.trim() !== '' && !Number.isNaN(n) ? n : value;
   }
   if (kind === 'boolean') {
     if (/^(1|true|yes|on)$/i.test(value)) return true;

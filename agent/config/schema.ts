@@ -77,7 +77,10 @@ export const configSchema = z
       .object({
         /** Explicit dispatch only: rooms get this agent through an agent dispatch naming it. */
         agentName: z.string().min(1).default('voice-agent'),
-        /** CPU load (0-1] above which the worker reports itself full; Infinity never does. */
+        /**
+         * Machine CPU load (0-1) above which the worker reports itself full and livekit-server stops
+         * dispatching to it (a refused dispatch is not retried). `Infinity` never sheds calls.
+         */
         loadThreshold: z.number().positive().default(0.7),
         numIdleProcesses: z.number().int().positive().optional(),
         /** Health and worker-info HTTP port (`GET /`, `GET /worker`). */

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/stack/local-stack.js';
+import { type RunningWorker, startWorkerProcess } from '../../infra/stack/worker-process.js';
 import { FliteSynthesizer } from '../../plugins/local-providers/engines/flite.js';
 import { PocketsphinxRecognizer } from '../../plugins/local-providers/engines/pocketsphinx.js';
 import { wordOverlap } from '../../plugins/local-providers/engines/words.js';
@@ -21,6 +23,7 @@ const responder = new ScriptedResponder(parseResponderScript(readFileSync(DEFAUL
 
 describe('a spoken conversation through a real livekit-server', () => {
   let stack: LocalStack;
+  let openaiTtsWorker: RunningWorker;
   let recognizer: PocketsphinxRecognizer;
   const synthesizer = new FliteSynthesizer({ voice: 'slt' });
 
@@ -30,11 +33,43 @@ describe('a spoken conversation through a real livekit-server', () => {
       nodeIp: testNodeIp(),
       worker: { agentName: 'agent-cartesia', httpPort: 18181, env: { AGENT_GREETING: GREETING, AGENT_NUM_IDLE_PROCESSES: '1' } },
     });
+    // A second worker on the same stack, registered under its own agent name, speaking through
+    // the OpenAI TTS plugin (HTTP /v1/audio/speech) instead of Cartesia's WebSocket.
+    openaiTtsWorker = await startWorkerProcess({
+      env: stack.workerEnv({
+        AGENT_NAME: 'agent-openai-tts',
+        AGENT_GREETING: GREETING,
+        AGENT_NUM_IDLE_PROCESSES: '1',
+        TTS_PROVIDER: 'openai',
+        TTS_BASE_URL: `${stack.providers.url}/v1`,
+      }),
+      httpPort: 18182,
+      logFile: '.run/test-logs/conversation/worker-agent-openai-tts.log',
+    });
     recognizer = await PocketsphinxRecognizer.start();
   });
   afterAll(async () => {
     await recognizer?.close();
+    await openaiTtsWorker?.stop();
     await stack?.stop();
+  });
+
+  it('dispatches the agent into a room within a few seconds', async () => {
+    const { livekit } = stack;
+    const { caller, room } = await placeCall({ livekit, agentName: 'agent-cartesia', synthesizer, transcriber: recognizer });
+    const joinedAt = performance.now();
+    try {
+      await caller.waitForAgent(); // the agent joined and published its audio track
+      const waitedMs = performance.now() - joinedAt;
+      console.log(`agent audio track subscribed ${waitedMs.toFixed(0)} ms after the caller joined`);
+      expect(waitedMs).toBeLessThan(5000);
+      const rooms = new RoomServiceClient(livekit.url.replace(/^ws/, 'http'), livekit.apiKey, livekit.apiSecret);
+      const identities = (await rooms.listParticipants(room)).map((p) => p.identity);
+      expect(identities).toContain(caller.agentIdentity);
+      expect(identities).toHaveLength(2);
+    } finally {
+      await caller.hangUp();
+    }
   });
 
   async function converse(agentName: string) {
@@ -58,5 +93,11 @@ describe('a spoken conversation through a real livekit-server', () => {
 
   it('holds a conversation with the Cartesia TTS plugin (the local default)', async () => {
     expectScriptedConversation(await converse('agent-cartesia'));
+  });
+
+  it('holds the same conversation with the OpenAI TTS plugin', async () => {
+    expectScriptedConversation(await converse('agent-openai-tts'));
+    const speech = stack.providers.log.list('tts').filter((r) => typeof r.input === 'string');
+    expect(speech.length).toBeGreaterThan(0); // it went through /v1/audio/speech, not the Cartesia socket
   });
 });

@@ -46,6 +46,7 @@ describe('loadConfig', () => {
     expect(cfg.turn.minEndpointingDelayMs).toBe(300);
     expect(cfg.turn.preemptiveGeneration).toBe(false);
     expect(cfg.worker.loadThreshold).toBe(0.9);
+    expect(loadConfig({ ...LIVEKIT, AGENT_LOAD_THRESHOLD: 'Infinity' }).worker.loadThreshold).toBe(Infinity);
   });
 
   it('rejects a non-number with the key and the variable it came from', () => {
