@@ -2,7 +2,7 @@ import { type JobContext, type JobProcess, type VAD, defineAgent, voice } from '
 import * as silero from '@livekit/agents-plugin-silero';
 import { loadConfig } from './config/load.js';
 import { buildLlm, buildStt, buildTts } from './providers/build.js';
-import { apologiseOnProviderFailure } from './session/provider-failure-apology.js';
+import { ProviderFailureApology } from './session/provider-failure-apology.js';
 import { sessionOptions } from './session/session-options.js';
 
 interface ProcessData {
@@ -23,14 +23,15 @@ export default defineAgent<ProcessData>({
     const vad = ctx.proc.userData.vad ?? (await silero.VAD.load());
 
     await ctx.connect();
+    const apology = new ProviderFailureApology(cfg.agent.apology);
     const session = new voice.AgentSession({
       vad,
-      stt: buildStt(cfg),
+      stt: buildStt(cfg, () => apology.transcriptionLost()),
       llm: buildLlm(cfg),
       tts: buildTts(cfg),
       ...sessionOptions(cfg),
     });
-    apologiseOnProviderFailure(session, cfg.agent.apology);
+    apology.attach(session);
 
     // Greet only once somebody is there to hear it.
     await ctx.waitForParticipant();

@@ -2,6 +2,7 @@ import type { llm, stt, tts } from '@livekit/agents';
 import * as cartesia from '@livekit/agents-plugin-cartesia';
 import * as openai from '@livekit/agents-plugin-openai';
 import type { AgentConfig } from '../config/schema.js';
+import { RetryingSTT } from './retrying-stt.js';
 
 /**
  * The embedded local providers accept any key, but both plugins refuse to start without one;
@@ -23,10 +24,12 @@ function endpoint(stage: { provider: string; baseUrl?: string; apiKey?: string }
   return { baseUrl: stage.baseUrl, apiKey: stage.apiKey ?? LOCAL_API_KEY };
 }
 
-export function buildStt(cfg: AgentConfig): stt.STT {
+/** `onTranscriptionLost`: an utterance could not be transcribed even after retries. */
+export function buildStt(cfg: AgentConfig, onTranscriptionLost?: () => void): stt.STT {
   const { baseUrl, apiKey } = endpoint(cfg.stt, cfg.localProviders.url, '/v1');
   // The HTTP transcription endpoint: AgentSession wraps it with the VAD into a stream (one request per utterance).
-  return new openai.STT({ useRealtime: false, model: cfg.stt.model, language: cfg.stt.language, baseURL: baseUrl, apiKey });
+  const transcriber = new openai.STT({ useRealtime: false, model: cfg.stt.model, language: cfg.stt.language, baseURL: baseUrl, apiKey });
+  return new RetryingSTT(transcriber, { ...cfg.providerRequests, onGiveUp: onTranscriptionLost });
 }
 
 export function buildLlm(cfg: AgentConfig): llm.LLM {

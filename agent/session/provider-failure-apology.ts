@@ -1,30 +1,45 @@
 import { log, voice } from '@livekit/agents';
 
 /**
- * Logs every provider error with its cause, and when a turn's LLM or TTS request failed for good
- * (retries exhausted), apologises so the caller is not left in silence. The framework keeps the
- * session alive for a few consecutive unrecoverable errors and resets the count once the agent has
- * spoken, so the apology also keeps one bad provider response from ending the call.
+ * Logs every provider error with its cause and, when a turn was lost to a provider that failed for
+ * good (retries exhausted), apologises so the caller is not left in silence. The framework keeps
+ * the session alive for a few consecutive unrecoverable LLM/TTS errors and resets that count once
+ * the agent has spoken, so the apology also keeps one bad provider response from ending the call.
  */
-export function apologiseOnProviderFailure(session: voice.AgentSession, apology: string): void {
-  const logger = log().child({ component: 'provider-failure' });
-  session.on(voice.AgentSessionEventTypes.Error, (ev) => {
-    const err = ev.error;
-    // Most provider errors wrap their cause; the interruption detector's error is the cause itself.
-    const inner: unknown = 'error' in err ? err.error : err;
-    const cause = inner instanceof Error ? inner.message : String(inner);
-    const fields = { kind: err.type, provider: 'label' in err ? err.label : undefined, recoverable: err.recoverable, cause };
-    if (err.recoverable) {
-      logger.warn(fields, 'provider request failed, retrying');
-      return;
-    }
-    logger.error(fields, 'provider request failed');
-    if (err.type !== 'llm_error' && err.type !== 'tts_error') return;
+export class ProviderFailureApology {
+  readonly #logger = log().child({ component: 'provider-failure' });
+  #session?: voice.AgentSession;
+
+  constructor(private readonly apology: string) {}
+
+  attach(session: voice.AgentSession): void {
+    this.#session = session;
+    session.on(voice.AgentSessionEventTypes.Error, (ev) => {
+      const err = ev.error;
+      // Most provider errors wrap their cause; the interruption detector's error is the cause itself.
+      const inner: unknown = 'error' in err ? err.error : err;
+      const cause = inner instanceof Error ? inner.message : String(inner);
+      const fields = { kind: err.type, provider: err.label, recoverable: err.recoverable, cause };
+      if (err.recoverable) {
+        this.#logger.warn(fields, 'provider request failed, retrying');
+        return;
+      }
+      this.#logger.error(fields, 'provider request failed');
+      if (err.type === 'llm_error' || err.type === 'tts_error') this.#apologise();
+    });
+  }
+
+  /** The caller's utterance could not be transcribed (the STT reports this itself, not through the session). */
+  transcriptionLost(): void {
+    this.#apologise();
+  }
+
+  #apologise(): void {
     try {
-      session.say(apology, { addToChatCtx: false });
+      this.#session?.say(this.apology, { addToChatCtx: false });
     } catch (e) {
-      // The session may be closing (caller hung up); nothing is lost by not apologising then.
-      logger.warn({ cause: (e as Error).message }, 'could not apologise');
+      // The session may be closing (the caller hung up); nothing is lost by not apologising then.
+      this.#logger.warn({ cause: (e as Error).message }, 'could not apologise');
     }
-  });
+  }
 }
