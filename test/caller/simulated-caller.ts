@@ -107,10 +107,14 @@ export class SimulatedCaller {
   }
 
   /** Resolves once an agent participant's audio track is subscribed. */
-  async waitForAgent(): Promise<void> {
-    const deadline = Date.now() + this.opts.timeoutMs;
+  waitForAgent(): Promise<void> {
+    return this.waitForAgentWithin(this.opts.timeoutMs);
+  }
+
+  async waitForAgentWithin(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     while (!this.#agentAudio) {
-      if (Date.now() > deadline) throw new Error(`no agent audio track within ${this.opts.timeoutMs} ms`);
+      if (Date.now() > deadline) throw new Error(`no agent audio track within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
