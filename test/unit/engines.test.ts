@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { concat, encodeWav, readWav, resample, rms, silence } from '../../plugins/local-providers/engines/audio.js';
+import { FliteSynthesizer, alignWords, parseSegments, phoneCounts, spokenTokens } from '../../plugins/local-providers/engines/flite.js';
+import { PocketsphinxRecognizer } from '../../plugins/local-providers/engines/pocketsphinx.js';
+import { normalizeWords, wordOverlap } from '../../plugins/local-providers/engines/words.js';
+
+function tone(hz: number, ms: number, rate: number, amplitude = 8000): Int16Array {
+  const out = new Int16Array(Math.round((rate * ms) / 1000));
+  for (let i = 0; i < out.length; i++) out[i] = Math.round(amplitude * Math.sin((2 * Math.PI * hz * i) / rate));
+  return out;
+}
+
+function zeroCrossings(pcm: Int16Array): number {
+  let n = 0;
+  for (let i = 1; i < pcm.length; i++) if (pcm[i - 1]! < 0 !== pcm[i]! < 0) n++;
+  return n;
+}
+
+describe('audio', () => {
+  it('round-trips PCM through a WAV file', () => {
+    const pcm = tone(440, 50, 16000);
+    const wav = readWav(encodeWav(pcm, 16000));
+    expect(wav.sampleRate).toBe(16000);
+    expect(wav.channels).toBe(1);
+    expect(Array.from(wav.pcm)).toEqual(Array.from(pcm));
+  });
+
+  it('rejects what is not 16-bit PCM WAV', () => {
+    expect(() => readWav(Buffer.from('not a wav file at all'))).toThrow(/RIFF/);
+    const float = encodeWav(new Int16Array(4), 16000);
+    float.writeUInt16LE(3, 20); // IEEE float format code
+    expect(() => readWav(float)).toThrow(/unsupported encoding/);
+  });
+
+  it('resamples by the rate ratio and keeps a tone in band', () => {
+    const pcm = tone(440, 1000, 16000);
+    const up = resample(pcm, 16000, 48000);
+    expect(up.length).toBe(48000);
+    const back = resample(up, 48000, 16000);
+    expect(back.length).toBe(16000);
+    expect(Math.abs(zeroCrossings(back) - zeroCrossings(pcm))).toBeLessThanOrEqual(2);
+    expect(rms(back) / rms(pcm)).toBeGreaterThan(0.95);
+  });
+
+  it('filters out what the lower rate cannot carry instead of aliasing it', () => {
+    const high = tone(11000, 500, 48000); // above 8 kHz, the Nyquist frequency of 16 kHz
+    expect(rms(resample(high, 48000, 16000))).toBeLessThan(rms(high) * 0.05);
+  });
+
+  it('measures silence and joins buffers', () => {
+    expect(rms(silence(20, 16000))).toBe(0);
+    expect(silence(20, 16000).length).toBe(320);
+    expect(concat(new Int16Array([1, 2]), new Int16Array([3])).join()).toBe('1,2,3');
+  });
+});
+
+describe('flite word timings', () => {
+  it('keeps the spoken tokens of the text, without edge punctuation', () => {
+    expect(spokenTokens('Hello, world - it is 42! "Yes."')).toEqual(['Hello', 'world', 'it', 'is', '42', 'Yes']);
+  });
+
+  it('parses segment end times and per-token phone counts', () => {
+    expect(parseSegments('pau:0.164 hh:0.255 ax:0.304')).toEqual([
+      { phone: 'pau', start: 0, end: 0.164 },
+      { phone: 'hh', start: 0.164, end: 0.255 },
+      { phone: 'ax', start: 0.255, end: 0.304 },
+    ]);
+    expect(phoneCounts('pau w ay pau d ih d pau')).toEqual([2, 3]);
+  });
+
+  it('splits the phones into words by the counts, and falls back to letters when they disagree', () => {
+    const segments = parseSegments('pau:0.1 a:0.2 b:0.3 pau:0.4 c:0.6 pau:0.7');
+    expect(alignWords(['ab', 'c'], segments, [2, 1])).toEqual([
+      { word: 'ab', start: 0.1, end: 0.3 },
+      { word: 'c', start: 0.4, end: 0.6 },
+    ]);
+    const fallback = alignWords(['ab', 'c'], segments, [1, 1]); // counts sum to 2, not 3 phones
+    expect(fallback[0]!.start).toBeCloseTo(0.1);
+    expect(fallback[1]!.end).toBeCloseTo(0.6);
+    expect(fallback[0]!.end).toBeCloseTo(0.1 + (0.5 * 2) / 3);
+  });
+
+  it('synthesizes real speech with one ordered timing per token inside the audio', async () => {
+    const text = 'Why did the chicken cross the road? To get to the other side.';
+    const speech = await new FliteSynthesizer().synthesize(text);
+    const seconds = speech.pcm.length / speech.sampleRate;
+    expect(speech.words.map((w) => w.word)).toEqual(spokenTokens(text));
+    for (const [i, w] of speech.words.entries()) {
+      expect(w.end).toBeGreaterThan(w.start);
+      expect(w.end).toBeLessThanOrEqual(seconds);
+      if (i > 0) expect(w.start).toBeGreaterThanOrEqual(speech.words[i - 1]!.end);
+    }
+  });
+
+  it('returns no audio for blank text and clear errors for a missing binary or an abort', async () => {
+    expect((await new FliteSynthesizer().synthesize('  ')).pcm.length).toBe(0);
+    await expect(new FliteSynthesizer({ binary: '/nonexistent/flite' }).synthesize('hi')).rejects.toThrow(/infra\/install\.sh/);
+    await expect(new FliteSynthesizer().synthesize('hello there', AbortSignal.abort())).rejects.toThrow();
+  });
+});
+
+describe('pocketsphinx recognizer', () => {
+  let recognizer: PocketsphinxRecognizer;
+  const flite = new FliteSynthesizer({ voice: 'rms' });
+  const sentences = ['It is sunny and warm today.', 'Why did the chicken cross the road?', 'I can answer simple questions for you.'];
+
+  beforeAll(async () => {
+    recognizer = await PocketsphinxRecognizer.start();
+  });
+  afterAll(async () => {
+    await recognizer?.close();
+  });
+
+  it('recognizes synthesized sentences, concurrently requested, each with its own result', async () => {
+    const speech = await Promise.all(sentences.map((s) => flite.synthesize(s)));
+    // 48 kHz, as the simulated caller records: the recognizer resamples.
+    const results = await Promise.all(speech.map((s) => recognizer.recognize(resample(s.pcm, s.sampleRate, 48000), 48000)));
+    for (const [i, result] of results.entries()) {
+      expect(wordOverlap(sentences[i]!, result.text)).toBeGreaterThanOrEqual(0.8);
+      expect(result.words.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('fails clearly when the binary is missing or the recognizer is closed', async () => {
+    await expect(PocketsphinxRecognizer.start({ binary: '/nonexistent/ps_server' })).rejects.toThrow(/infra\/install\.sh/);
+    const closed = await PocketsphinxRecognizer.start();
+    await closed.close();
+    await expect(closed.recognize(new Int16Array(1600), 16000)).rejects.toThrow(/closed/);
+  });
+});
+
+describe('word overlap', () => {
+  it('normalizes case and punctuation', () => {
+    expect(normalizeWords("Hello, World! It's 42.")).toEqual(['hello', 'world', "it's", '42']);
+  });
+
+  it('counts expected words as a multiset', () => {
+    expect(wordOverlap('the cat and the dog', 'the cat and dog')).toBeCloseTo(0.8);
+    expect(wordOverlap('yes yes', 'yes')).toBe(0.5);
+    expect(wordOverlap('', 'anything')).toBe(1);
+    expect(wordOverlap('hello there', '')).toBe(0);
+  });
+});
