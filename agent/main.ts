@@ -2,6 +2,7 @@ import { ServerOptions, cli } from '@livekit/agents';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config/load.js';
+import { callCountLoad } from './worker/call-count-load.js';
 
 /**
  * The worker: registers with livekit-server under an agent name (explicit dispatch only) and runs
@@ -26,7 +27,9 @@ function main(): void {
       wsURL: cfg.livekit.url,
       apiKey: cfg.livekit.apiKey,
       apiSecret: cfg.livekit.apiSecret,
-      loadThreshold: cfg.worker.loadThreshold,
+      ...(cfg.worker.maxConcurrentCalls
+        ? { loadFunc: callCountLoad(cfg.worker.maxConcurrentCalls), loadThreshold: 1 }
+        : { loadThreshold: cfg.worker.loadThreshold }),
       numIdleProcesses: cfg.worker.numIdleProcesses,
       port: cfg.worker.httpPort,
       drainTimeout: cfg.worker.drainTimeoutMs,

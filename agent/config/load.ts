@@ -17,6 +17,7 @@ export const ENV_KEYS: Readonly<Record<string, readonly [path: string, kind: Val
   LIVEKIT_API_SECRET: ['livekit.apiSecret', 'string'],
   AGENT_NAME: ['worker.agentName', 'string'],
   AGENT_LOAD_THRESHOLD: ['worker.loadThreshold', 'number'],
+  AGENT_MAX_CONCURRENT_CALLS: ['worker.maxConcurrentCalls', 'number'],
   AGENT_NUM_IDLE_PROCESSES: ['worker.numIdleProcesses', 'number'],
   AGENT_HTTP_PORT: ['worker.httpPort', 'number'],
   AGENT_DRAIN_TIMEOUT_MS: ['worker.drainTimeoutMs', 'number'],

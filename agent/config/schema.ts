@@ -82,6 +82,11 @@ export const configSchema = z
          * dispatching to it (a refused dispatch is not retried). `Infinity` never sheds calls.
          */
         loadThreshold: z.number().positive().default(0.7),
+        /**
+         * When set, the worker's load is its number of calls out of this many (full at the limit)
+         * instead of the machine's CPU, and `loadThreshold` is not used.
+         */
+        maxConcurrentCalls: z.number().int().positive().optional(),
         numIdleProcesses: z.number().int().positive().optional(),
         /** Health and worker-info HTTP port (`GET /`, `GET /worker`). */
         httpPort: z.number().int().min(1).max(65535).default(8081),

@@ -5,7 +5,7 @@ import { FliteSynthesizer } from '../../plugins/local-providers/engines/flite.js
 import { PocketsphinxRecognizer } from '../../plugins/local-providers/engines/pocketsphinx.js';
 import { type ConversationResult, SimulatedCaller } from './simulated-caller.js';
 
-const DEFAULT_QUESTIONS = ['What is the weather like today?', 'Tell me a joke.'];
+const DEFAULT_QUESTIONS = ['What is the weather like today?', 'Tell me a funny joke.'];
 
 const USAGE = `usage: npm run caller -- [options]
   --url URL            LiveKit URL (env LIVEKIT_URL, default ws://127.0.0.1:7880)

@@ -11,7 +11,7 @@ import { testNodeIp } from '../support/test-network.js';
 const MIN_OVERLAP = 0.6;
 const APOLOGY = 'Sorry, I had a problem just now. Could you say that again?';
 const WEATHER = { question: 'What is the weather like today?', answer: 'It is sunny and warm today. It is a good day for a long walk in the park.' };
-const JOKE = { question: 'Tell me a joke.', answer: 'Why did the chicken cross the road? To get to the other side.' };
+const JOKE = { question: 'Tell me a funny joke.', answer: 'Why did the chicken cross the road? To get to the other side.' };
 const LOG_DIR = '.run/test-logs/provider-failures';
 const WORKER_LOG = `${LOG_DIR}/worker-agent-faults.log`;
 /** One retry per request, quickly, so a fault that outlasts it reaches the session within a turn. */

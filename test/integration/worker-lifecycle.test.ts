@@ -61,7 +61,7 @@ describe('SIGTERM drains the worker', () => {
     await active.caller.hearNextSpeech(0);
 
     stack.worker.process.kill('SIGTERM');
-    const turn = await active.caller.ask('Tell me a joke.');
+    const turn = await active.caller.ask('Tell me a funny joke.');
     expect(wordOverlap('Why did the chicken cross the road? To get to the other side.', turn.reply)).toBeGreaterThanOrEqual(0.6);
 
     const late = await placeCall(setup);

@@ -47,6 +47,8 @@ describe('loadConfig', () => {
     expect(cfg.turn.preemptiveGeneration).toBe(false);
     expect(cfg.worker.loadThreshold).toBe(0.9);
     expect(loadConfig({ ...LIVEKIT, AGENT_LOAD_THRESHOLD: 'Infinity' }).worker.loadThreshold).toBe(Infinity);
+    expect(loadConfig({ ...LIVEKIT, AGENT_MAX_CONCURRENT_CALLS: '4' }).worker.maxConcurrentCalls).toBe(4);
+    expect(configError({ ...LIVEKIT, AGENT_MAX_CONCURRENT_CALLS: '0' })).toContain('worker.maxConcurrentCalls');
   });
 
   it('rejects a non-number with the key and the variable it came from', () => {
