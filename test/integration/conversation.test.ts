@@ -1,15 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../infra/stack/local-stack.js';
 import { type RunningWorker, startWorkerProcess } from '../../infra/stack/worker-process.js';
-import { FliteSynthesizer } from '../../plugins/local-providers/engines/flite.js';
-import { PocketsphinxRecognizer } from '../../plugins/local-providers/engines/pocketsphinx.js';
 import { wordOverlap } from '../../plugins/local-providers/engines/words.js';
 import { DEFAULT_RESPONDER_SCRIPT } from '../../plugins/local-providers/server/local-providers-server.js';
 import { ScriptedResponder, parseResponderScript } from '../../plugins/local-providers/server/responder.js';
-import { placeCall } from '../support/place-call.js';
-import { testNodeIp } from '../support/test-network.js';
+import { type CallTestBed, startCallTestBed } from '../support/call-test-bed.js';
 
 /**
  * Word overlap (fraction of the expected words that pocketsphinx recognizes in what the caller
@@ -24,41 +20,33 @@ const QUESTIONS = ['What is the weather like today?', 'Tell me a funny joke.'];
 const responder = new ScriptedResponder(parseResponderScript(readFileSync(DEFAULT_RESPONDER_SCRIPT, 'utf8')));
 
 describe('a spoken conversation through a real livekit-server', () => {
-  let stack: LocalStack;
+  let bed: CallTestBed;
   let openaiTtsWorker: RunningWorker;
-  let recognizer: PocketsphinxRecognizer;
-  const synthesizer = new FliteSynthesizer({ voice: 'slt' });
 
   beforeAll(async () => {
-    stack = await startLocalStack({
-      logDir: '.run/test-logs/conversation',
-      nodeIp: testNodeIp(),
-      worker: { agentName: 'agent-cartesia', httpPort: 18181, env: { AGENT_GREETING: GREETING, AGENT_NUM_IDLE_PROCESSES: '1' } },
-    });
+    bed = await startCallTestBed({ name: 'cartesia', httpPort: 18181, env: { AGENT_GREETING: GREETING } });
     // A second worker on the same stack, registered under its own agent name, speaking through
     // the OpenAI TTS plugin (HTTP /v1/audio/speech) instead of Cartesia's WebSocket.
     openaiTtsWorker = await startWorkerProcess({
-      env: stack.workerEnv({
+      env: bed.stack.workerEnv({
         AGENT_NAME: 'agent-openai-tts',
         AGENT_GREETING: GREETING,
         AGENT_NUM_IDLE_PROCESSES: '1',
         TTS_PROVIDER: 'openai',
-        TTS_BASE_URL: `${stack.providers.url}/v1`,
+        TTS_BASE_URL: `${bed.stack.providers.url}/v1`,
       }),
       httpPort: 18182,
-      logFile: '.run/test-logs/conversation/worker-agent-openai-tts.log',
+      logFile: '.run/test-logs/cartesia/worker-agent-openai-tts.log',
     });
-    recognizer = await PocketsphinxRecognizer.start();
   });
   afterAll(async () => {
-    await recognizer?.close();
     await openaiTtsWorker?.stop();
-    await stack?.stop();
+    await bed?.stop();
   });
 
   it('dispatches the agent into a room within a few seconds', async () => {
-    const { livekit } = stack;
-    const { caller, room } = await placeCall({ livekit, agentName: 'agent-cartesia', synthesizer, transcriber: recognizer });
+    const { livekit } = bed.stack;
+    const { caller, room } = await bed.call();
     const joinedAt = performance.now();
     try {
       await caller.waitForAgent(); // the agent joined and published its audio track
@@ -75,7 +63,7 @@ describe('a spoken conversation through a real livekit-server', () => {
   });
 
   async function converse(agentName: string) {
-    const { caller } = await placeCall({ livekit: stack.livekit, agentName, synthesizer, transcriber: recognizer });
+    const { caller } = await bed.call(agentName);
     try {
       return await caller.converse(QUESTIONS);
     } finally {
@@ -99,7 +87,7 @@ describe('a spoken conversation through a real livekit-server', () => {
 
   it('holds the same conversation with the OpenAI TTS plugin', async () => {
     expectScriptedConversation(await converse('agent-openai-tts'));
-    const speech = stack.providers.log.list('tts').filter((r) => typeof r.input === 'string');
+    const speech = bed.stack.providers.log.list('tts').filter((r) => typeof r.input === 'string');
     expect(speech.length).toBeGreaterThan(0); // it went through /v1/audio/speech, not the Cartesia socket
   });
 });

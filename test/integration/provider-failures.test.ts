@@ -1,59 +1,44 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../infra/stack/local-stack.js';
-import { FliteSynthesizer } from '../../plugins/local-providers/engines/flite.js';
-import { PocketsphinxRecognizer } from '../../plugins/local-providers/engines/pocketsphinx.js';
 import { wordOverlap } from '../../plugins/local-providers/engines/words.js';
 import type { FaultKind, Stage } from '../../plugins/local-providers/server/stage-behaviour.js';
-import { placeCall } from '../support/place-call.js';
-import { testNodeIp } from '../support/test-network.js';
+import { type CallTestBed, startCallTestBed } from '../support/call-test-bed.js';
 
 const MIN_OVERLAP = 0.6;
 const APOLOGY = 'Sorry, I had a problem just now. Could you say that again?';
 const WEATHER = { question: 'What is the weather like today?', answer: 'It is sunny and warm today. It is a good day for a long walk in the park.' };
 const JOKE = { question: 'Tell me a funny joke.', answer: 'Why did the chicken cross the road? To get to the other side.' };
-const LOG_DIR = '.run/test-logs/provider-failures';
-const WORKER_LOG = `${LOG_DIR}/worker-agent-faults.log`;
 /** One retry per request, quickly, so a fault that outlasts it reaches the session within a turn. */
 const MAX_RETRY = 1;
 
 describe('a provider that fails mid-call leaves the session alive', () => {
-  let stack: LocalStack;
-  let recognizer: PocketsphinxRecognizer;
-  const synthesizer = new FliteSynthesizer({ voice: 'slt' });
+  let bed: CallTestBed;
 
   beforeAll(async () => {
-    stack = await startLocalStack({
-      logDir: LOG_DIR,
-      nodeIp: testNodeIp(),
-      worker: {
-        agentName: 'agent-faults',
-        httpPort: 18183,
-        env: {
-          AGENT_APOLOGY: APOLOGY,
-          AGENT_NUM_IDLE_PROCESSES: '1',
-          PROVIDER_MAX_RETRY: String(MAX_RETRY),
-          PROVIDER_RETRY_INTERVAL_MS: '100',
-          PROVIDER_TIMEOUT_MS: '4000',
-        },
+    bed = await startCallTestBed({
+      name: 'faults',
+      httpPort: 18183,
+      env: {
+        AGENT_APOLOGY: APOLOGY,
+        PROVIDER_MAX_RETRY: String(MAX_RETRY),
+        PROVIDER_RETRY_INTERVAL_MS: '100',
+        PROVIDER_TIMEOUT_MS: '4000',
       },
     });
-    recognizer = await PocketsphinxRecognizer.start();
   });
   afterAll(async () => {
-    await recognizer?.close();
-    await stack?.stop();
+    await bed?.stop();
   });
 
   /** Greeting, then the first question with `fault` armed, then a second question that must be answered normally. */
   async function callWithFault(stage: Stage, kind: FaultKind, count: number) {
-    const { caller } = await placeCall({ livekit: stack.livekit, agentName: 'agent-faults', synthesizer, transcriber: recognizer });
+    const { caller } = await bed.call();
     try {
       await caller.waitForAgent();
       await caller.hearNextSpeech(0);
-      stack.providers.behaviour.injectFault(stage, kind, count);
+      bed.stack.providers.behaviour.injectFault(stage, kind, count);
       const failed = await caller.ask(WEATHER.question);
-      expect(stack.providers.behaviour.pendingFaults()[stage]).toEqual([]); // every armed fault was hit
+      expect(bed.stack.providers.behaviour.pendingFaults()[stage]).toEqual([]); // every armed fault was hit
       const next = await caller.ask(JOKE.question);
       console.log(JSON.stringify({ stage, kind, failed, next }, null, 2));
       return { failed, next };
@@ -66,7 +51,7 @@ describe('a provider that fails mid-call leaves the session alive', () => {
     const { failed, next } = await callWithFault('llm', 'http500', MAX_RETRY + 1);
     expect(wordOverlap(APOLOGY, failed.reply)).toBeGreaterThanOrEqual(MIN_OVERLAP);
     expect(wordOverlap(JOKE.answer, next.reply)).toBeGreaterThanOrEqual(MIN_OVERLAP);
-    const log = readFileSync(WORKER_LOG, 'utf8');
+    const log = readFileSync(bed.workerLog, 'utf8');
     expect(log).toMatch(/"kind":"llm_error".*"recoverable":false.*"cause":"[^"]*500[^"]*".*provider request failed/);
   });
 
@@ -76,13 +61,13 @@ describe('a provider that fails mid-call leaves the session alive', () => {
     const heard = Math.max(wordOverlap(WEATHER.answer, failed.reply), wordOverlap(APOLOGY, failed.reply));
     expect(heard).toBeGreaterThanOrEqual(MIN_OVERLAP);
     expect(wordOverlap(JOKE.answer, next.reply)).toBeGreaterThanOrEqual(MIN_OVERLAP);
-    expect(stack.providers.log.list('llm').some((r) => r.outcome === 'fault:drop')).toBe(true);
+    expect(bed.stack.providers.log.list('llm').some((r) => r.outcome === 'fault:drop')).toBe(true);
   });
 
   it('recovers when the TTS socket drops mid-audio', async () => {
     const { next } = await callWithFault('tts', 'drop', 1);
     expect(wordOverlap(JOKE.answer, next.reply)).toBeGreaterThanOrEqual(MIN_OVERLAP);
-    expect(stack.providers.log.list('tts').some((r) => r.outcome === 'fault:drop')).toBe(true);
+    expect(bed.stack.providers.log.list('tts').some((r) => r.outcome === 'fault:drop')).toBe(true);
   });
 
   it('retries a transcription that failed with 500 and answers the question', async () => {
@@ -95,6 +80,6 @@ describe('a provider that fails mid-call leaves the session alive', () => {
     const { failed, next } = await callWithFault('stt', 'http500', MAX_RETRY + 1);
     expect(wordOverlap(APOLOGY, failed.reply)).toBeGreaterThanOrEqual(MIN_OVERLAP);
     expect(wordOverlap(JOKE.answer, next.reply)).toBeGreaterThanOrEqual(MIN_OVERLAP);
-    expect(readFileSync(WORKER_LOG, 'utf8')).toMatch(/"attempts":2,"cause":"500 injected fault[^"]*","msg":"transcription failed, utterance lost"/);
+    expect(readFileSync(bed.workerLog, 'utf8')).toMatch(/"attempts":2,"cause":"500 injected fault[^"]*","msg":"transcription failed, utterance lost"/);
   });
 });

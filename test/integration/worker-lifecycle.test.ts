@@ -1,11 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../infra/stack/local-stack.js';
-import { FliteSynthesizer } from '../../plugins/local-providers/engines/flite.js';
-import { PocketsphinxRecognizer } from '../../plugins/local-providers/engines/pocketsphinx.js';
 import { wordOverlap } from '../../plugins/local-providers/engines/words.js';
-import { placeCall } from '../support/place-call.js';
-import { testNodeIp } from '../support/test-network.js';
+import { type CallTestBed, startCallTestBed } from '../support/call-test-bed.js';
 
 const LIVEKIT = { LIVEKIT_URL: 'ws://127.0.0.1:1', LIVEKIT_API_KEY: 'devkey', LIVEKIT_API_SECRET: 'secret' };
 
@@ -36,44 +32,48 @@ describe('worker start-up with a bad configuration', () => {
   });
 });
 
+async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('SIGTERM drains the worker', () => {
-  let stack: LocalStack;
-  let recognizer: PocketsphinxRecognizer;
-  const synthesizer = new FliteSynthesizer({ voice: 'slt' });
+  let bed: CallTestBed;
 
   beforeAll(async () => {
-    stack = await startLocalStack({
-      logDir: '.run/test-logs/worker-lifecycle',
-      nodeIp: testNodeIp(),
-      worker: { agentName: 'agent-drain', httpPort: 18184, env: { AGENT_NUM_IDLE_PROCESSES: '1' } },
-    });
-    recognizer = await PocketsphinxRecognizer.start();
+    bed = await startCallTestBed({ name: 'drain', httpPort: 18184 });
   });
   afterAll(async () => {
-    await recognizer?.close();
-    await stack?.stop();
+    await bed?.stop();
   });
 
   it('finishes the active call, takes no new one, then exits', async () => {
-    const setup = { livekit: stack.livekit, agentName: 'agent-drain', synthesizer, transcriber: recognizer };
-    const active = await placeCall(setup);
+    const active = await bed.call();
     await active.caller.waitForAgent();
     await active.caller.hearNextSpeech(0);
 
-    stack.worker.process.kill('SIGTERM');
-    const turn = await active.caller.ask('Tell me a funny joke.');
-    expect(wordOverlap('Why did the chicken cross the road? To get to the other side.', turn.reply)).toBeGreaterThanOrEqual(0.6);
+    // SIGTERM lands while the agent is answering: the answer plays to its end, and later turns still work.
+    const answering = active.caller.ask('What is the weather like today?');
+    await until(() => bed.stack.providers.log.list('llm').length > 0);
+    bed.stack.worker.process.kill('SIGTERM');
+    const inFlight = await answering;
+    expect(wordOverlap('It is sunny and warm today. It is a good day for a long walk in the park.', inFlight.reply)).toBeGreaterThanOrEqual(0.6);
+    const next = await active.caller.ask('Tell me a funny joke.');
+    expect(wordOverlap('Why did the chicken cross the road? To get to the other side.', next.reply)).toBeGreaterThanOrEqual(0.6);
 
-    const late = await placeCall(setup);
+    const late = await bed.call();
     await expect(late.caller.waitForAgentWithin(5000)).rejects.toThrow(/no agent/);
     await late.caller.hangUp();
 
     let exited = false;
-    void stack.worker.exited.then(() => (exited = true));
+    void bed.stack.worker.exited.then(() => (exited = true));
     await new Promise((r) => setTimeout(r, 500));
     expect(exited).toBe(false); // still serving the active call
     await active.caller.hangUp();
-    const code = await stack.worker.exited;
+    const code = await bed.stack.worker.exited;
     expect(code).toBe(143); // the CLI's exit code after a SIGTERM
   });
 });

@@ -3,7 +3,8 @@ import { type RawData, type WebSocket } from 'ws';
 import { z } from 'zod';
 import { resample } from '../engines/audio.js';
 import type { FliteSynthesizer } from '../engines/flite.js';
-import { HttpError, clientGoneSignal, readJson } from './http-util.js';
+import { beginHttpRequest } from './http-request-scope.js';
+import { HttpError, readJson } from './http-util.js';
 import type { RequestLog, RequestRecord } from './request-log.js';
 import { type FaultKind, type StageBehaviour, delay } from './stage-behaviour.js';
 
@@ -203,13 +204,12 @@ export async function handleCartesiaBytes(req: IncomingMessage, res: ServerRespo
   const parsed = bytesRequestSchema.safeParse(await readJson(req));
   if (!parsed.success) throw new HttpError(400, `invalid request: ${parsed.error.issues[0]?.message}`);
   const { transcript, output_format: format } = parsed.data;
-  const record = deps.log.begin('tts', [transcript]);
-  const signal = clientGoneSignal(res);
-  const fault = deps.behaviour.takeFault('tts');
-  if (fault) {
-    deps.log.end(record, `fault:${fault}`);
-    if (fault === 'http500') throw new HttpError(500, 'injected fault: internal server error');
-    if (fault === 'drop') res.destroy();
+  const scope = beginHttpRequest(res, 'tts', [transcript], deps);
+  if (!scope) return;
+  const { record, signal } = scope;
+  if (scope.drop) {
+    deps.log.end(record, 'fault:drop');
+    res.destroy();
     return;
   }
   const [speech] = await Promise.all([deps.synthesizer.synthesize(transcript, signal), delay(deps.behaviour.latency.ttsTtfbMs, signal)]);

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { encodeWav, readWav, resample } from '../engines/audio.js';
 import type { FliteSynthesizer } from '../engines/flite.js';
 import type { PocketsphinxRecognizer } from '../engines/pocketsphinx.js';
-import { HttpError, clientGoneSignal, readBody, readJson, sendJson, sendOpenAIError } from './http-util.js';
+import { beginHttpRequest } from './http-request-scope.js';
+import { HttpError, readBody, readJson, sendJson } from './http-util.js';
 import type { RequestLog } from './request-log.js';
 import { type StageBehaviour, delay } from './stage-behaviour.js';
 
@@ -36,22 +37,12 @@ export async function handleTranscription(
   } catch (e) {
     throw new HttpError(400, `file is not a 16-bit PCM WAV: ${(e as Error).message}`);
   }
-  const record = deps.log.begin('stt', { seconds: audio.pcm.length / audio.channels / audio.sampleRate });
-  const signal = clientGoneSignal(res);
-  signal.addEventListener('abort', () => deps.log.end(record, 'cancelled'), { once: true });
-
-  const fault = deps.behaviour.takeFault('stt');
-  if (fault === 'http500') {
-    deps.log.end(record, 'fault:http500');
-    return sendOpenAIError(res, 500, 'injected fault: internal server error');
-  }
-  if (fault === 'drop') {
+  const scope = beginHttpRequest(res, 'stt', { seconds: audio.pcm.length / audio.channels / audio.sampleRate }, deps);
+  if (!scope) return;
+  const { record, signal } = scope;
+  if (scope.drop) {
     deps.log.end(record, 'fault:drop');
     res.destroy();
-    return;
-  }
-  if (fault === 'stall') {
-    deps.log.end(record, 'fault:stall');
     return;
   }
 
@@ -94,19 +85,9 @@ export async function handleSpeech(
   const parsed = speechRequestSchema.safeParse(await readJson(req));
   if (!parsed.success) throw new HttpError(400, `invalid speech request: ${parsed.error.issues[0]?.message}`);
   const { input, response_format: format } = parsed.data;
-  const record = deps.log.begin('tts', input);
-  const signal = clientGoneSignal(res);
-  signal.addEventListener('abort', () => deps.log.end(record, 'cancelled'), { once: true });
-
-  const fault = deps.behaviour.takeFault('tts');
-  if (fault === 'http500') {
-    deps.log.end(record, 'fault:http500');
-    return sendOpenAIError(res, 500, 'injected fault: internal server error');
-  }
-  if (fault === 'stall') {
-    deps.log.end(record, 'fault:stall');
-    return;
-  }
+  const scope = beginHttpRequest(res, 'tts', input, deps);
+  if (!scope) return;
+  const { record, signal } = scope;
 
   const [speech] = await Promise.all([deps.synthesizer.synthesize(input, signal), delay(deps.behaviour.latency.ttsTtfbMs, signal)]);
   if (signal.aborted) return;
@@ -118,7 +99,7 @@ export async function handleSpeech(
   res.writeHead(200, { 'content-type': format === 'wav' ? 'audio/wav' : 'audio/pcm' });
   const chunkBytes = (OPENAI_TTS_SAMPLE_RATE * 2 * SPEECH_CHUNK_MS) / 1000;
   for (let offset = 0; offset < bytes.length; offset += chunkBytes) {
-    if (fault === 'drop' && offset > 0) {
+    if (scope.drop && offset > 0) {
       deps.log.end(record, 'fault:drop');
       res.destroy();
       return;

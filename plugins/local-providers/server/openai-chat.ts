@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { HttpError, clientGoneSignal, readJson, sendOpenAIError } from './http-util.js';
+import { beginHttpRequest } from './http-request-scope.js';
+import { HttpError, readJson } from './http-util.js';
 import type { RequestLog } from './request-log.js';
 import { type ScriptedResponder, tokenize } from './responder.js';
 import { type StageBehaviour, delay } from './stage-behaviour.js';
@@ -44,20 +45,9 @@ export async function handleChatCompletions(
   const parsed = chatRequestSchema.safeParse(await readJson(req));
   if (!parsed.success) throw new HttpError(400, `invalid chat request: ${parsed.error.issues[0]?.message}`);
   const body = parsed.data;
-  const record = deps.log.begin('llm', body.messages);
-  const signal = clientGoneSignal(res);
-  signal.addEventListener('abort', () => deps.log.end(record, 'cancelled'), { once: true });
-
-  const fault = deps.behaviour.takeFault('llm');
-  if (fault === 'http500') {
-    deps.log.end(record, 'fault:http500');
-    sendOpenAIError(res, 500, 'injected fault: internal server error');
-    return;
-  }
-  if (fault === 'stall') {
-    deps.log.end(record, 'fault:stall');
-    return; // the response stays open until the client gives up
-  }
+  const scope = beginHttpRequest(res, 'llm', body.messages, deps);
+  if (!scope) return;
+  const { record, signal } = scope;
 
   const lastUser = [...body.messages].reverse().find((m) => m.role === 'user');
   const answer = deps.responder.answer(lastUser ? textOf(lastUser) : '');
@@ -74,7 +64,7 @@ export async function handleChatCompletions(
     res.write(chunk({ role: 'assistant', content: '' }));
     for (const [i, token] of tokens.entries()) {
       if (i > 0 && llmTokensPerSecond > 0) await delay(1000 / llmTokensPerSecond, signal);
-      if (fault === 'drop' && i === TOKENS_BEFORE_DROP) {
+      if (scope.drop && i === TOKENS_BEFORE_DROP) {
         deps.log.end(record, 'fault:drop');
         res.destroy();
         return;
