@@ -204,14 +204,9 @@ export async function handleCartesiaBytes(req: IncomingMessage, res: ServerRespo
   const parsed = bytesRequestSchema.safeParse(await readJson(req));
   if (!parsed.success) throw new HttpError(400, `invalid request: ${parsed.error.issues[0]?.message}`);
   const { transcript, output_format: format } = parsed.data;
-  const scope = beginHttpRequest(res, 'tts', [transcript], deps);
+  const scope = beginHttpRequest(res, 'tts', [transcript], deps, { streamed: false });
   if (!scope) return;
   const { record, signal } = scope;
-  if (scope.drop) {
-    deps.log.end(record, 'fault:drop');
-    res.destroy();
-    return;
-  }
   const [speech] = await Promise.all([deps.synthesizer.synthesize(transcript, signal), delay(deps.behaviour.latency.ttsTtfbMs, signal)]);
   const pcm = resample(speech.pcm, speech.sampleRate, format.sample_rate);
   res.writeHead(200, { 'content-type': 'application/octet-stream' });

@@ -7,19 +7,21 @@ export interface HttpRequestScope {
   record: RequestRecord;
   /** Aborted when the client goes away before the reply is complete (the request is logged as cancelled). */
   signal: AbortSignal;
-  /** A `drop` fault is armed: the handler cuts the connection where a real outage would (mid-reply). */
+  /** A `drop` fault is armed for a streamed reply: the handler cuts the connection mid-reply. */
   drop: boolean;
 }
 
 /**
  * Opens the log record of one HTTP provider request and applies the fault armed for its stage.
- * `http500` and `stall` are answered here; the handler gets no scope and returns.
+ * `http500`, `stall`, and `drop` for a reply sent in one piece (`streamed: false`) are answered
+ * here: the handler gets no scope and returns.
  */
 export function beginHttpRequest(
   res: ServerResponse,
   stage: Stage,
   input: unknown,
   deps: { behaviour: StageBehaviour; log: RequestLog },
+  opts: { streamed: boolean },
 ): HttpRequestScope | undefined {
   const record = deps.log.begin(stage, input);
   const signal = clientGoneSignal(res);
@@ -33,6 +35,11 @@ export function beginHttpRequest(
   if (fault === 'stall') {
     deps.log.end(record, 'fault:stall');
     return undefined; // the response stays open until the client gives up
+  }
+  if (fault === 'drop' && !opts.streamed) {
+    deps.log.end(record, 'fault:drop');
+    res.destroy();
+    return undefined;
   }
   return { record, signal, drop: fault === 'drop' };
 }

@@ -37,14 +37,9 @@ export async function handleTranscription(
   } catch (e) {
     throw new HttpError(400, `file is not a 16-bit PCM WAV: ${(e as Error).message}`);
   }
-  const scope = beginHttpRequest(res, 'stt', { seconds: audio.pcm.length / audio.channels / audio.sampleRate }, deps);
+  const scope = beginHttpRequest(res, 'stt', { seconds: audio.pcm.length / audio.channels / audio.sampleRate }, deps, { streamed: false });
   if (!scope) return;
   const { record, signal } = scope;
-  if (scope.drop) {
-    deps.log.end(record, 'fault:drop');
-    res.destroy();
-    return;
-  }
 
   const mono = audio.channels === 1 ? audio.pcm : downmix(audio.pcm, audio.channels);
   const [transcript] = await Promise.all([
@@ -85,7 +80,7 @@ export async function handleSpeech(
   const parsed = speechRequestSchema.safeParse(await readJson(req));
   if (!parsed.success) throw new HttpError(400, `invalid speech request: ${parsed.error.issues[0]?.message}`);
   const { input, response_format: format } = parsed.data;
-  const scope = beginHttpRequest(res, 'tts', input, deps);
+  const scope = beginHttpRequest(res, 'tts', input, deps, { streamed: true });
   if (!scope) return;
   const { record, signal } = scope;
 

@@ -45,7 +45,7 @@ export async function handleChatCompletions(
   const parsed = chatRequestSchema.safeParse(await readJson(req));
   if (!parsed.success) throw new HttpError(400, `invalid chat request: ${parsed.error.issues[0]?.message}`);
   const body = parsed.data;
-  const scope = beginHttpRequest(res, 'llm', body.messages, deps);
+  const scope = beginHttpRequest(res, 'llm', body.messages, deps, { streamed: true });
   if (!scope) return;
   const { record, signal } = scope;
 
