@@ -1,6 +1,7 @@
 import { type JobContext, type JobProcess, type VAD, defineAgent, voice } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
 import { loadConfig } from './config/load.js';
+import { logTurnLatencies } from './metrics/turn-latency-logging.js';
 import { buildLlm, buildStt, buildTts } from './providers/build.js';
 import { ProviderFailureApology } from './session/provider-failure-apology.js';
 import { sessionOptions } from './session/session-options.js';
@@ -32,6 +33,7 @@ export default defineAgent<ProcessData>({
       ...sessionOptions(cfg),
     });
     apology.attach(session);
+    logTurnLatencies(session);
 
     // Greet only once somebody is there to hear it.
     await ctx.waitForParticipant();

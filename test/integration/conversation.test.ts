@@ -85,6 +85,33 @@ describe('a spoken conversation through a real livekit-server', () => {
     expectScriptedConversation(await converse('agent-cartesia'));
   });
 
+  it('logs one latency record per turn, and a summary when the call ends', async () => {
+    const logLines = () =>
+      readFileSync(bed.workerLog, 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('"component":"turn-latency"'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const before = logLines().length;
+    await converse(bed.agentName);
+    const deadline = Date.now() + 10_000; // the summary is written when the session closes after the hang-up
+    while (!logLines().slice(before).some((l) => l.msg === 'session turn latency summary') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const lines = logLines().slice(before);
+    const turns = lines.filter((l) => l.msg === 'turn latency');
+    expect(turns.map((t) => t.userText)).toEqual(['what is the weather like today', 'tell me a funny joke']);
+    for (const turn of turns) {
+      for (const stage of ['endOfTurnMs', 'transcriptMs', 'llmTtftMs', 'ttsTtfbMs', 'firstAudioMs']) {
+        expect(turn[stage], stage).toBeGreaterThanOrEqual(0);
+      }
+      // the reply can only start after the turn was decided and the transcript was known
+      expect(turn.firstAudioMs as number).toBeGreaterThan(Math.max(turn.endOfTurnMs as number, turn.transcriptMs as number));
+    }
+    const summary = lines.find((l) => l.msg === 'session turn latency summary')?.summary as { turns: number; firstAudioMs: { p50: number } };
+    expect(summary.turns).toBe(2);
+    expect(summary.firstAudioMs.p50).toBeGreaterThan(0);
+  });
+
   it('holds the same conversation with the OpenAI TTS plugin', async () => {
     expectScriptedConversation(await converse('agent-openai-tts'));
     const speech = bed.stack.providers.log.list('tts').filter((r) => typeof r.input === 'string');
