@@ -2,15 +2,19 @@ import { ServerOptions, cli } from '@livekit/agents';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config/load.js';
+import type { AgentConfig } from './config/schema.js';
+import { TURN_RECORDS_URL_ENV } from './metrics/turn-record-channel.js';
+import { TurnMetrics } from './metrics/turn-metrics.js';
 import { callCountLoad } from './worker/call-count-load.js';
+import { startWorkerHttpFront } from './worker/worker-http-front.js';
 
 /**
  * The worker: registers with livekit-server under an agent name (explicit dispatch only) and runs
  * each call in a job process that loads agent/voice-agent. `start` is production mode: SIGTERM drains
  * (active calls finish, no new ones are taken). `dev` is the framework's development mode.
  */
-function main(): void {
-  let cfg;
+async function main(): Promise<void> {
+  let cfg: AgentConfig;
   try {
     cfg = loadConfig();
   } catch (e) {
@@ -18,6 +22,11 @@ function main(): void {
     console.error(`voice-agent: ${e.message}`);
     process.exit(1);
   }
+  const metrics = new TurnMetrics({ stt: cfg.stt.provider, llm: cfg.llm.provider, tts: cfg.tts.provider });
+  const front = await startWorkerHttpFront({ port: cfg.worker.httpPort, metrics });
+  // Forked job processes inherit the environment: this is how they find the worker's metrics.
+  process.env[TURN_RECORDS_URL_ENV] = front.recordsUrl;
+
   // Same extension as this file: `.ts` under tsx, `.js` once compiled.
   const agentFile = fileURLToPath(new URL(`./voice-agent${extname(import.meta.url)}`, import.meta.url));
   cli.runApp(
@@ -31,10 +40,14 @@ function main(): void {
         ? { loadFunc: callCountLoad(cfg.worker.maxConcurrentCalls), loadThreshold: 1 }
         : { loadThreshold: cfg.worker.loadThreshold }),
       numIdleProcesses: cfg.worker.numIdleProcesses,
-      port: cfg.worker.httpPort,
+      host: '127.0.0.1',
+      port: front.internalPort,
       drainTimeout: cfg.worker.drainTimeoutMs,
     }),
   );
 }
 
-main();
+main().catch((e: unknown) => {
+  console.error(`voice-agent: ${(e as Error).message}`);
+  process.exit(1);
+});

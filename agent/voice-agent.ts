@@ -2,6 +2,7 @@ import { type JobContext, type JobProcess, type VAD, defineAgent, voice } from '
 import * as silero from '@livekit/agents-plugin-silero';
 import { loadConfig } from './config/load.js';
 import { logTurnLatencies } from './metrics/turn-latency-logging.js';
+import { turnRecordSink } from './metrics/turn-record-channel.js';
 import { buildLlm, buildStt, buildTts } from './providers/build.js';
 import { ProviderFailureApology } from './session/provider-failure-apology.js';
 import { sessionOptions } from './session/session-options.js';
@@ -33,7 +34,7 @@ export default defineAgent<ProcessData>({
       ...sessionOptions(cfg),
     });
     apology.attach(session);
-    logTurnLatencies(session);
+    logTurnLatencies(session, turnRecordSink());
 
     // Greet only once somebody is there to hear it.
     await ctx.waitForParticipant();

@@ -88,7 +88,7 @@ export const configSchema = z
          */
         maxConcurrentCalls: z.number().int().positive().optional(),
         numIdleProcesses: z.number().int().positive().optional(),
-        /** Health and worker-info HTTP port (`GET /`, `GET /worker`). */
+        /** The worker's HTTP port: health (`GET /`), worker info (`GET /worker`), Prometheus (`GET /metrics`). */
         httpPort: z.number().int().min(1).max(65535).default(8081),
         /** How long SIGTERM waits for active calls to end. */
         drainTimeoutMs: positiveMs.default(30 * 60_000),

@@ -1,14 +1,19 @@
 import { log, voice } from '@livekit/agents';
-import { TurnLatencyTracer } from './turn-latency-tracer.js';
+import { type TurnLatencyRecord, TurnLatencyTracer } from './turn-latency-tracer.js';
 
-/** One structured log line per turn (`turn latency`), and a p50/p95 summary when the session closes. */
-export function logTurnLatencies(session: voice.AgentSession): TurnLatencyTracer {
+/**
+ * One structured log line per turn (`turn latency`), a p50/p95 summary when the session closes,
+ * and each record handed to `sink` (the worker's metrics) when there is one.
+ */
+export function logTurnLatencies(session: voice.AgentSession, sink?: (record: TurnLatencyRecord) => void): TurnLatencyTracer {
   const logger = log().child({ component: 'turn-latency' });
   const tracer = new TurnLatencyTracer();
   session.on(voice.AgentSessionEventTypes.ConversationItemAdded, (ev) => {
     if (ev.item.type !== 'message') return;
     const record = tracer.onConversationItem(ev.item);
-    if (record) logger.info({ turn: tracer.records.length, ...record }, 'turn latency');
+    if (!record) return;
+    logger.info({ turn: tracer.records.length, ...record }, 'turn latency');
+    sink?.(record);
   });
   session.on(voice.AgentSessionEventTypes.Close, () => {
     if (tracer.records.length) logger.info({ summary: tracer.summary() }, 'session turn latency summary');

@@ -85,13 +85,25 @@ describe('a spoken conversation through a real livekit-server', () => {
     expectScriptedConversation(await converse('agent-cartesia'));
   });
 
-  it('logs one latency record per turn, and a summary when the call ends', async () => {
+  /** Turns counted by the worker's Prometheus histogram and counter so far. */
+  async function turnsOnMetrics() {
+    const metrics = await (await fetch('http://127.0.0.1:18181/metrics')).text();
+    const value = (series: string) => Number(metrics.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1] ?? 0);
+    const labels = 'stt="local",llm="local",tts="local"';
+    return {
+      endToEnd: value(`voice_agent_turn_latency_seconds_count{stage="end_to_end",${labels}}`),
+      answered: value(`voice_agent_turns_total{interrupted="false",${labels}}`),
+    };
+  }
+
+  it('logs one latency record per turn, a summary when the call ends, and exposes them on /metrics', async () => {
     const logLines = () =>
       readFileSync(bed.workerLog, 'utf8')
         .split('\n')
         .filter((line) => line.includes('"component":"turn-latency"'))
         .map((line) => JSON.parse(line) as Record<string, unknown>);
     const before = logLines().length;
+    const turnsBefore = await turnsOnMetrics();
     await converse(bed.agentName);
     const deadline = Date.now() + 10_000; // the summary is written when the session closes after the hang-up
     while (!logLines().slice(before).some((l) => l.msg === 'session turn latency summary') && Date.now() < deadline) {
@@ -110,6 +122,11 @@ describe('a spoken conversation through a real livekit-server', () => {
     const summary = lines.find((l) => l.msg === 'session turn latency summary')?.summary as { turns: number; firstAudioMs: { p50: number } };
     expect(summary.turns).toBe(2);
     expect(summary.firstAudioMs.p50).toBeGreaterThan(0);
+
+    // Job processes send their records to the worker, which serves them beside its health check.
+    expect(await turnsOnMetrics()).toEqual({ endToEnd: turnsBefore.endToEnd + 2, answered: turnsBefore.answered + 2 });
+    expect((await fetch('http://127.0.0.1:18181/')).status).toBe(200); // the framework's health check, passed through
+    expect(await (await fetch('http://127.0.0.1:18181/worker')).json()).toMatchObject({ agent_name: bed.agentName });
   });
 
   it('holds the same conversation with the OpenAI TTS plugin', async () => {
