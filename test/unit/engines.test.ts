@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { concat, encodeWav, readWav, resample, rms, silence } from '../../plugins/local-providers/engines/audio.js';
+import { encodeWav, readWav, resample, rms } from '../../plugins/local-providers/engines/audio.js';
 import { FliteSynthesizer, alignWords, parseSegments, phoneCounts, spokenTokens } from '../../plugins/local-providers/engines/flite.js';
 import { PocketsphinxRecognizer } from '../../plugins/local-providers/engines/pocketsphinx.js';
 import { normalizeWords, wordOverlap } from '../../plugins/local-providers/engines/words.js';
@@ -47,10 +47,9 @@ describe('audio', () => {
     expect(rms(resample(high, 48000, 16000))).toBeLessThan(rms(high) * 0.05);
   });
 
-  it('measures silence and joins buffers', () => {
-    expect(rms(silence(20, 16000))).toBe(0);
-    expect(silence(20, 16000).length).toBe(320);
-    expect(concat(new Int16Array([1, 2]), new Int16Array([3])).join()).toBe('1,2,3');
+  it('measures the level of silence as zero', () => {
+    expect(rms(new Int16Array(320))).toBe(0);
+    expect(rms(new Int16Array(0))).toBe(0);
   });
 });
 

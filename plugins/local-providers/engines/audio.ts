@@ -95,17 +95,3 @@ export function rms(pcm: Int16Array): number {
   for (let i = 0; i < pcm.length; i++) sum += pcm[i]! * pcm[i]!;
   return Math.sqrt(sum / pcm.length);
 }
-
-export function silence(ms: number, sampleRate: number): Int16Array {
-  return new Int16Array(Math.round((ms * sampleRate) / 1000));
-}
-
-export function concat(...parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
