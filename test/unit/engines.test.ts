@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWav, readWav, resample, rms } from '../../plugins/local-providers/engines/audio.js';
-import { FliteSynthesizer, alignWords, parseSegments, phoneCounts, spokenTokens } from '../../plugins/local-providers/engines/flite.js';
+import { FliteSynthesizer, alignWords, parseSegments, phoneCounts, spokenTokens, trimLeadingPause } from '../../plugins/local-providers/engines/flite.js';
 import { PocketsphinxRecognizer } from '../../plugins/local-providers/engines/pocketsphinx.js';
 import { normalizeWords, wordOverlap } from '../../plugins/local-providers/engines/words.js';
 
@@ -91,6 +91,18 @@ describe('flite word timings', () => {
     }
   });
 
+  it('cuts flite\'s leading pause to 20 ms and shifts the word times with it', async () => {
+    const segments = parseSegments('pau:0.170 hh:0.250 ax:0.300 l:0.350');
+    const pcm = new Int16Array(16_000 * 0.35).fill(1000);
+    const trimmed = trimLeadingPause({ pcm, sampleRate: 16_000, words: [{ word: 'hello', start: 0.17, end: 0.35 }] }, segments);
+    expect(trimmed.pcm.length).toBe(pcm.length - 16_000 * 0.15);
+    expect(trimmed.words[0]!.start).toBeCloseTo(0.02, 5);
+    expect(trimmed.words[0]!.end).toBeCloseTo(0.2, 5);
+    const speech = await new FliteSynthesizer({ voice: 'rms' }).synthesize('It is sunny.');
+    const firstLoud = speech.pcm.findIndex((v) => Math.abs(v) > 1000);
+    expect(firstLoud / speech.sampleRate).toBeLessThan(0.06); // was ~0.17 s before the cut
+  });
+
   it('returns no audio for blank text and clear errors for a missing binary or an abort', async () => {
     expect((await new FliteSynthesizer().synthesize('  ')).pcm.length).toBe(0);
     await expect(new FliteSynthesizer({ binary: '/nonexistent/flite' }).synthesize('hi')).rejects.toThrow(/infra\/install\.sh/);
@@ -118,6 +130,17 @@ describe('pocketsphinx recognizer', () => {
       expect(wordOverlap(sentences[i]!, result.text)).toBeGreaterThanOrEqual(0.8);
       expect(result.words.length).toBeGreaterThan(0);
     }
+  });
+
+  it('decodes an utterance while it streams in, with partial hypotheses on the way', async () => {
+    const speech = await flite.synthesize(sentences[0]!);
+    const partials: string[] = [];
+    const stream = recognizer.stream(speech.sampleRate, (p) => partials.push(p));
+    for (let i = 0; i < speech.pcm.length; i += 800) stream.write(speech.pcm.subarray(i, i + 800));
+    const final = await stream.end();
+    expect(wordOverlap(sentences[0]!, final.text)).toBeGreaterThanOrEqual(0.8);
+    expect(partials.length).toBeGreaterThan(1);
+    expect(wordOverlap(sentences[0]!, partials.at(-1)!)).toBeGreaterThan(0.5);
   });
 
   it('fails clearly when the binary is missing or the recognizer is closed', async () => {

@@ -50,7 +50,8 @@ export class FliteSynthesizer {
         this.#run(['-ps', '-t', `${tokens.join('. ')}.`, '-o', 'none'], signal),
       ]);
       const { pcm, sampleRate } = readWav(await readFile(wavPath));
-      return { pcm, sampleRate, words: alignWords(tokens, parseSegments(segments), phoneCounts(perToken)) };
+      const parsed = parseSegments(segments);
+      return trimLeadingPause({ pcm, sampleRate, words: alignWords(tokens, parsed, phoneCounts(perToken)) }, parsed);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -74,6 +75,27 @@ export class FliteSynthesizer {
   }
 }
 
+/** Silence kept before the first phone: about what a cloud TTS sends before speech. */
+const KEPT_LEADING_PAUSE_SEC = 0.02;
+
+/**
+ * flite opens every utterance with a ~165 ms pause. A cloud TTS starts speaking within a few ms of
+ * its first byte, so all but 20 ms of that pause is cut (word times shift with it): left in, every
+ * reply would be heard ~145 ms after the provider's first byte, an artefact of the local engine.
+ */
+export function trimLeadingPause(speech: SynthesizedSpeech, segments: Segment[]): SynthesizedSpeech {
+  const first = segments[0];
+  if (first?.phone !== 'pau' || first.end <= KEPT_LEADING_PAUSE_SEC) return speech;
+  const cutSec = first.end - KEPT_LEADING_PAUSE_SEC;
+  const cut = Math.min(speech.pcm.length, Math.round(cutSec * speech.sampleRate));
+  const shift = cut / speech.sampleRate;
+  return {
+    pcm: speech.pcm.slice(cut),
+    sampleRate: speech.sampleRate,
+    words: speech.words.map((w) => ({ word: w.word, start: Math.max(0, w.start - shift), end: Math.max(0, w.end - shift) })),
+  };
+}
+
 /** Whitespace-separated tokens that flite will speak: those with a letter or digit, edge punctuation removed. */
 export function spokenTokens(text: string): string[] {
   return text
@@ -82,7 +104,7 @@ export function spokenTokens(text: string): string[] {
     .filter((t) => /[\p{L}\p{N}]/u.test(t));
 }
 
-interface Segment {
+export interface Segment {
   phone: string;
   start: number;
   end: number;

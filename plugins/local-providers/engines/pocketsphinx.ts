@@ -23,6 +23,13 @@ const RECOGNIZER_RATE = 16_000;
 /** Audio is written in frames of at most this many bytes (the process buffers one frame at a time). */
 const MAX_FRAME_BYTES = 1 << 20;
 
+/** An utterance being recognized while it streams in. */
+export interface RecognizerStream {
+  write(pcm: Int16Array): void;
+  /** No more audio: resolves with the final transcript. */
+  end(): Promise<Transcript>;
+}
+
 interface FinalLine {
   type: 'final';
   text: string;
@@ -37,7 +44,7 @@ interface FinalLine {
 export class PocketsphinxRecognizer {
   #process?: ChildProcessWithoutNullStreams;
   #ready?: Promise<void>;
-  #waiting: { resolve: (t: Transcript) => void; reject: (e: Error) => void }[] = [];
+  #waiting: { resolve: (t: Transcript) => void; reject: (e: Error) => void; onPartial?: (text: string) => void }[] = [];
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -49,10 +56,57 @@ export class PocketsphinxRecognizer {
     return recognizer;
   }
 
+  /** Starts loading the model but returns at once; a failure to start surfaces on first use. */
+  static startInBackground(opts: PocketsphinxOptions = {}): PocketsphinxRecognizer {
+    const recognizer = new PocketsphinxRecognizer({ ...opts, binary: opts.binary ?? DEFAULT_BINARY });
+    recognizer.#ensureProcess().catch(() => undefined);
+    return recognizer;
+  }
+
   recognize(pcm: Int16Array, sampleRate: number): Promise<Transcript> {
-    const run = this.#queue.then(() => this.#recognizeNow(resample(pcm, sampleRate, RECOGNIZER_RATE)));
+    const utterance = this.stream(sampleRate);
+    utterance.write(pcm);
+    return utterance.end();
+  }
+
+  /**
+   * One utterance fed as it arrives: the recognizer decodes while the audio streams in, so the final
+   * transcript is ready right after the last chunk. `onPartial` gets every changed hypothesis.
+   * Utterances are decoded one after another: audio written while an earlier one runs is buffered.
+   */
+  stream(sampleRate: number, onPartial?: (text: string) => void): RecognizerStream {
+    let send: ((bytes: Buffer) => void) | undefined;
+    const buffered: Buffer[] = [];
+    let requestEnd!: () => void;
+    const endRequested = new Promise<void>((resolve) => (requestEnd = resolve));
+    const run = this.#queue.then(async () => {
+      await this.#ensureProcess();
+      const child = this.#process!;
+      const result = new Promise<Transcript>((resolve, reject) => this.#waiting.push({ resolve, reject, onPartial }));
+      child.stdin.write(frame('B'));
+      send = (bytes) => {
+        for (let offset = 0; offset < bytes.length; offset += MAX_FRAME_BYTES) {
+          child.stdin.write(frame('A', bytes.subarray(offset, offset + MAX_FRAME_BYTES)));
+        }
+      };
+      for (const bytes of buffered.splice(0)) send(bytes);
+      await endRequested;
+      child.stdin.write(frame('E'));
+      return result;
+    });
     this.#queue = run.catch(() => undefined);
-    return run;
+    return {
+      write: (pcm) => {
+        const samples = resample(pcm, sampleRate, RECOGNIZER_RATE);
+        const bytes = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
+        if (send) send(bytes);
+        else buffered.push(bytes);
+      },
+      end: () => {
+        requestEnd();
+        return run;
+      },
+    };
   }
 
   async close(): Promise<void> {
@@ -64,19 +118,6 @@ export class PocketsphinxRecognizer {
     const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
     await exited;
     clearTimeout(timer);
-  }
-
-  async #recognizeNow(pcm: Int16Array): Promise<Transcript> {
-    await this.#ensureProcess();
-    const child = this.#process!;
-    const result = new Promise<Transcript>((resolve, reject) => this.#waiting.push({ resolve, reject }));
-    const bytes = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
-    child.stdin.write(frame('B'));
-    for (let offset = 0; offset < bytes.length; offset += MAX_FRAME_BYTES) {
-      child.stdin.write(frame('A', bytes.subarray(offset, offset + MAX_FRAME_BYTES)));
-    }
-    child.stdin.write(frame('E'));
-    return result;
   }
 
   #ensureProcess(): Promise<void> {
@@ -101,6 +142,7 @@ export class PocketsphinxRecognizer {
           return;
         }
         if (msg.type === 'ready') resolve();
+        else if (msg.type === 'partial') this.#waiting[0]?.onPartial?.((msg as { text: string }).text);
         else if (msg.type === 'final') {
           const final = msg as FinalLine;
           this.#waiting.shift()?.resolve({
