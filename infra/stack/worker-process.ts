@@ -1,9 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const WORKER_ENTRY = fileURLToPath(new URL('../../agent/main.ts', import.meta.url));
+/** Compiled by infra/install.sh (`npm run build`), as production runs it. */
+const WORKER_ENTRY = fileURLToPath(new URL('../../dist/agent/main.js', import.meta.url));
+const WORKER_SOURCES = fileURLToPath(new URL('../../agent', import.meta.url));
 
 export interface WorkerProcessOptions {
   /** Environment of the worker (its configuration: see agent/config). Merged over this process's. */
@@ -24,11 +27,12 @@ export interface RunningWorker {
 }
 
 /**
- * Runs the agent worker (`agent/main.ts start`) as a child process, the way production runs it,
- * and waits until its health endpoint says it is registered with livekit-server.
+ * Runs the agent worker (compiled `agent/main.ts start`) as a child process, the way production runs
+ * it, and waits until its health endpoint says it is registered with livekit-server.
  */
 export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<RunningWorker> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY, 'start'], {
+  assertBuilt();
+  const child = spawn(process.execPath, [WORKER_ENTRY, 'start'], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...opts.env, AGENT_HTTP_PORT: String(opts.httpPort) },
     stdio: ['ignore', opts.logFile ? 'pipe' : 'inherit', opts.logFile ? 'pipe' : 'inherit'],
@@ -67,6 +71,16 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
       return code;
     },
   };
+}
+
+/** A stale build would silently test old code: refuse it. */
+function assertBuilt(): void {
+  if (!existsSync(WORKER_ENTRY)) throw new Error(`${WORKER_ENTRY} is missing: run npm run build (infra/install.sh does)`);
+  const built = statSync(WORKER_ENTRY).mtimeMs;
+  const stale = readdirSync(WORKER_SOURCES, { recursive: true, encoding: 'utf8' }).find(
+    (f) => f.endsWith('.ts') && statSync(join(WORKER_SOURCES, f)).mtimeMs > built,
+  );
+  if (stale) throw new Error(`dist/ is older than agent/${stale}: run npm run build`);
 }
 
 async function isHealthy(port: number): Promise<boolean> {
