@@ -1,11 +1,14 @@
 import { type JobContext, type JobProcess, type VAD, defineAgent, voice } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
 import { loadConfig } from './config/load.js';
+import type { AgentConfig } from './config/schema.js';
 import { logTurnLatencies } from './metrics/turn-latency-logging.js';
 import { turnRecordSink } from './metrics/turn-record-channel.js';
 import { buildLlm, buildStt, buildTts } from './providers/build.js';
 import { ProviderFailureApology } from './session/provider-failure-apology.js';
 import { sessionOptions } from './session/session-options.js';
+
+const loadVad = (cfg: AgentConfig) => silero.VAD.load({ minSilenceDuration: cfg.turn.vadMinSilenceMs });
 
 interface ProcessData {
   vad?: VAD;
@@ -18,11 +21,11 @@ interface ProcessData {
 export default defineAgent<ProcessData>({
   // Idle job processes load the VAD before a call arrives, so the first turn does not pay for it.
   prewarm: async (proc: JobProcess<ProcessData>) => {
-    proc.userData.vad = await silero.VAD.load();
+    proc.userData.vad = await loadVad(loadConfig());
   },
   entry: async (ctx: JobContext<ProcessData>) => {
     const cfg = loadConfig();
-    const vad = ctx.proc.userData.vad ?? (await silero.VAD.load());
+    const vad = ctx.proc.userData.vad ?? (await loadVad(cfg));
 
     await ctx.connect();
     const apology = new ProviderFailureApology(cfg.agent.apology);

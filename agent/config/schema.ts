@@ -10,7 +10,16 @@ const sttSchema = z
   .object({
     /** `local`: the OpenAI transcription protocol served by the embedded local providers. */
     provider: z.enum(['local', 'openai']).default('local'),
-    model: z.string().min(1).default('whisper-1'),
+    /**
+     * Stream the caller's audio over the realtime transcription WebSocket, decoded while they speak,
+     * so the final transcript is there as the turn ends; `false` uploads each utterance over HTTP
+     * after the VAD ends it (measured: ~450 ms later on the local stack).
+     */
+    streaming: z.boolean().default(true),
+    /** Default: `gpt-4o-transcribe` when streaming (server-side endpointing), `whisper-1` otherwise. */
+    model: z.string().min(1).optional(),
+    /** Streaming only: the provider's end-of-utterance silence; shorter than the VAD's so the final transcript precedes the end of the turn. */
+    endOfUtteranceSilenceMs: z.number().int().min(100).max(2000).default(350),
     language: z.string().min(2).default('en'),
     baseUrl: url.optional(),
     apiKey: z.string().min(1).optional(),
@@ -44,9 +53,19 @@ const turnSchema = z
     /** Silence after the user's speech before the turn is declared over (VAD end-of-speech counts towards it). */
     minEndpointingDelayMs: z.number().int().min(0).default(500),
     maxEndpointingDelayMs: positiveMs.default(3000),
+    /**
+     * Silence that ends a speech segment for the VAD. The turn ends at the later of this and
+     * `minEndpointingDelayMs` (both count from the end of speech): at silero's own 550 ms the
+     * endpointing delay below it would have no effect, so the VAD is kept shorter and the
+     * endpointing delay is the one knob.
+     */
+    vadMinSilenceMs: z.number().int().min(50).max(3000).default(300),
     minInterruptionDurationMs: z.number().int().min(0).default(500),
     minInterruptionWords: z.number().int().min(0).default(0),
+    /** Start the LLM on the final transcript before the turn is declared over. */
     preemptiveGeneration: z.boolean().default(true),
+    /** Preemptive generation synthesizes speech too, so the reply plays the moment the turn ends (a discarded guess costs TTS characters). */
+    preemptiveTts: z.boolean().default(true),
   })
   .strict()
   .refine((t) => t.maxEndpointingDelayMs >= t.minEndpointingDelayMs, {

@@ -2,6 +2,7 @@ import type { llm, stt, tts } from '@livekit/agents';
 import * as cartesia from '@livekit/agents-plugin-cartesia';
 import * as openai from '@livekit/agents-plugin-openai';
 import type { AgentConfig } from '../config/schema.js';
+import { ReconnectingSTT } from './reconnecting-stt.js';
 import { RetryingSTT } from './retrying-stt.js';
 
 /**
@@ -24,11 +25,26 @@ function endpoint(stage: { provider: string; baseUrl?: string; apiKey?: string }
   return { baseUrl: stage.baseUrl, apiKey: stage.apiKey ?? LOCAL_API_KEY };
 }
 
-/** `onTranscriptionLost`: an utterance could not be transcribed even after retries. */
+/** `onTranscriptionLost`: an utterance was lost to the provider (retries exhausted, or the stream failed mid-utterance). */
 export function buildStt(cfg: AgentConfig, onTranscriptionLost?: () => void): stt.STT {
   const { baseUrl, apiKey } = endpoint(cfg.stt, cfg.localProviders.url, '/v1');
+  const { language } = cfg.stt;
+  if (cfg.stt.streaming) {
+    // Server-side endpointing (a non-realtime-only model): the provider commits each utterance after
+    // this silence, which is shorter than the VAD's, so the transcript is final before the turn ends
+    // and preemptive generation can start on it.
+    const transcriber = new openai.STT({
+      useRealtime: true,
+      model: cfg.stt.model ?? 'gpt-4o-transcribe',
+      language,
+      baseURL: baseUrl,
+      apiKey,
+      turnDetection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: cfg.stt.endOfUtteranceSilenceMs },
+    });
+    return new ReconnectingSTT(transcriber, { retryIntervalMs: cfg.providerRequests.retryIntervalMs, onUtteranceLost: onTranscriptionLost });
+  }
   // The HTTP transcription endpoint: AgentSession wraps it with the VAD into a stream (one request per utterance).
-  const transcriber = new openai.STT({ useRealtime: false, model: cfg.stt.model, language: cfg.stt.language, baseURL: baseUrl, apiKey });
+  const transcriber = new openai.STT({ useRealtime: false, model: cfg.stt.model ?? 'whisper-1', language, baseURL: baseUrl, apiKey });
   return new RetryingSTT(transcriber, { ...cfg.providerRequests, onGiveUp: onTranscriptionLost });
 }
 

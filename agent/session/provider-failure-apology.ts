@@ -36,7 +36,10 @@ export class ProviderFailureApology {
 
   #apologise(): void {
     try {
-      this.#session?.say(this.apology, { addToChatCtx: false });
+      // Not interruptible: an LLM that fails during preemptive generation does so before the user's
+      // turn is over, and the end of that turn would otherwise cut the apology off at once (measured:
+      // the caller heard nothing at all). It is one short sentence.
+      this.#session?.say(this.apology, { addToChatCtx: false, allowInterruptions: false });
     } catch (e) {
       // The session may be closing (the caller hung up); nothing is lost by not apologising then.
       this.#logger.warn({ cause: (e as Error).message }, 'could not apologise');

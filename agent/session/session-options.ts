@@ -28,7 +28,7 @@ export function sessionOptions(cfg: AgentConfig): Pick<SessionOptions, 'turnHand
         minDuration: cfg.turn.minInterruptionDurationMs,
         minWords: cfg.turn.minInterruptionWords,
       },
-      preemptiveGeneration: { enabled: cfg.turn.preemptiveGeneration },
+      preemptiveGeneration: { enabled: cfg.turn.preemptiveGeneration, preemptiveTts: cfg.turn.preemptiveTts },
     },
     connOptions: { sttConnOptions: requests, llmConnOptions: requests, ttsConnOptions: requests },
   };

@@ -1,4 +1,4 @@
-import { initializeLogger, llm, tts } from '@livekit/agents';
+import { initializeLogger, llm, stt as sttApi, tts } from '@livekit/agents';
 import * as cartesia from '@livekit/agents-plugin-cartesia';
 import * as openai from '@livekit/agents-plugin-openai';
 import { AudioFrame } from '@livekit/rtc-node';
@@ -11,6 +11,13 @@ import { type RunningLocalProviders, startLocalProviders } from '../../plugins/l
  * The local providers must be indistinguishable from the vendors for the real plugins: these tests
  * drive @livekit/agents-plugin-openai and -cartesia against them directly, without a room.
  */
+const EVENT_NAMES: Partial<Record<sttApi.SpeechEventType, string>> = {
+  [sttApi.SpeechEventType.START_OF_SPEECH]: 'start',
+  [sttApi.SpeechEventType.INTERIM_TRANSCRIPT]: 'interim',
+  [sttApi.SpeechEventType.FINAL_TRANSCRIPT]: 'final',
+  [sttApi.SpeechEventType.END_OF_SPEECH]: 'end',
+};
+
 describe('local providers, driven by the real plugins', () => {
   let providers: RunningLocalProviders;
   const noRetry = { maxRetry: 0, retryIntervalMs: 0, timeoutMs: 3000 };
@@ -84,6 +91,52 @@ describe('local providers, driven by the real plugins', () => {
     const frame = new AudioFrame(speech.pcm, speech.sampleRate, 1, speech.pcm.length);
     const event = await stt.recognize(frame);
     expect(wordOverlap('It is sunny and warm today', event.alternatives![0].text)).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('transcribes a stream over the realtime WebSocket: server VAD ends each utterance', async () => {
+    const synth = new FliteSynthesizer({ voice: 'rms' });
+    const utterances = ['It is sunny and warm today.', 'Tell me a funny joke.'];
+    const stt = new openai.STT({
+      useRealtime: true,
+      model: 'gpt-4o-transcribe',
+      baseURL: `${providers.url}/v1`,
+      apiKey: 'local',
+      turnDetection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 350 },
+    });
+    const stream = stt.stream();
+    const events: { type: string; text?: string; at: number }[] = [];
+    const collecting = (async () => {
+      for await (const ev of stream) events.push({ type: EVENT_NAMES[ev.type] ?? 'other', text: ev.alternatives?.[0]?.text, at: Date.now() });
+    })();
+    const frameMs = 20;
+    const pushPaced = async (pcm: Int16Array, rate: number) => {
+      const n = (rate * frameMs) / 1000;
+      for (let i = 0; i < pcm.length; i += n) {
+        const part = new Int16Array(n);
+        part.set(pcm.subarray(i, i + n));
+        stream.pushFrame(new AudioFrame(part, rate, 1, n));
+        await new Promise((r) => setTimeout(r, frameMs / 4)); // faster than real time, still in order
+      }
+    };
+    const speechEnds: number[] = [];
+    for (const text of utterances) {
+      const speech = await synth.synthesize(text);
+      await pushPaced(speech.pcm, speech.sampleRate);
+      speechEnds.push(Date.now());
+      await pushPaced(new Int16Array(speech.sampleRate), speech.sampleRate); // 1 s of silence
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    stream.endInput();
+    stream.close();
+    await collecting.catch(() => undefined);
+
+    const finals = events.filter((e) => e.type === 'final');
+    expect(finals).toHaveLength(2);
+    utterances.forEach((u, i) => expect(wordOverlap(u, finals[i]!.text ?? '')).toBeGreaterThanOrEqual(0.6));
+    expect(events.filter((e) => e.type === 'start')).toHaveLength(2);
+    expect(events.filter((e) => e.type === 'interim').length).toBeGreaterThan(0);
+    const record = providers.log.list('stt');
+    expect(record.map((r) => r.outcome)).toEqual(['completed', 'completed']);
   });
 
   async function synthesizeAll(engine: tts.TTS, sentences: string[]) {

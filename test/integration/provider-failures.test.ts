@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wordOverlap } from '../../plugins/local-providers/engines/words.js';
 import type { FaultKind, Stage } from '../../plugins/local-providers/server/stage-behaviour.js';
+import { type RunningWorker, startWorkerProcess } from '../../infra/stack/worker-process.js';
 import { type CallTestBed, startCallTestBed } from '../support/call-test-bed.js';
 
 const MIN_OVERLAP = 0.6;
@@ -11,28 +12,40 @@ const JOKE = { question: 'Tell me a funny joke.', answer: 'Why did the chicken c
 /** One retry per request, quickly, so a fault that outlasts it reaches the session within a turn. */
 const MAX_RETRY = 1;
 
+const FAULT_ENV = {
+  AGENT_APOLOGY: APOLOGY,
+  PROVIDER_MAX_RETRY: String(MAX_RETRY),
+  PROVIDER_RETRY_INTERVAL_MS: '100',
+  PROVIDER_TIMEOUT_MS: '4000',
+};
+const HTTP_STT_AGENT = 'agent-faults-http-stt';
+const HTTP_STT_LOG = `.run/test-logs/faults/worker-${HTTP_STT_AGENT}.log`;
+
 describe('a provider that fails mid-call leaves the session alive', () => {
   let bed: CallTestBed;
+  let httpSttWorker: RunningWorker;
 
   beforeAll(async () => {
     bed = await startCallTestBed({
       name: 'faults',
       httpPort: 18183,
-      env: {
-        AGENT_APOLOGY: APOLOGY,
-        PROVIDER_MAX_RETRY: String(MAX_RETRY),
-        PROVIDER_RETRY_INTERVAL_MS: '100',
-        PROVIDER_TIMEOUT_MS: '4000',
-      },
+      env: FAULT_ENV,
+    });
+    // The same stack with the HTTP transcription path, whose retries are ours (RetryingSTT).
+    httpSttWorker = await startWorkerProcess({
+      env: bed.stack.workerEnv({ ...FAULT_ENV, AGENT_NAME: HTTP_STT_AGENT, AGENT_NUM_IDLE_PROCESSES: '1', STT_STREAMING: 'false' }),
+      httpPort: 18185,
+      logFile: HTTP_STT_LOG,
     });
   });
   afterAll(async () => {
+    await httpSttWorker?.stop();
     await bed?.stop();
   });
 
   /** Greeting, then the first question with `fault` armed, then a second question that must be answered normally. */
-  async function callWithFault(stage: Stage, kind: FaultKind, count: number) {
-    const { caller } = await bed.call();
+  async function callWithFault(stage: Stage, kind: FaultKind, count: number, agentName = bed.agentName) {
+    const { caller } = await bed.call(agentName);
     try {
       await caller.waitForAgent();
       await caller.hearNextSpeech(0);
@@ -70,16 +83,29 @@ describe('a provider that fails mid-call leaves the session alive', () => {
     expect(bed.stack.providers.log.list('tts').some((r) => r.outcome === 'fault:drop')).toBe(true);
   });
 
-  it('retries a transcription that failed with 500 and answers the question', async () => {
+  it('apologises for a question lost with a dropped streaming transcription socket, then answers the next one', async () => {
+    const { failed, next } = await callWithFault('stt', 'drop', 1);
+    expect(wordOverlap(APOLOGY, failed.reply)).toBeGreaterThanOrEqual(MIN_OVERLAP);
+    expect(wordOverlap(JOKE.answer, next.reply)).toBeGreaterThanOrEqual(MIN_OVERLAP);
+    expect(readFileSync(bed.workerLog, 'utf8')).toMatch(/"utteranceLost":true,[^}]*"msg":"provider stream ended mid-call, reconnecting"/);
+  });
+
+  it('reconnects after the streaming transcription reported an error, then answers', async () => {
     const { failed, next } = await callWithFault('stt', 'http500', 1);
+    expect(wordOverlap(APOLOGY, failed.reply)).toBeGreaterThanOrEqual(MIN_OVERLAP);
+    expect(wordOverlap(JOKE.answer, next.reply)).toBeGreaterThanOrEqual(MIN_OVERLAP);
+  });
+
+  it('retries an HTTP transcription that failed with 500 and answers the question', async () => {
+    const { failed, next } = await callWithFault('stt', 'http500', 1, HTTP_STT_AGENT);
     expect(wordOverlap(WEATHER.answer, failed.reply)).toBeGreaterThanOrEqual(MIN_OVERLAP);
     expect(wordOverlap(JOKE.answer, next.reply)).toBeGreaterThanOrEqual(MIN_OVERLAP);
   });
 
-  it('apologises when the question cannot be transcribed at all, then answers the next one', async () => {
-    const { failed, next } = await callWithFault('stt', 'http500', MAX_RETRY + 1);
+  it('apologises when the question cannot be transcribed over HTTP at all, then answers the next one', async () => {
+    const { failed, next } = await callWithFault('stt', 'http500', MAX_RETRY + 1, HTTP_STT_AGENT);
     expect(wordOverlap(APOLOGY, failed.reply)).toBeGreaterThanOrEqual(MIN_OVERLAP);
     expect(wordOverlap(JOKE.answer, next.reply)).toBeGreaterThanOrEqual(MIN_OVERLAP);
-    expect(readFileSync(bed.workerLog, 'utf8')).toMatch(/"attempts":2,"cause":"500 injected fault[^"]*","msg":"transcription failed, utterance lost"/);
+    expect(readFileSync(HTTP_STT_LOG, 'utf8')).toMatch(/"attempts":2,"cause":"500 injected fault[^"]*","msg":"transcription failed, utterance lost"/);
   });
 });

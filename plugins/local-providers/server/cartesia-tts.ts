@@ -125,6 +125,7 @@ class SpeechContext {
         return;
       }
       this.#sentFirstAudio = true;
+      this.deps.log.firstOutput(this.record);
     }
     this.#elapsedSec += pcm.length / this.sampleRate;
   }
@@ -210,6 +211,7 @@ export async function handleCartesiaBytes(req: IncomingMessage, res: ServerRespo
   const [speech] = await Promise.all([deps.synthesizer.synthesize(transcript, signal), delay(deps.behaviour.latency.ttsTtfbMs, signal)]);
   const pcm = resample(speech.pcm, speech.sampleRate, format.sample_rate);
   res.writeHead(200, { 'content-type': 'application/octet-stream' });
+  deps.log.firstOutput(record);
   res.end(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength));
   deps.log.end(record, 'completed', pcm.length / format.sample_rate);
 }

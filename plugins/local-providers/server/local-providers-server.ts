@@ -9,6 +9,7 @@ import { handleCartesiaBytes, handleCartesiaSocket } from './cartesia-tts.js';
 import { HttpError, readJson, sendJson, sendOpenAIError } from './http-util.js';
 import { handleSpeech, handleTranscription } from './openai-audio.js';
 import { handleChatCompletions } from './openai-chat.js';
+import { handleRealtimeTranscription } from './openai-realtime-stt.js';
 import { RequestLog } from './request-log.js';
 import { ScriptedResponder, loadResponderScript } from './responder.js';
 import {
@@ -20,6 +21,8 @@ import {
   faultRequestSchema,
   latencySchema,
 } from './stage-behaviour.js';
+
+const RECOGNIZER_PRIMER = 'Hello, I would like to ask you a few questions today.';
 
 export const DEFAULT_RESPONDER_SCRIPT = fileURLToPath(new URL('../responses.yaml', import.meta.url));
 
@@ -44,7 +47,7 @@ export interface RunningLocalProviders {
 const latencyUpdateSchema = z.union([z.object({ profile: z.enum(['zero', 'typical']) }).strict(), latencySchema.partial()]);
 
 /**
- * The embedded local providers: one HTTP server speaking OpenAI's chat, transcription and speech
+ * The embedded local providers: one HTTP server speaking OpenAI's chat, transcription (HTTP and realtime WebSocket) and speech
  * APIs and Cartesia's TTS WebSocket, backed by offline engines (a scripted responder, pocketsphinx,
  * flite). `/_control/*` lets tests and benchmarks shape latency, inject faults and read what was asked.
  */
@@ -54,7 +57,9 @@ export async function startLocalProviders(opts: LocalProvidersOptions = {}): Pro
   const behaviour = new StageBehaviour(latency);
   const log = new RequestLog();
   const synthesizer = new FliteSynthesizer({ voice: opts.voice ?? 'rms' });
-  const recognizer = await PocketsphinxRecognizer.start();
+  // Every decoder hears one sentence first (see PocketsphinxOptions.primer), in a caller-like voice.
+  const primer = await new FliteSynthesizer({ voice: 'slt' }).synthesize(RECOGNIZER_PRIMER);
+  const recognizer = await PocketsphinxRecognizer.start({ primer });
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = new URL(req.url ?? '/', 'http://local').pathname;
@@ -106,11 +111,18 @@ export async function startLocalProviders(opts: LocalProvidersOptions = {}): Pro
   });
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://local').pathname !== '/tts/websocket') {
+    const path = new URL(req.url ?? '/', 'http://local').pathname;
+    if (path === '/tts/websocket') {
+      wss.handleUpgrade(req, socket, head, (ws) => handleCartesiaSocket(ws, { synthesizer, behaviour, log }));
+    } else if (path === '/v1/realtime') {
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        // One decoder per connection, loading while the call sets up: an utterance holds it until its final.
+        const streamingRecognizer = PocketsphinxRecognizer.startInBackground({ primer });
+        handleRealtimeTranscription(ws, { recognizer: streamingRecognizer, behaviour, log }, () => void streamingRecognizer.close());
+      });
+    } else {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
-      return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => handleCartesiaSocket(ws, { synthesizer, behaviour, log }));
   });
 
   await new Promise<void>((resolve, reject) => {

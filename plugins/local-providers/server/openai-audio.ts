@@ -100,6 +100,7 @@ export async function handleSpeech(
       return;
     }
     res.write(bytes.subarray(offset, offset + chunkBytes));
+    deps.log.firstOutput(record);
   }
   res.end();
   deps.log.end(record, 'completed', pcm.length / OPENAI_TTS_SAMPLE_RATE);

@@ -70,6 +70,7 @@ export async function handleChatCompletions(
         return;
       }
       res.write(chunk({ content: token }));
+      deps.log.firstOutput(record);
     }
     res.write(chunk({}, 'stop'));
     if (body.stream_options?.include_usage) {

@@ -11,6 +11,8 @@ export interface RequestRecord {
   /** What was answered: reply text (llm), transcript (stt), seconds of audio (tts). */
   output?: unknown;
   startedAt: number;
+  /** When the first piece of the answer went out: first token (llm), first audio (tts); benchmarks time stages by it. */
+  firstOutputAt?: number;
   endedAt?: number;
   outcome?: RequestOutcome;
 }
@@ -27,6 +29,10 @@ export class RequestLog {
     this.#records.push(record);
     if (this.#records.length > this.capacity) this.#records.shift();
     return record;
+  }
+
+  firstOutput(record: RequestRecord): void {
+    record.firstOutputAt ??= Date.now();
   }
 
   end(record: RequestRecord, outcome: RequestOutcome, output?: unknown): void {
