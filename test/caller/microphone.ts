@@ -27,7 +27,8 @@ export class Microphone {
 
   async close(): Promise<void> {
     this.#running = false;
-    await this.#pump;
+    // A frame queued on a connection that died never completes: do not wait for it for long.
+    await Promise.race([this.#pump, new Promise((r) => setTimeout(r, 500))]);
     await this.source.close();
   }
 

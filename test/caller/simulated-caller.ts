@@ -129,7 +129,7 @@ export class SimulatedCaller {
   }
 
   async ask(question: string): Promise<TurnResult> {
-    await this.#tracker.waitUntil(() => !this.#tracker.speaking, this.opts.timeoutMs, 'the agent to stop speaking');
+    await this.waitUntilAgentQuiet();
     const speech = await this.opts.synthesizer.synthesize(question);
     const questionEndedAt = await this.mic.speak(speech.pcm, speech.sampleRate);
     const reply = await this.hearNextSpeech(questionEndedAt);
@@ -138,7 +138,17 @@ export class SimulatedCaller {
 
   /** Publishes an utterance without waiting for any reply; resolves when its last sample was sent. */
   say(text: string): Promise<number> {
-    return this.opts.synthesizer.synthesize(text).then((s) => this.mic.speak(s.pcm, s.sampleRate));
+    return this.opts.synthesizer.synthesize(text).then((s) => this.speak(s));
+  }
+
+  /** Publishes prepared audio; resolves with performance.now() when its last sample was sent. */
+  speak(speech: { pcm: Int16Array; sampleRate: number }): Promise<number> {
+    return this.mic.speak(speech.pcm, speech.sampleRate);
+  }
+
+  /** Resolves once the agent is not speaking (its last reply ended with the hangover's quiet). */
+  waitUntilAgentQuiet(): Promise<void> {
+    return this.#tracker.waitUntil(() => !this.#tracker.speaking, this.opts.timeoutMs, 'the agent to stop speaking');
   }
 
   /** Waits for the first agent speech that starts after `after`, hears it to its end, and transcribes it. */
@@ -156,8 +166,9 @@ export class SimulatedCaller {
 
   async hangUp(): Promise<void> {
     clearInterval(this.#timer);
-    await this.room.disconnect();
+    // The microphone first: once the room is gone its queue never drains and a pending frame would hang.
     await this.mic.close();
+    await this.room.disconnect();
   }
 
   async #transcribe(segment: SpeechSegment): Promise<string> {

@@ -1,0 +1,71 @@
+import { FliteSynthesizer } from '../plugins/local-providers/engines/flite.js';
+
+/**
+ * What the simulated caller says in the benchmark: 24 utterances from about 1 to 5 seconds (flite's
+ * `slt` voice), short commands and long rambling questions, answered by the local LLM's script
+ * (plugins/local-providers/responses.yaml) or its fallback.
+ */
+export const CORPUS: readonly string[] = [
+  'Hello there, can you hear me?',
+  'Excuse me, what time is it now?',
+  'Tell me a joke, if you know one.',
+  'Sorry, who are you exactly?',
+  'Is it going to rain?',
+  'What is your name, please?',
+  'Can you tell me something funny?',
+  'How warm will it be this afternoon?',
+  'I would like to know the time, please.',
+  'What is the weather like in the city today?',
+  'Could you make me laugh with a short story?',
+  'Please tell me what hour it is right now.',
+  'I am planning a walk later, will it be sunny outside?',
+  'My friend asked me who you are, what should I tell her?',
+  'Do you know any good jokes about animals or computers?',
+  'I forgot my watch at home, can you tell me what time it is?',
+  'We are going to the beach tomorrow, what temperature should we expect there?',
+  'I had a long day at work and I would really like to hear something funny.',
+  'Can you remind me of your name again, I did not catch it the first time?',
+  'Before I leave the house this morning, should I take an umbrella with me?',
+  'Thank you very much for that.',
+  'My family and I want a long walk in the park this weekend, what will the weather be like?',
+  'How many people live in a big city?',
+  'Thanks for your help, goodbye.',
+];
+
+export interface CorpusUtterance {
+  text: string;
+  pcm: Int16Array;
+  sampleRate: number;
+  /** Length of the spoken audio, silence trimmed at both ends. */
+  seconds: number;
+}
+
+/** Frames quieter than this (RMS) at either end are trimmed: the caller's "last sample" is the last spoken one. */
+const TRIM_RMS = 200;
+
+/** Synthesizes the corpus offline with flite and trims its leading and trailing silence. */
+export async function synthesizeCorpus(texts: readonly string[] = CORPUS, voice = 'slt'): Promise<CorpusUtterance[]> {
+  const synth = new FliteSynthesizer({ voice });
+  const out: CorpusUtterance[] = [];
+  for (const text of texts) {
+    const speech = await synth.synthesize(text);
+    const pcm = trimSilence(speech.pcm, speech.sampleRate);
+    out.push({ text, pcm, sampleRate: speech.sampleRate, seconds: pcm.length / speech.sampleRate });
+  }
+  return out;
+}
+
+export function trimSilence(pcm: Int16Array, sampleRate: number): Int16Array {
+  const win = Math.round(sampleRate / 100);
+  const loud = (at: number) => {
+    let sum = 0;
+    const end = Math.min(pcm.length, at + win);
+    for (let i = at; i < end; i++) sum += pcm[i]! * pcm[i]!;
+    return Math.sqrt(sum / Math.max(1, end - at)) >= TRIM_RMS;
+  };
+  let first = 0;
+  while (first < pcm.length && !loud(first)) first += win;
+  let last = Math.max(0, pcm.length - win);
+  while (last > first && !loud(last)) last -= win;
+  return pcm.slice(first, Math.min(pcm.length, last + win));
+}

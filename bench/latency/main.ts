@@ -1,0 +1,265 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../agent/config/load.js';
+import { type RunningLivekitServer, startLivekitServer } from '../../infra/stack/livekit-server.js';
+import { type RunningLocalProviders, startLocalProviders } from '../../plugins/local-providers/server/local-providers-server.js';
+import { LATENCY_PROFILES, type LatencyProfileName } from '../../plugins/local-providers/server/stage-behaviour.js';
+import { placeCall } from '../../test/support/place-call.js';
+import { testNodeIp } from '../../test/support/test-network.js';
+import { CORPUS, type CorpusUtterance, synthesizeCorpus } from '../corpus.js';
+import { AGENT_KINDS, type AgentKind, type AgentUnderTest, startAgentUnderTest } from './agents-under-test.js';
+import { type CallerSessionResult, runCallerSession } from './caller-session.js';
+import { ProcessTreeUsage } from './process-tree-usage.js';
+import { type BenchReport, type LatencyRun, type LoadRun, renderMarkdown, slowestStage, spread, summarize } from './report.js';
+import { turnTimeline } from './turn-timeline.js';
+import { renderWaterfall } from './waterfall.js';
+
+const USAGE = `usage: npm run bench -- [options]
+  --profiles LIST   latency profiles of the local providers (default zero,typical)
+  --agents LIST     ours, python or both (default ours,python)
+  --turns N         utterances per call, from the corpus (default all ${CORPUS.length})
+  --sessions N      load mode instead: 1..N simultaneous callers per agent (first profile only)
+  --load-turns N    utterances per caller in load mode (default 6)
+  --budget-ms MS    end-to-end p95 budget reported in load mode (default 1200)
+  --agent-env K=V   extra configuration for both agents, repeatable (e.g. STT_STREAMING=false to compare)
+  --out DIR         report directory (default .run/bench/<time>)
+
+Runs livekit-server, the local providers and each agent's worker, calls it with simulated callers over
+real WebRTC (inside the network namespace bench/run.sh makes), and writes report.md, report.json
+and one waterfall SVG per profile.`;
+
+/**
+ * Silence before the agent may end the turn, from the agents' configuration (both read the same
+ * variables): the VAD's end-of-speech silence and the minimum endpointing delay both count from the
+ * end of speech, so the later of the two decides.
+ */
+function endpointingSilenceMs(agentEnv: Record<string, string>): number {
+  const { turn } = loadConfig({ LIVEKIT_URL: 'ws://unused', LIVEKIT_API_KEY: 'unused', LIVEKIT_API_SECRET: 'unused', ...agentEnv });
+  return Math.max(turn.vadMinSilenceMs, turn.minEndpointingDelayMs);
+}
+const NO_TRANSCRIPTION = { recognize: async () => ({ text: '' }) };
+
+interface Options {
+  profiles: LatencyProfileName[];
+  agents: AgentKind[];
+  turns: number;
+  sessions?: number;
+  loadTurns: number;
+  budgetMs: number;
+  agentEnv: Record<string, string>;
+  out: string;
+}
+
+function parseOptions(): Options | undefined {
+  const { values } = parseArgs({
+    options: {
+      profiles: { type: 'string', default: 'zero,typical' },
+      agents: { type: 'string', default: AGENT_KINDS.join(',') },
+      turns: { type: 'string', default: String(CORPUS.length) },
+      sessions: { type: 'string' },
+      'load-turns': { type: 'string', default: '6' },
+      'budget-ms': { type: 'string', default: '1200' },
+      'agent-env': { type: 'string', multiple: true, default: [] },
+      out: { type: 'string', default: join('.run/bench', new Date().toISOString().replace(/[:.]/g, '-')) },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return undefined;
+  const list = <T extends string>(flag: string, raw: string, allowed: readonly T[]): T[] => {
+    const items = raw.split(',').map((s) => s.trim());
+    for (const item of items) if (!allowed.includes(item as T)) throw new Error(`--${flag}: '${item}' is not one of ${allowed.join(', ')}`);
+    return items as T[];
+  };
+  const positive = (flag: string, raw: string) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag}: expected a positive integer, got '${raw}'`);
+    return n;
+  };
+  return {
+    profiles: list('profiles', values.profiles, Object.keys(LATENCY_PROFILES) as LatencyProfileName[]),
+    agents: list('agents', values.agents, AGENT_KINDS),
+    turns: Math.min(positive('turns', values.turns), CORPUS.length),
+    sessions: values.sessions === undefined ? undefined : positive('sessions', values.sessions),
+    loadTurns: positive('load-turns', values['load-turns']),
+    budgetMs: positive('budget-ms', values['budget-ms']),
+    agentEnv: Object.fromEntries(
+      values['agent-env'].map((kv) => {
+        const eq = kv.indexOf('=');
+        if (eq < 1) throw new Error(`--agent-env: expected KEY=VALUE, got '${kv}'`);
+        return [kv.slice(0, eq), kv.slice(eq + 1)];
+      }),
+    ),
+    out: values.out,
+  };
+}
+
+const mb = (bytes: number) => bytes / 2 ** 20;
+
+/** A stack per profile (livekit-server, local providers), then each agent on it in turn. */
+class BenchStack {
+  private constructor(
+    readonly livekit: RunningLivekitServer,
+    readonly providers: RunningLocalProviders,
+    readonly logDir: string,
+    readonly agentEnv: Record<string, string>,
+  ) {}
+
+  static async start(profile: LatencyProfileName, logDir: string, agentEnv: Record<string, string>): Promise<BenchStack> {
+    mkdirSync(logDir, { recursive: true });
+    const livekit = await startLivekitServer({ nodeIp: testNodeIp(), logFile: join(logDir, 'livekit-server.log') });
+    const providers = await startLocalProviders({ port: 0, latency: profile }).catch(async (e: unknown) => {
+      await livekit.stop(2000);
+      throw e;
+    });
+    return new BenchStack(livekit, providers, logDir, agentEnv);
+  }
+
+  async withAgent<T>(kind: AgentKind, env: Record<string, string>, run: (agent: AgentUnderTest, usage: ProcessTreeUsage) => Promise<T>): Promise<T> {
+    const agent = await startAgentUnderTest(
+      kind,
+      {
+        LIVEKIT_URL: this.livekit.url,
+        LIVEKIT_API_KEY: this.livekit.apiKey,
+        LIVEKIT_API_SECRET: this.livekit.apiSecret,
+        LOCAL_PROVIDERS_URL: this.providers.url,
+        ...this.agentEnv,
+        ...env,
+      },
+      { logDir: this.logDir, httpPort: kind === 'ours' ? 18301 : 18302 },
+    );
+    const usage = new ProcessTreeUsage(agent.pid);
+    try {
+      return await run(agent, usage);
+    } finally {
+      usage.stop();
+      await agent.stop();
+    }
+  }
+
+  /** One call: the caller's session, with the job given time to close so its CPU is counted. */
+  async call(agentName: string, utterances: readonly CorpusUtterance[]): Promise<CallerSessionResult> {
+    const { caller } = await placeCall({ livekit: this.livekit, agentName, synthesizer: { synthesize: () => Promise.reject(new Error('unused')) }, transcriber: NO_TRANSCRIPTION });
+    try {
+      return await runCallerSession(caller, utterances);
+    } finally {
+      await caller.hangUp();
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.providers.close();
+    await this.livekit.stop(3000);
+  }
+}
+
+async function latencyRun(stack: BenchStack, kind: AgentKind, profile: string, corpus: CorpusUtterance[], silenceMs: number): Promise<LatencyRun> {
+  return stack.withAgent(kind, { AGENT_NUM_IDLE_PROCESSES: '1' }, async (agent, usage) => {
+    stack.providers.log.clear();
+    const window = usage.window();
+    const session = await stack.call(agent.agentName, corpus);
+    await new Promise((r) => setTimeout(r, 1500)); // the job notices the hang-up and closes
+    const used = window.end();
+    const requests = stack.providers.log.list();
+    return {
+      agent: kind,
+      profile,
+      turns: session.turns.map((t) => turnTimeline(t, requests, silenceMs)),
+      unanswered: session.unanswered,
+      cpuSecondsPerSession: used.cpuSeconds,
+      peakRssMb: mb(used.peakRssBytes),
+      sessionRssMb: mb(used.peakRssBytes - used.baselineRssBytes),
+    };
+  });
+}
+
+async function loadRuns(stack: BenchStack, kind: AgentKind, profile: string, corpus: CorpusUtterance[], maxSessions: number, turns: number): Promise<LoadRun[]> {
+  const env = { AGENT_NUM_IDLE_PROCESSES: String(maxSessions), AGENT_MAX_CONCURRENT_CALLS: String(maxSessions + 1) };
+  return stack.withAgent(kind, env, async (agent, usage) => {
+    const runs: LoadRun[] = [];
+    for (let n = 1; n <= maxSessions; n++) {
+      const window = usage.window();
+      const sessions = await Promise.all(
+        Array.from({ length: n }, (_, i) => {
+          const mine = Array.from({ length: turns }, (_, k) => corpus[(i * turns + k) % corpus.length]!);
+          return stack.call(agent.agentName, mine);
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 1500));
+      const used = window.end();
+      const e2e = sessions.flatMap((s) => s.turns.map((t) => t.heardAt - t.speechEndAt));
+      const run: LoadRun = {
+        agent: kind,
+        profile,
+        sessions: n,
+        endToEnd: spread(e2e),
+        turns: e2e.length,
+        unanswered: sessions.reduce((k, s) => k + s.unanswered.length, 0),
+        cpuSecondsPerSession: used.cpuSeconds / n,
+        peakRssMb: mb(used.peakRssBytes),
+      };
+      console.log(`  ${kind} × ${n}: e2e p50 ${run.endToEnd?.p50.toFixed(0)} ms, p95 ${run.endToEnd?.p95.toFixed(0)} ms, CPU ${run.cpuSecondsPerSession.toFixed(2)} s/session`);
+      runs.push(run);
+    }
+    return runs;
+  });
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions();
+  if (!opts) return console.log(USAGE);
+  mkdirSync(opts.out, { recursive: true });
+  const corpus = await synthesizeCorpus();
+  const silenceMs = endpointingSilenceMs(opts.agentEnv);
+  const report: BenchReport = {
+    startedAt: new Date().toISOString(),
+    machine: { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30) },
+    endpointingSilenceMs: silenceMs,
+    agentEnv: opts.agentEnv,
+    budgetMs: opts.budgetMs,
+    corpus: { utterances: opts.turns, minSeconds: Math.min(...corpus.map((u) => u.seconds)), maxSeconds: Math.max(...corpus.map((u) => u.seconds)) },
+    latency: [],
+    load: [],
+  };
+  const profiles = opts.sessions ? opts.profiles.slice(0, 1) : opts.profiles;
+  for (const profile of profiles) {
+    const stack = await BenchStack.start(profile, join(opts.out, `logs-${profile}`), opts.agentEnv);
+    try {
+      for (const kind of opts.agents) {
+        if (opts.sessions) {
+          console.log(`profile ${profile}, ${kind}: 1..${opts.sessions} simultaneous sessions`);
+          report.load.push(...(await loadRuns(stack, kind, profile, corpus, opts.sessions, opts.loadTurns)));
+          continue;
+        }
+        console.log(`profile ${profile}, ${kind}: ${opts.turns} turns`);
+        const run = await latencyRun(stack, kind, profile, corpus.slice(0, opts.turns), silenceMs);
+        const s = summarize(run);
+        console.log(
+          `  e2e p50 ${s.endToEnd?.p50.toFixed(0)} ms p95 ${s.endToEnd?.p95.toFixed(0)} ms; overhead p50 ${s.overhead?.p50.toFixed(0)} ms p95 ${s.overhead?.p95.toFixed(0)} ms; ` +
+            `slowest: ${slowestStage(s)}; CPU ${run.cpuSecondsPerSession.toFixed(2)} s; ${run.unanswered.length} unanswered`,
+        );
+        report.latency.push(run);
+      }
+    } finally {
+      await stack.stop();
+    }
+    const runs = report.latency.filter((r) => r.profile === profile);
+    if (runs.length) {
+      const svg = renderWaterfall(`Median turn, profile ${profile}`, runs.map((r) => ({ name: r.agent === 'ours' ? 'ours (TypeScript)' : 'Python livekit-agents', summary: summarize(r) })), silenceMs);
+      writeFileSync(join(opts.out, `waterfall-${profile}.svg`), svg);
+    }
+  }
+  writeFileSync(join(opts.out, 'report.json'), JSON.stringify(report, null, 2));
+  const markdown = renderMarkdown(report);
+  writeFileSync(join(opts.out, 'report.md'), markdown);
+  console.log(`\n${markdown}\nreport: ${opts.out}/report.md`);
+}
+
+main().then(
+  () => process.exit(0), // rtc-node keeps native handles open after disconnect
+  (e: unknown) => {
+    console.error(`bench: ${(e as Error).message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,131 @@
+import { percentile } from '../../agent/metrics/turn-latency-tracer.js';
+import type { AgentKind } from './agents-under-test.js';
+import { STAGE_LABELS, STAGE_NAMES, type StageName, type TurnTimeline } from './turn-timeline.js';
+
+export interface Spread {
+  n: number;
+  p50: number;
+  p95: number;
+}
+
+export function spread(values: number[]): Spread | undefined {
+  if (values.length === 0) return undefined;
+  return { n: values.length, p50: percentile(values, 50), p95: percentile(values, 95) };
+}
+
+/** One agent, one latency profile, one caller: the per-turn figures and the session's resource use. */
+export interface LatencyRun {
+  agent: AgentKind;
+  profile: string;
+  turns: TurnTimeline[];
+  unanswered: string[];
+  cpuSecondsPerSession: number;
+  peakRssMb: number;
+  /** Peak RSS of the tree during the call minus its RSS before the call. */
+  sessionRssMb: number;
+}
+
+/** One agent with N simultaneous callers. */
+export interface LoadRun {
+  agent: AgentKind;
+  profile: string;
+  sessions: number;
+  endToEnd?: Spread;
+  turns: number;
+  unanswered: number;
+  cpuSecondsPerSession: number;
+  peakRssMb: number;
+}
+
+export interface BenchReport {
+  startedAt: string;
+  machine: { cpus: number; memoryGb: number };
+  endpointingSilenceMs: number;
+  /** Configuration given to both agents on top of the defaults. */
+  agentEnv: Record<string, string>;
+  budgetMs: number;
+  corpus: { utterances: number; minSeconds: number; maxSeconds: number };
+  latency: LatencyRun[];
+  load: LoadRun[];
+}
+
+export interface RunSummary {
+  endToEnd?: Spread;
+  overhead?: Spread;
+  provider?: Spread;
+  stages: Partial<Record<StageName, Spread>>;
+}
+
+export function summarize(run: LatencyRun): RunSummary {
+  const pick = (f: (t: TurnTimeline) => number | undefined) => spread(run.turns.map(f).filter((v): v is number => v !== undefined));
+  return {
+    endToEnd: pick((t) => t.endToEndMs),
+    overhead: pick((t) => t.overheadMs),
+    provider: pick((t) => t.providerMs),
+    stages: Object.fromEntries(STAGE_NAMES.map((s) => [s, pick((t) => t.stages[s])])),
+  };
+}
+
+const ms = (v: number | undefined) => (v === undefined ? '–' : `${Math.round(v)}`);
+const ratio = (ours: number | undefined, theirs: number | undefined) =>
+  ours === undefined || theirs === undefined || theirs === 0 ? '–' : (ours / theirs).toFixed(2);
+
+/** The Markdown report: per profile, a table of stage deltas per agent with ours/Python ratios. */
+export function renderMarkdown(report: BenchReport): string {
+  const out: string[] = [
+    `# Voice-to-voice latency benchmark`,
+    '',
+    `${report.startedAt}; ${report.machine.cpus} CPUs, ${report.machine.memoryGb} GiB. Corpus: ${report.corpus.utterances} utterances of ` +
+      `${report.corpus.minSeconds.toFixed(1)}–${report.corpus.maxSeconds.toFixed(1)} s (flite), one caller per call over real WebRTC in a network namespace.`,
+    `End to end = last sample of the caller's speech sent → first audible agent sample received. ` +
+      `Agent overhead = end to end − endpointing silence (${report.endpointingSilenceMs} ms) − provider time on the critical path.`,
+    Object.keys(report.agentEnv).length ? `Agent configuration on top of the defaults: ${Object.entries(report.agentEnv).map(([k, v]) => `\`${k}=${v}\``).join(', ')}.` : 'Both agents on their default configuration.',
+    '',
+  ];
+  for (const profile of [...new Set(report.latency.map((r) => r.profile))]) {
+    const runs = report.latency.filter((r) => r.profile === profile);
+    const ours = runs.find((r) => r.agent === 'ours');
+    const python = runs.find((r) => r.agent === 'python');
+    const so = ours && summarize(ours);
+    const sp = python && summarize(python);
+    out.push(`## Profile \`${profile}\``, '');
+    out.push('| figure (ms) | ours p50 | ours p95 | Python p50 | Python p95 | ours/Python p50 | ours/Python p95 |');
+    out.push('|---|---:|---:|---:|---:|---:|---:|');
+    const row = (label: string, a?: Spread, b?: Spread) =>
+      out.push(`| ${label} | ${ms(a?.p50)} | ${ms(a?.p95)} | ${ms(b?.p50)} | ${ms(b?.p95)} | ${ratio(a?.p50, b?.p50)} | ${ratio(a?.p95, b?.p95)} |`);
+    row('**end to end**', so?.endToEnd, sp?.endToEnd);
+    row('**agent overhead**', so?.overhead, sp?.overhead);
+    row('provider time on the critical path', so?.provider, sp?.provider);
+    for (const s of STAGE_NAMES) row(STAGE_LABELS[s], so?.stages[s], sp?.stages[s]);
+    out.push('');
+    out.push('| per session | ours | Python | ours/Python |', '|---|---:|---:|---:|');
+    out.push(`| CPU seconds | ${ours?.cpuSecondsPerSession.toFixed(2) ?? '–'} | ${python?.cpuSecondsPerSession.toFixed(2) ?? '–'} | ${ratio(ours?.cpuSecondsPerSession, python?.cpuSecondsPerSession)} |`);
+    out.push(`| peak RSS of the worker tree (MB) | ${ms(ours?.peakRssMb)} | ${ms(python?.peakRssMb)} | ${ratio(ours?.peakRssMb, python?.peakRssMb)} |`);
+    out.push(`| RSS added by the call (MB) | ${ms(ours?.sessionRssMb)} | ${ms(python?.sessionRssMb)} | ${ratio(ours?.sessionRssMb, python?.sessionRssMb)} |`);
+    const turns = (r?: LatencyRun) => (r ? `${r.turns.length} answered, ${r.unanswered.length} unanswered` : '–');
+    out.push(`| turns | ${turns(ours)} | ${turns(python)} | |`);
+    if (so?.stages) out.push('', `Slowest stage (ours, p50): ${slowestStage(so)}.`);
+    out.push('', `![waterfall](waterfall-${profile}.svg)`, '');
+  }
+  if (report.load.length) {
+    out.push(`## Simultaneous sessions (budget: end-to-end p95 ≤ ${report.budgetMs} ms)`, '');
+    out.push('| agent | profile | sessions | turns | unanswered | e2e p50 | e2e p95 | CPU s / session | peak RSS (MB) |', '|---|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const r of report.load) {
+      out.push(
+        `| ${r.agent} | ${r.profile} | ${r.sessions} | ${r.turns} | ${r.unanswered} | ${ms(r.endToEnd?.p50)} | ${ms(r.endToEnd?.p95)} | ${r.cpuSecondsPerSession.toFixed(2)} | ${ms(r.peakRssMb)} |`,
+      );
+    }
+    for (const agent of [...new Set(report.load.map((r) => r.agent))]) {
+      const over = report.load.find((r) => r.agent === agent && (r.endToEnd?.p95 ?? Infinity) > report.budgetMs);
+      out.push('', `${agent}: ${over ? `p95 first exceeds the budget at ${over.sessions} sessions` : 'p95 within budget at every N measured'}.`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+export function slowestStage(summary: RunSummary): string {
+  const entries = STAGE_NAMES.map((s) => [s, summary.stages[s]?.p50 ?? -Infinity] as const).sort((a, b) => b[1] - a[1]);
+  const [name, value] = entries[0]!;
+  return `${STAGE_LABELS[name]}, ${Math.round(value)} ms`;
+}
