@@ -5,6 +5,8 @@ import type { AgentConfig } from './config/schema.js';
 import { logTurnLatencies } from './metrics/turn-latency-logging.js';
 import { turnRecordSink } from './metrics/turn-record-channel.js';
 import { buildLlm, buildStt, buildTts } from './providers/build.js';
+import { CallEchoCancellation } from './session/echo-cancellation.js';
+import { ListeningAgent } from './session/listening-agent.js';
 import { ProviderFailureApology } from './session/provider-failure-apology.js';
 import { sessionOptions } from './session/session-options.js';
 
@@ -40,8 +42,17 @@ export default defineAgent<ProcessData>({
     logTurnLatencies(session, turnRecordSink());
 
     // Greet only once somebody is there to hear it.
-    await ctx.waitForParticipant();
-    await session.start({ agent: new voice.Agent({ instructions: cfg.agent.instructions }), room: ctx.room });
+    const caller = await ctx.waitForParticipant();
+    const echo = CallEchoCancellation.forParticipant(cfg.audio.echoCancellation, caller);
+    await session.start({
+      agent: new ListeningAgent(
+        { instructions: cfg.agent.instructions },
+        { preflightTranscripts: cfg.stt.preflightTranscripts, ignoreBackchannels: cfg.turn.ignoreBackchannels },
+      ),
+      room: ctx.room,
+      inputOptions: echo?.inputOptions,
+    });
+    echo?.tapPlayout(session);
     session.say(cfg.agent.greeting);
   },
 });

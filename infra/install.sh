@@ -62,7 +62,7 @@ fi
 
 # The worker runs compiled JavaScript (dist/): through tsx every worker and job process would pay
 # ~0.6 s of CPU and ~60 MB to transpile and hook module loading (measured, see bench/).
-if [ ! -f "$root/dist/agent/main.js" ] || [ -n "$(find "$root/agent" "$root/tsconfig.json" "$root/tsconfig.build.json" -newer "$root/dist/agent/main.js" -print -quit)" ]; then
+if [ ! -f "$root/dist/agent/main.js" ] || [ -n "$(find "$root/agent" "$root/plugins/echo-cancellation" "$root/tsconfig.json" "$root/tsconfig.build.json" -newer "$root/dist/agent/main.js" -print -quit)" ]; then
   log "tsc -p tsconfig.build.json (dist/)"
   rm -rf "$root/dist"
   (cd "$root" && npx --no-install tsc -p tsconfig.build.json)

@@ -20,6 +20,8 @@ const sttSchema = z
     model: z.string().min(1).optional(),
     /** Streaming only: the provider's end-of-utterance silence; shorter than the VAD's so the final transcript precedes the end of the turn. */
     endOfUtteranceSilenceMs: z.number().int().min(100).max(2000).default(350),
+    /** Start the LLM on the last interim transcript when the STT ends an utterance, before its final one (agent/session/preflight-transcripts.ts). */
+    preflightTranscripts: z.boolean().default(true),
     language: z.string().min(2).default('en'),
     baseUrl: url.optional(),
     apiKey: z.string().min(1).optional(),
@@ -60,8 +62,14 @@ const turnSchema = z
      * endpointing delay is the one knob.
      */
     vadMinSilenceMs: z.number().int().min(50).max(3000).default(300),
+    /** Caller speech over the agent for this long pauses its playout (a real interruption is then confirmed by a transcript). */
     minInterruptionDurationMs: z.number().int().min(0).default(500),
     minInterruptionWords: z.number().int().min(0).default(0),
+    /** A pause with no transcript after it (a cough, a click) ends after this: the reply resumes where it stopped. */
+    falseInterruptionTimeoutMs: positiveMs.default(1000),
+    resumeFalseInterruption: z.boolean().default(true),
+    /** "uh-huh", "yeah", "okay" while the agent speaks are not interruptions (agent/session/backchannel-filter.ts). */
+    ignoreBackchannels: z.boolean().default(true),
     /** Start the LLM on the final transcript before the turn is declared over. */
     preemptiveGeneration: z.boolean().default(true),
     /** Preemptive generation synthesizes speech too, so the reply plays the moment the turn ends (a discarded guess costs TTS characters). */
@@ -127,6 +135,17 @@ export const configSchema = z
       .strict()
       .default({}),
     localProviders: z.object({ url: url.default(DEFAULT_LOCAL_PROVIDERS_URL) }).strict().default({}),
+    audio: z
+      .object({
+        /**
+         * Server-side echo cancellation of the agent's own voice in the caller's audio, before the VAD:
+         * `auto` for SIP callers only (phones have no echo canceller the agent can rely on; LiveKit
+         * clients run their own), `on` for every caller, `off`.
+         */
+        echoCancellation: z.enum(['auto', 'on', 'off']).default('auto'),
+      })
+      .strict()
+      .default({}),
     stt: sttSchema.default({}),
     llm: llmSchema.default({}),
     tts: ttsSchema.default({}),

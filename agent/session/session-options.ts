@@ -27,6 +27,8 @@ export function sessionOptions(cfg: AgentConfig): Pick<SessionOptions, 'turnHand
         mode: 'vad',
         minDuration: cfg.turn.minInterruptionDurationMs,
         minWords: cfg.turn.minInterruptionWords,
+        falseInterruptionTimeout: cfg.turn.falseInterruptionTimeoutMs,
+        resumeFalseInterruption: cfg.turn.resumeFalseInterruption,
       },
       preemptiveGeneration: { enabled: cfg.turn.preemptiveGeneration, preemptiveTts: cfg.turn.preemptiveTts },
     },

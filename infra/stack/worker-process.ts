@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Compiled by infra/install.sh (`npm run build`), as production runs it. */
 const WORKER_ENTRY = fileURLToPath(new URL('../../dist/agent/main.js', import.meta.url));
-const WORKER_SOURCES = fileURLToPath(new URL('../../agent', import.meta.url));
+/** What the worker's build compiles (agent/ and the plugins it imports). */
+const WORKER_SOURCES = ['../../agent', '../../plugins/echo-cancellation'].map((dir) => fileURLToPath(new URL(dir, import.meta.url)));
 
 export interface WorkerProcessOptions {
   /** Environment of the worker (its configuration: see agent/config). Merged over this process's. */
@@ -77,10 +78,10 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
 function assertBuilt(): void {
   if (!existsSync(WORKER_ENTRY)) throw new Error(`${WORKER_ENTRY} is missing: run npm run build (infra/install.sh does)`);
   const built = statSync(WORKER_ENTRY).mtimeMs;
-  const stale = readdirSync(WORKER_SOURCES, { recursive: true, encoding: 'utf8' }).find(
-    (f) => f.endsWith('.ts') && statSync(join(WORKER_SOURCES, f)).mtimeMs > built,
-  );
-  if (stale) throw new Error(`dist/ is older than agent/${stale}: run npm run build`);
+  for (const dir of WORKER_SOURCES) {
+    const stale = readdirSync(dir, { recursive: true, encoding: 'utf8' }).find((f) => f.endsWith('.ts') && statSync(join(dir, f)).mtimeMs > built);
+    if (stale) throw new Error(`dist/ is older than ${join(dir, stale)}: run npm run build`);
+  }
 }
 
 async function isHealthy(port: number): Promise<boolean> {
