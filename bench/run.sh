@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# The voice-to-voice benchmark (a command, not a test): installs what it needs (idempotent), makes the
-# Python agent's virtualenv unless only our agent is measured, and runs bench/latency/main.ts inside a
-# network namespace made for the run. Options: see `npm run bench -- --help`.
+# The benchmarks (commands, not tests): installs what they need (idempotent), makes the Python agent's
+# virtualenv when it is measured, and runs one inside a network namespace made for the run.
+#   bench/run.sh [options]                 voice-to-voice latency and load (bench/latency/main.ts)
+#   bench/run.sh interruptions [options]   barge-in, heard text, false interruptions, echo (bench/interruptions/main.ts)
+# Options: see --help of each.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash infra/install.sh
-case " $* " in
-  *" --agents ours "* | *" --agents=ours "* | *" --help "*) ;;
-  *) bash bench/python-agent/setup-venv.sh ;;
-esac
-exec bash test/netns/run-in-netns.sh env NODE_ENV=production node --import tsx bench/latency/main.ts "$@"
+script=bench/latency/main.ts
+if [ "${1:-}" = interruptions ]; then
+  shift
+  script=bench/interruptions/main.ts
+else
+  case " $* " in
+    *" --agents ours "* | *" --agents=ours "* | *" --help "*) ;;
+    *) bash bench/python-agent/setup-venv.sh ;;
+  esac
+fi
+exec bash test/netns/run-in-netns.sh env NODE_ENV=production node --import tsx "$script" "$@"

@@ -3,15 +3,11 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../agent/config/load.js';
-import { type RunningLivekitServer, startLivekitServer } from '../../infra/stack/livekit-server.js';
-import { type RunningLocalProviders, startLocalProviders } from '../../plugins/local-providers/server/local-providers-server.js';
 import { LATENCY_PROFILES, type LatencyProfileName } from '../../plugins/local-providers/server/stage-behaviour.js';
-import { placeCall } from '../../test/support/place-call.js';
-import { testNodeIp } from '../../test/support/test-network.js';
 import { CORPUS, type CorpusUtterance, synthesizeCorpus } from '../corpus.js';
-import { AGENT_KINDS, type AgentKind, type AgentUnderTest, startAgentUnderTest } from './agents-under-test.js';
+import { BenchStack, parseAgentEnv } from '../bench-stack.js';
+import { AGENT_KINDS, type AgentKind } from './agents-under-test.js';
 import { type CallerSessionResult, runCallerSession } from './caller-session.js';
-import { ProcessTreeUsage } from './process-tree-usage.js';
 import { type BenchReport, type LatencyRun, type LoadRun, renderMarkdown, slowestStage, spread, summarize } from './report.js';
 import { turnTimeline } from './turn-timeline.js';
 import { renderWaterfall } from './waterfall.js';
@@ -84,73 +80,20 @@ function parseOptions(): Options | undefined {
     sessions: values.sessions === undefined ? undefined : positive('sessions', values.sessions),
     loadTurns: positive('load-turns', values['load-turns']),
     budgetMs: positive('budget-ms', values['budget-ms']),
-    agentEnv: Object.fromEntries(
-      values['agent-env'].map((kv) => {
-        const eq = kv.indexOf('=');
-        if (eq < 1) throw new Error(`--agent-env: expected KEY=VALUE, got '${kv}'`);
-        return [kv.slice(0, eq), kv.slice(eq + 1)];
-      }),
-    ),
+    agentEnv: parseAgentEnv(values['agent-env']),
     out: values.out,
   };
 }
 
 const mb = (bytes: number) => bytes / 2 ** 20;
 
-/** A stack per profile (livekit-server, local providers), then each agent on it in turn. */
-class BenchStack {
-  private constructor(
-    readonly livekit: RunningLivekitServer,
-    readonly providers: RunningLocalProviders,
-    readonly logDir: string,
-    readonly agentEnv: Record<string, string>,
-  ) {}
-
-  static async start(profile: LatencyProfileName, logDir: string, agentEnv: Record<string, string>): Promise<BenchStack> {
-    mkdirSync(logDir, { recursive: true });
-    const livekit = await startLivekitServer({ nodeIp: testNodeIp(), logFile: join(logDir, 'livekit-server.log') });
-    const providers = await startLocalProviders({ port: 0, latency: profile }).catch(async (e: unknown) => {
-      await livekit.stop(2000);
-      throw e;
-    });
-    return new BenchStack(livekit, providers, logDir, agentEnv);
-  }
-
-  async withAgent<T>(kind: AgentKind, env: Record<string, string>, run: (agent: AgentUnderTest, usage: ProcessTreeUsage) => Promise<T>): Promise<T> {
-    const agent = await startAgentUnderTest(
-      kind,
-      {
-        LIVEKIT_URL: this.livekit.url,
-        LIVEKIT_API_KEY: this.livekit.apiKey,
-        LIVEKIT_API_SECRET: this.livekit.apiSecret,
-        LOCAL_PROVIDERS_URL: this.providers.url,
-        ...this.agentEnv,
-        ...env,
-      },
-      { logDir: this.logDir, httpPort: kind === 'ours' ? 18301 : 18302 },
-    );
-    const usage = new ProcessTreeUsage(agent.pid);
-    try {
-      return await run(agent, usage);
-    } finally {
-      usage.stop();
-      await agent.stop();
-    }
-  }
-
-  /** One call: the caller's session, with the job given time to close so its CPU is counted. */
-  async call(agentName: string, utterances: readonly CorpusUtterance[]): Promise<CallerSessionResult> {
-    const { caller } = await placeCall({ livekit: this.livekit, agentName, synthesizer: { synthesize: () => Promise.reject(new Error('unused')) }, transcriber: NO_TRANSCRIPTION });
-    try {
-      return await runCallerSession(caller, utterances);
-    } finally {
-      await caller.hangUp();
-    }
-  }
-
-  async stop(): Promise<void> {
-    await this.providers.close();
-    await this.livekit.stop(3000);
+/** One call: the caller's session, with the job given time to close so its CPU is counted. */
+async function call(stack: BenchStack, agentName: string, utterances: readonly CorpusUtterance[]): Promise<CallerSessionResult> {
+  const caller = await stack.placeCall(agentName, NO_TRANSCRIPTION);
+  try {
+    return await runCallerSession(caller, utterances);
+  } finally {
+    await caller.hangUp();
   }
 }
 
@@ -158,7 +101,7 @@ async function latencyRun(stack: BenchStack, kind: AgentKind, profile: string, c
   return stack.withAgent(kind, { AGENT_NUM_IDLE_PROCESSES: '1' }, async (agent, usage) => {
     stack.providers.log.clear();
     const window = usage.window();
-    const session = await stack.call(agent.agentName, corpus);
+    const session = await call(stack, agent.agentName, corpus);
     await new Promise((r) => setTimeout(r, 1500)); // the job notices the hang-up and closes
     const used = window.end();
     const requests = stack.providers.log.list();
@@ -183,7 +126,7 @@ async function loadRuns(stack: BenchStack, kind: AgentKind, profile: string, cor
       const sessions = await Promise.all(
         Array.from({ length: n }, (_, i) => {
           const mine = Array.from({ length: turns }, (_, k) => corpus[(i * turns + k) % corpus.length]!);
-          return stack.call(agent.agentName, mine);
+          return call(stack, agent.agentName, mine);
         }),
       );
       await new Promise((r) => setTimeout(r, 1500));

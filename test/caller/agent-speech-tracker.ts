@@ -30,6 +30,8 @@ export class AgentSpeechTracker {
   readonly #chunks: Int16Array[] = [];
   #samples = 0;
   #open?: { start: number; fromSample: number; lastLoudEnd: number; lastLoudSample: number };
+  /** Every received frame: when it ended, whether it was audible, and the sample after it. */
+  readonly #frames: { end: number; loud: boolean; toSample: number }[] = [];
   readonly segments: SpeechSegment[] = [];
   #listeners: (() => void)[] = [];
 
@@ -45,14 +47,41 @@ export class AgentSpeechTracker {
     this.#chunks.push(frame);
     this.#samples += frame.length;
     const frameEnd = arrivedAt + (frame.length / this.sampleRate) * 1000;
-    if (rms(frame) >= this.#threshold) {
+    const loud = rms(frame) >= this.#threshold;
+    this.#frames.push({ end: frameEnd, loud, toSample: this.#samples });
+    if (loud) {
       if (!this.#open) this.#open = { start: arrivedAt, fromSample, lastLoudEnd: frameEnd, lastLoudSample: this.#samples };
       this.#open.lastLoudEnd = frameEnd;
       this.#open.lastLoudSample = this.#samples;
       this.#notify();
     } else {
       this.closeIfQuiet(frameEnd);
+      this.#notify(); // a quiet stretch may be what someone waits for (stoppedAfter)
     }
+  }
+
+  /**
+   * Where the agent's audio stopped after `t`: the end of its last audible frame before the first
+   * silence of at least `quietMs` that follows `t` (a pause or the end of the reply), or undefined
+   * while no such silence has been received yet.
+   */
+  stoppedAfter(t: number, quietMs: number): { at: number; toSample: number } | undefined {
+    let lastLoud: { end: number; toSample: number } | undefined;
+    let quietSince: number | undefined;
+    for (const f of this.#frames) {
+      if (f.end <= t) {
+        if (f.loud) lastLoud = f;
+        continue;
+      }
+      if (f.loud) {
+        lastLoud = f;
+        quietSince = undefined;
+      } else {
+        quietSince ??= lastLoud?.end ?? t;
+        if (f.end - quietSince >= quietMs) return { at: lastLoud?.end ?? t, toSample: lastLoud?.toSample ?? f.toSample };
+      }
+    }
+    return undefined;
   }
 
   /** Ends the open segment if it has been quiet for the hangover; also called on a timer in case frames stop. */
@@ -73,6 +102,11 @@ export class AgentSpeechTracker {
     return this.#open?.start;
   }
 
+  /** Recording index of the first sample of the segment in progress, if any. */
+  get openFromSample(): number | undefined {
+    return this.#open?.fromSample;
+  }
+
   audio(fromSample: number, toSample: number): Int16Array {
     const out = new Int16Array(toSample - fromSample);
     let offset = 0;
@@ -84,6 +118,23 @@ export class AgentSpeechTracker {
       if (offset >= toSample) break;
     }
     return out;
+  }
+
+  /** Silent stretches of at least `minMs` inside a segment (pauses of the speaker), in ms. */
+  gaps(segment: SpeechSegment, minMs: number): number[] {
+    const frame = Math.round(this.sampleRate / 100);
+    const audio = this.audio(segment.fromSample, segment.toSample);
+    const gaps: number[] = [];
+    let quiet = 0;
+    for (let i = 0; i + frame <= audio.length; i += frame) {
+      if (rms(audio.subarray(i, i + frame)) >= this.#threshold) {
+        if (quiet * 10 >= minMs) gaps.push(quiet * 10);
+        quiet = 0;
+      } else {
+        quiet++;
+      }
+    }
+    return gaps;
   }
 
   /** Resolves when `predicate` holds, checked on every change; rejects after `timeoutMs`. */

@@ -1,5 +1,6 @@
 import { AudioFrame, AudioSource } from '@livekit/rtc-node';
 import { resample } from '../../plugins/local-providers/engines/audio.js';
+import type { EchoPath } from './echo-path.js';
 
 export const MIC_SAMPLE_RATE = 48_000;
 const FRAME_MS = 10;
@@ -16,7 +17,8 @@ export class Microphone {
   #running = true;
   readonly #pump: Promise<void>;
 
-  constructor() {
+  /** `echo`: the agent's voice leaking back into this microphone. */
+  constructor(private readonly echo?: EchoPath) {
     this.#pump = this.#run();
   }
 
@@ -43,6 +45,7 @@ export class Microphone {
         current.offset += part.length;
         finished = current.offset >= current.pcm.length;
       }
+      this.echo?.mixInto(frame);
       await this.source.captureFrame(new AudioFrame(frame, MIC_SAMPLE_RATE, 1, FRAME_SAMPLES));
       if (finished && current) {
         this.#pending.shift();

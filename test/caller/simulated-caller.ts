@@ -11,6 +11,7 @@ import {
   TrackSource,
 } from '@livekit/rtc-node';
 import { AgentSpeechTracker, type SpeechSegment } from './agent-speech-tracker.js';
+import { EchoPath, type EchoOptions } from './echo-path.js';
 import { Microphone } from './microphone.js';
 
 export interface SpeechSynthesizer {
@@ -30,11 +31,15 @@ export interface CallerOptions {
   timeoutMs?: number;
   /** Quiet that ends an agent reply; the caller speaks only after it, as a polite person would. */
   agentDoneSilenceMs?: number;
+  /** The agent's voice comes back into the caller's microphone (speakerphone, no echo cancellation). */
+  echo?: EchoOptions;
 }
 
 export interface HeardSpeech {
   text: string;
   audioMs: number;
+  /** Silences of 500 ms or more inside the speech: the agent paused (sentence breaks are shorter). */
+  pausesMs: number[];
   /** performance.now() when the first audible sample arrived. */
   startedAt: number;
 }
@@ -47,12 +52,33 @@ export interface TurnResult {
   latencyMs: number;
 }
 
+export interface TalkOver {
+  /** When the reply the caller talked over started being heard, and where in the recording. */
+  replyStartedAt: number;
+  replyFromSample: number;
+  /** performance.now() when the caller's first and last samples were sent. */
+  speechStartAt: number;
+  speechEndAt: number;
+}
+
+export interface AgentStop {
+  /** Arrival of the end of the last audible frame before the agent fell silent. */
+  lastHeardAt: number;
+  /** From the onset of the caller's speech to that last frame. */
+  stopMs: number;
+  /** The reply as heard up to the stop (transcribed), and how long it had been audible. */
+  heardText: string;
+  heardMs: number;
+}
+
 export interface ConversationResult {
   greeting: HeardSpeech;
   turns: TurnResult[];
 }
 
 const RECEIVE_RATE = 48_000;
+/** A silence this long inside the agent's speech is a pause, not a break between sentences. */
+const PAUSE_MS = 500;
 /** Context kept around a reply when transcribing it, so word edges are not clipped. */
 const TRANSCRIBE_PAD_MS = 200;
 
@@ -72,6 +98,7 @@ export class SimulatedCaller {
     private readonly mic: Microphone,
     tracker: AgentSpeechTracker,
     private readonly opts: Required<Pick<CallerOptions, 'timeoutMs' | 'agentDoneSilenceMs'>> & CallerOptions,
+    private readonly echo?: EchoPath,
   ) {
     this.#tracker = tracker;
     // Frames may stop arriving altogether (agent left): close segments on wall-clock time too.
@@ -79,11 +106,12 @@ export class SimulatedCaller {
   }
 
   static async join(options: CallerOptions): Promise<SimulatedCaller> {
-    const opts = { timeoutMs: 30_000, agentDoneSilenceMs: 1500, ...options };
+    const opts = { ...options, timeoutMs: options.timeoutMs ?? 30_000, agentDoneSilenceMs: options.agentDoneSilenceMs ?? 1500 };
     const room = new Room();
     const tracker = new AgentSpeechTracker({ sampleRate: RECEIVE_RATE, hangoverMs: opts.agentDoneSilenceMs });
-    const mic = new Microphone();
-    const caller = new SimulatedCaller(room, mic, tracker, opts);
+    const echo = opts.echo && new EchoPath(opts.echo, RECEIVE_RATE);
+    const mic = new Microphone(echo);
+    const caller = new SimulatedCaller(room, mic, tracker, opts, echo);
     room.on(RoomEvent.TrackSubscribed, (track: RemoteTrack, _pub, participant: RemoteParticipant) => {
       if (track.kind !== TrackKind.KIND_AUDIO || participant.kind !== ParticipantKind.AGENT) return;
       caller.#agent = participant;
@@ -161,7 +189,50 @@ export class SimulatedCaller {
     );
     await this.#tracker.waitUntil(() => this.#tracker.segments.some(startsAfter), 120_000, 'the agent to finish speaking');
     const segment = this.#tracker.segments.find(startsAfter)!;
-    return { text: await this.#transcribe(segment), audioMs: segment.end - segment.start, startedAt: segment.start };
+    return {
+      text: await this.#transcribe(segment),
+      audioMs: segment.end - segment.start,
+      startedAt: segment.start,
+      pausesMs: this.#tracker.gaps(segment, PAUSE_MS),
+    };
+  }
+
+  /**
+   * Talks over the agent: waits until its current reply has been audible for `afterMs`, then speaks
+   * `speech` without waiting for the agent to finish.
+   */
+  async talkOver(speech: { pcm: Int16Array; sampleRate: number }, afterMs: number): Promise<TalkOver> {
+    await this.#tracker.waitUntil(
+      () => this.#tracker.openSince !== undefined && performance.now() - this.#tracker.openSince >= afterMs,
+      this.opts.timeoutMs,
+      `the agent to speak for ${afterMs} ms`,
+    );
+    const replyStartedAt = this.#tracker.openSince!;
+    const replyFromSample = this.#tracker.openFromSample!;
+    const speechEndAt = await this.speak(speech);
+    return { replyStartedAt, replyFromSample, speechStartAt: speechEndAt - (speech.pcm.length / speech.sampleRate) * 1000, speechEndAt };
+  }
+
+  /**
+   * After talking over the agent: when its audio stopped (the first silence of 500 ms after the
+   * caller started talking, a pause or a cut) and what the caller had heard of the reply by then.
+   */
+  async agentStopped(over: TalkOver): Promise<AgentStop> {
+    let stop: { at: number; toSample: number } | undefined;
+    await this.#tracker.waitUntil(() => (stop = this.#tracker.stoppedAfter(over.speechStartAt, PAUSE_MS)) !== undefined, this.opts.timeoutMs, 'the agent to stop');
+    const pad = (RECEIVE_RATE * TRANSCRIBE_PAD_MS) / 1000;
+    const audio = this.#tracker.audio(over.replyFromSample, stop!.toSample + pad);
+    return {
+      lastHeardAt: stop!.at,
+      stopMs: stop!.at - over.speechStartAt,
+      heardMs: stop!.at - over.replyStartedAt,
+      heardText: (await this.opts.transcriber.recognize(audio, RECEIVE_RATE)).text,
+    };
+  }
+
+  /** After talking over the agent: the whole reply, to its end (pauses included, if shorter than the hangover). */
+  async hearReply(over: TalkOver): Promise<HeardSpeech> {
+    return this.hearNextSpeech(over.replyStartedAt);
   }
 
   async hangUp(): Promise<void> {
@@ -179,6 +250,9 @@ export class SimulatedCaller {
 
   async #record(track: RemoteTrack): Promise<void> {
     const stream = new AudioStream(track, { sampleRate: RECEIVE_RATE, numChannels: 1 });
-    for await (const frame of stream) this.#tracker.push(frame.data, performance.now());
+    for await (const frame of stream) {
+      this.#tracker.push(frame.data, performance.now());
+      this.echo?.heard(frame.data);
+    }
   }
 }

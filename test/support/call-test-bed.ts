@@ -1,6 +1,7 @@
 import { type LocalStack, startLocalStack } from '../../infra/stack/local-stack.js';
 import { FliteSynthesizer } from '../../plugins/local-providers/engines/flite.js';
 import { PocketsphinxRecognizer } from '../../plugins/local-providers/engines/pocketsphinx.js';
+import type { EchoOptions } from '../caller/echo-path.js';
 import { placeCall } from './place-call.js';
 import { testNodeIp } from './test-network.js';
 
@@ -11,7 +12,7 @@ export interface CallTestBed {
   agentName: string;
   workerLog: string;
   /** A simulated caller in a new room with the agent dispatched (this stack's worker unless named). */
-  call(agentName?: string): ReturnType<typeof placeCall>;
+  call(agentName?: string, caller?: { echo?: EchoOptions; agentDoneSilenceMs?: number }): ReturnType<typeof placeCall>;
   stop(): Promise<void>;
 }
 
@@ -37,7 +38,7 @@ export async function startCallTestBed(opts: { name: string; httpPort: number; e
     recognizer,
     agentName,
     workerLog: `${logDir}/worker-${agentName}.log`,
-    call: (name = agentName) => placeCall({ livekit: stack.livekit, agentName: name, synthesizer, transcriber: recognizer }),
+    call: (name = agentName, caller = {}) => placeCall({ livekit: stack.livekit, agentName: name, synthesizer, transcriber: recognizer, ...caller }),
     stop: async () => {
       await recognizer.close();
       await stack.stop();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AccessToken, AgentDispatchClient } from 'livekit-server-sdk';
 import type { RunningLivekitServer } from '../../infra/stack/livekit-server.js';
+import type { EchoOptions } from '../caller/echo-path.js';
 import { SimulatedCaller, type SpeechSynthesizer, type Transcriber } from '../caller/simulated-caller.js';
 
 export interface CallSetup {
@@ -8,6 +9,10 @@ export interface CallSetup {
   agentName: string;
   synthesizer: SpeechSynthesizer;
   transcriber: Transcriber;
+  /** The agent's voice leaks back into the caller's microphone. */
+  echo?: EchoOptions;
+  /** Quiet that ends an agent reply for the caller (default 1.5 s). */
+  agentDoneSilenceMs?: number;
 }
 
 /** Creates a room with an explicit dispatch of the agent and joins it as a simulated caller. */
@@ -22,6 +27,8 @@ export async function placeCall(setup: CallSetup): Promise<{ caller: SimulatedCa
     token: await token.toJwt(),
     synthesizer: setup.synthesizer,
     transcriber: setup.transcriber,
+    echo: setup.echo,
+    agentDoneSilenceMs: setup.agentDoneSilenceMs,
   });
   return { caller, room };
 }

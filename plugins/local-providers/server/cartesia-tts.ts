@@ -92,6 +92,7 @@ class SpeechContext {
     const speech = await this.deps.synthesizer.synthesize(text, this.abort.signal);
     if (!this.#sentFirstAudio) await delay(this.deps.behaviour.latency.ttsTtfbMs, this.abort.signal);
     const offset = this.#elapsedSec;
+    (this.record.spokenWords ??= []).push(...speech.words.map((w) => ({ word: w.word, start: offset + w.start, end: offset + w.end })));
     if (this.withTimestamps && speech.words.length) {
       this.#send({
         type: 'timestamps',

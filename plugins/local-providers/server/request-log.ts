@@ -10,6 +10,8 @@ export interface RequestRecord {
   input: unknown;
   /** What was answered: reply text (llm), transcript (stt), seconds of audio (tts). */
   output?: unknown;
+  /** TTS: every word sent, with its time in seconds from the start of the audio (what a listener heard up to a point). */
+  spokenWords?: { word: string; start: number; end: number }[];
   startedAt: number;
   /** When the first piece of the answer went out: first token (llm), first audio (tts); benchmarks time stages by it. */
   firstOutputAt?: number;

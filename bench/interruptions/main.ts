@@ -1,0 +1,267 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { FliteSynthesizer } from '../../plugins/local-providers/engines/flite.js';
+import { normalizeWords } from '../../plugins/local-providers/engines/words.js';
+import type { EchoOptions } from '../../test/caller/echo-path.js';
+import type { SimulatedCaller } from '../../test/caller/simulated-caller.js';
+import { BenchStack, parseAgentEnv } from '../bench-stack.js';
+import { trimSilence } from '../corpus.js';
+import { spread } from '../latency/report.js';
+import { click, cough } from './noises.js';
+
+const USAGE = `usage: npm run bench -- interruptions [options]
+  --barge-ins N   barge-ins at different points of a long answer (default 20)
+  --agent-env K=V extra agent configuration, repeatable (e.g. TURN_MIN_INTERRUPTION_DURATION_MS=250)
+  --out DIR       report directory (default .run/bench/interruptions-<time>)
+
+Measures, from the caller's side, how our agent handles being talked over: stop latency and heard
+text of barge-ins, cut-offs and resumes caused by coughs, clicks and "uh-huh"s, and self-interruptions
+when its own voice comes back into the caller's microphone, with the echo canceller on and off.`;
+
+const STORY_QUESTION = 'Please tell me a story.';
+const NO_TRANSCRIPTION = { recognize: async () => ({ text: '' }) };
+/** Long enough that the agent's pauses (about a second) do not end its reply for the caller. */
+const REPLY_DONE_SILENCE_MS = 3000;
+
+interface TurnLine {
+  msg: string;
+  agentText: string;
+  interrupted: boolean;
+}
+
+type Speech = { pcm: Int16Array; sampleRate: number };
+
+/** The agent under test, its log, and the local providers' view of what it said. */
+class OurAgentSession {
+  constructor(
+    readonly stack: BenchStack,
+    readonly agentName: string,
+    private readonly logFile: string,
+  ) {}
+
+  turnLines(): TurnLine[] {
+    return readFileSync(this.logFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"msg":"turn latency"'))
+      .map((l) => JSON.parse(l) as TurnLine);
+  }
+
+  /** Words of the last spoken TTS context whose start lies within `heardSec` of its audio. */
+  wordsHeard(heardSec: number): string[] {
+    const tts = this.stack.providers.log.list('tts').filter((r) => r.spokenWords?.length).at(-1);
+    return (tts?.spokenWords ?? []).filter((w) => w.start < heardSec).flatMap((w) => normalizeWords(w.word));
+  }
+
+  async call<T>(opts: { echo?: EchoOptions }, run: (caller: SimulatedCaller) => Promise<T>): Promise<T> {
+    const caller = await this.stack.placeCall(this.agentName, NO_TRANSCRIPTION, { ...opts, agentDoneSilenceMs: REPLY_DONE_SILENCE_MS });
+    try {
+      await caller.waitForAgent();
+      await caller.hearNextSpeech(0);
+      return await run(caller);
+    } finally {
+      await caller.hangUp();
+    }
+  }
+}
+
+interface BargeIn {
+  atMs: number;
+  stopMs: number;
+  keptWords: number;
+  heardWords: number;
+  /** Words in the history's interrupted message that differ from what reached the caller (edit distance). */
+  wordDiff: number;
+}
+
+async function bargeIns(agent: OurAgentSession, question: Speech, interruption: Speech, count: number): Promise<BargeIn[]> {
+  const results: BargeIn[] = [];
+  // Spread over the first ~12 s of the ~25 s story; after the greeting, so the framework's AEC warm-up is over.
+  const points = Array.from({ length: count }, (_, i) => 1500 + Math.round((i * 10_500) / Math.max(1, count - 1)));
+  const perCall = 5;
+  for (let first = 0; first < points.length; first += perCall) {
+    await agent.call({}, async (caller) => {
+      for (const atMs of points.slice(first, first + perCall)) {
+        await caller.waitUntilAgentQuiet();
+        const before = agent.turnLines().length;
+        await caller.speak(question);
+        const over = await caller.talkOver(interruption, atMs);
+        const stop = await caller.agentStopped(over);
+        await caller.waitUntilAgentQuiet(); // its answer to the interruption
+        const line = agent.turnLines().slice(before).find((t) => t.interrupted);
+        const kept = normalizeWords(line?.agentText ?? '');
+        const heard = agent.wordsHeard(stop.heardMs / 1000);
+        results.push({ atMs, stopMs: stop.stopMs, keptWords: kept.length, heardWords: heard.length, wordDiff: editDistance(kept, heard) });
+        console.log(`  barge-in at ${atMs} ms: stopped ${Math.round(stop.stopMs)} ms after its onset; kept ${kept.length} words, heard ${heard.length}`);
+      }
+    });
+  }
+  return results;
+}
+
+interface NoiseOutcome {
+  noise: string;
+  cutOffs: number;
+  pauses: number;
+  trials: number;
+}
+
+async function falseInterruptions(agent: OurAgentSession, question: Speech, noises: Record<string, Speech>, trials: number): Promise<NoiseOutcome[]> {
+  const outcomes: NoiseOutcome[] = [];
+  for (const [noise, sound] of Object.entries(noises)) {
+    const outcome: NoiseOutcome = { noise, cutOffs: 0, pauses: 0, trials };
+    await agent.call({}, async (caller) => {
+      for (let i = 0; i < trials; i++) {
+        await caller.waitUntilAgentQuiet();
+        const before = agent.turnLines().length;
+        await caller.speak(question);
+        const heard = await caller.hearReply(await caller.talkOver(sound, 3000 + i * 1500));
+        const cut = agent.turnLines().slice(before).some((t) => t.interrupted);
+        if (cut) outcome.cutOffs++;
+        else if (heard.pausesMs.length > 0) outcome.pauses++;
+      }
+    });
+    console.log(`  ${noise}: ${outcome.cutOffs} cut-offs, ${outcome.pauses} paused and resumed, of ${trials}`);
+    outcomes.push(outcome);
+  }
+  return outcomes;
+}
+
+interface EchoOutcome {
+  canceller: boolean;
+  gainDb: number;
+  delayMs: number;
+  agentSpeechSec: number;
+  selfInterruptions: number;
+  pauses: number;
+  perMinute: number;
+  /** A real barge-in through the echo stopped the agent. */
+  bargeInDetected: boolean;
+}
+
+async function echoRun(agent: OurAgentSession, canceller: boolean, echo: EchoOptions, question: Speech, interruption: Speech): Promise<EchoOutcome> {
+  return agent.call({ echo }, async (caller) => {
+    const before = agent.turnLines().length;
+    const asked = await caller.speak(question);
+    const story = await caller.hearNextSpeech(asked);
+    const selfInterruptions = agent.turnLines().slice(before).filter((t) => t.interrupted).length;
+    await caller.waitUntilAgentQuiet();
+    await caller.speak(question);
+    const stop = await caller.agentStopped(await caller.talkOver(interruption, 4000));
+    const outcome: EchoOutcome = {
+      canceller,
+      ...echo,
+      agentSpeechSec: story.audioMs / 1000,
+      selfInterruptions,
+      pauses: story.pausesMs.length,
+      perMinute: (selfInterruptions + story.pausesMs.length) / (story.audioMs / 60_000),
+      bargeInDetected: stop.heardMs < 12_000,
+    };
+    console.log(`  canceller ${canceller ? 'on' : 'off'}, echo ${echo.gainDb} dB / ${echo.delayMs} ms: ${selfInterruptions} self-interruptions, ${outcome.pauses} pauses in ${outcome.agentSpeechSec.toFixed(1)} s; barge-in ${outcome.bargeInDetected ? 'detected' : 'missed'}`);
+    return outcome;
+  });
+}
+
+function editDistance(a: string[], b: string[]): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = row[j]!;
+      row[j] = Math.min(up + 1, row[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return row[b.length]!;
+}
+
+function render(barge: BargeIn[], noises: NoiseOutcome[], echoes: EchoOutcome[]): string {
+  const stop = spread(barge.map((b) => b.stopMs));
+  const diff = spread(barge.map((b) => b.wordDiff));
+  const lines = [
+    '# Interruption benchmark (our agent, as the caller hears it)',
+    '',
+    `## Barge-in (${barge.length}, at 1.5–12 s into a ~25 s answer)`,
+    '',
+    `- Stop latency (onset of the caller's speech → last agent sample received): p50 ${Math.round(stop?.p50 ?? 0)} ms, p95 ${Math.round(stop?.p95 ?? 0)} ms.`,
+    `- Heard text: the history's interrupted message vs the words that reached the caller (TTS word times within the audio received): word differences p50 ${diff?.p50 ?? '–'}, p95 ${diff?.p95 ?? '–'}, max ${Math.max(0, ...barge.map((b) => b.wordDiff))}; ${barge.filter((b) => b.keptWords === 0).length} interruptions left no assistant message.`,
+    '',
+    '| at (ms) | stop (ms) | words kept | words heard | difference |',
+    '|---:|---:|---:|---:|---:|',
+    ...barge.map((b) => `| ${b.atMs} | ${Math.round(b.stopMs)} | ${b.keptWords} | ${b.heardWords} | ${b.wordDiff} |`),
+    '',
+    '## False interruptions (sounds over a long answer)',
+    '',
+    '| sound | trials | cut-offs | paused, then resumed |',
+    '|---|---:|---:|---:|',
+    ...noises.map((n) => `| ${n.noise} | ${n.trials} | ${n.cutOffs} | ${n.pauses} |`),
+    '',
+    "## The agent's own voice in the caller's microphone",
+    '',
+    '| canceller | echo level | echo delay | agent speech (s) | self-interruptions | pauses | per minute | barge-in through the echo |',
+    '|---|---:|---:|---:|---:|---:|---:|---|',
+    ...echoes.map(
+      (e) =>
+        `| ${e.canceller ? 'on' : 'off'} | ${e.gainDb} dB | ${e.delayMs} ms | ${e.agentSpeechSec.toFixed(1)} | ${e.selfInterruptions} | ${e.pauses} | ${e.perMinute.toFixed(1)} | ${e.bargeInDetected ? 'detected' : 'missed'} |`,
+    ),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      'barge-ins': { type: 'string', default: '20' },
+      'agent-env': { type: 'string', multiple: true, default: [] },
+      out: { type: 'string', default: join('.run/bench', `interruptions-${new Date().toISOString().replace(/[:.]/g, '-')}`) },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return console.log(USAGE);
+  const count = Number(values['barge-ins']);
+  if (!Number.isInteger(count) || count < 1) throw new Error(`--barge-ins: expected a positive integer, got '${values['barge-ins']}'`);
+  mkdirSync(values.out, { recursive: true });
+
+  const voice = new FliteSynthesizer({ voice: 'slt' });
+  const say = async (text: string): Promise<Speech> => {
+    const s = await voice.synthesize(text);
+    return { pcm: trimSilence(s.pcm, s.sampleRate), sampleRate: s.sampleRate };
+  };
+  const question = await say(STORY_QUESTION);
+  const interruption = await say('Wait, please stop there.');
+  const noises = { cough: cough(), 'keyboard click': click(), 'uh-huh': await say('Uh huh.') };
+
+  const stack = await BenchStack.start('zero', join(values.out, 'logs'), parseAgentEnv(values['agent-env']));
+  try {
+    const run = async <T>(echoCancellation: 'on' | 'off', body: (agent: OurAgentSession) => Promise<T>) =>
+      stack.withAgent('ours', { AUDIO_ECHO_CANCELLATION: echoCancellation }, (a) => body(new OurAgentSession(stack, a.agentName, join(stack.logDir, 'worker-ours.log'))));
+
+    console.log(`barge-ins (${count})`);
+    const barge = await run('on', (agent) => bargeIns(agent, question, interruption, count));
+    console.log('false interruptions');
+    const noise = await run('on', (agent) => falseInterruptions(agent, question, noises, 5));
+    console.log('echo');
+    const echoes: EchoOutcome[] = [];
+    for (const canceller of [false, true]) {
+      await run(canceller ? 'on' : 'off', async (agent) => {
+        for (const gainDb of [-20, -10]) for (const delayMs of [50, 200]) echoes.push(await echoRun(agent, canceller, { gainDb, delayMs }, question, interruption));
+      });
+    }
+    const markdown = render(barge, noise, echoes);
+    writeFileSync(join(values.out, 'report.md'), markdown);
+    writeFileSync(join(values.out, 'report.json'), JSON.stringify({ bargeIns: barge, falseInterruptions: noise, echo: echoes }, null, 2));
+    console.log(`\n${markdown}\nreport: ${values.out}/report.md`);
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(`bench: ${(e as Error).message}`);
+    process.exit(1);
+  },
+);

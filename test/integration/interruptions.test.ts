@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FliteSynthesizer } from '../../plugins/local-providers/engines/flite.js';
+import { normalizeWords, wordOverlap } from '../../plugins/local-providers/engines/words.js';
+import type { SimulatedCaller } from '../caller/simulated-caller.js';
+import { type CallTestBed, startCallTestBed } from '../support/call-test-bed.js';
+
+const STORY_QUESTION = 'Please tell me a story.';
+const STORY =
+  'Once upon a time there was a little house by the river. A small family lived in the house with a dog and a cat. Every morning the dog walked down to the river and looked at the water. One day the dog found a big red ball in the water. The dog took the ball home and played with the cat all day long. In the evening the family sat by the fire and read a good book together.';
+
+interface TurnLine {
+  msg: string;
+  userText: string;
+  agentText: string;
+  interrupted: boolean;
+}
+
+/** Talking over the agent, measured from the caller's side and checked against the agent's history. */
+describe('interruptions', () => {
+  let bed: CallTestBed;
+  const voice = new FliteSynthesizer({ voice: 'slt' });
+
+  beforeAll(async () => {
+    // The canceller on for every caller here, so a real barge-in is shown to pass through it.
+    bed = await startCallTestBed({ name: 'interruptions', httpPort: 18186, env: { AUDIO_ECHO_CANCELLATION: 'on' } });
+  });
+  afterAll(async () => {
+    await bed?.stop();
+  });
+
+  const turnLines = (): TurnLine[] =>
+    readFileSync(bed.workerLog, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"msg":"turn latency"'))
+      .map((l) => JSON.parse(l) as TurnLine);
+
+  /** After the greeting the caller asks for the story; `body` gets the caller and the turns the worker logged since. */
+  async function storyCall(body: (caller: SimulatedCaller, askedAt: number, turnsSince: () => TurnLine[]) => Promise<void>) {
+    // A pause of the agent (a false interruption resumes after ~1 s) must not end its reply for the caller.
+    const { caller } = await bed.call(undefined, { agentDoneSilenceMs: 3000 });
+    try {
+      await caller.waitForAgent();
+      await caller.hearNextSpeech(0);
+      const before = turnLines().length;
+      const askedAt = await caller.speak(await voice.synthesize(STORY_QUESTION));
+      await body(caller, askedAt, () => turnLines().slice(before));
+    } finally {
+      await caller.hangUp();
+    }
+  }
+
+  it('a barge-in stops the reply; the history keeps what the caller heard, marked interrupted, and the LLM sees it', async () => {
+    await storyCall(async (caller, _askedAt, turnsSince) => {
+      const over = await caller.talkOver(await voice.synthesize('Wait, please stop there.'), 4000);
+      const stop = await caller.agentStopped(over);
+      console.log(JSON.stringify(stop));
+      // The agent stopped well before the end of its ~25 s story, soon after the caller spoke up.
+      expect(stop.heardMs).toBeLessThan(12_000);
+      expect(stop.stopMs).toBeLessThan(2000);
+
+      // Its history holds the interrupted reply: a prefix of the story, the words the caller heard.
+      const deadline = Date.now() + 15_000;
+      while (!turnsSince().some((t) => t.interrupted) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const interrupted = turnsSince().find((t) => t.interrupted);
+      expect(interrupted, 'an interrupted turn in the worker log').toBeDefined();
+      const kept = normalizeWords(interrupted!.agentText);
+      const story = normalizeWords(STORY);
+      expect(kept.length).toBeGreaterThan(3);
+      expect(kept.length).toBeLessThan(story.length);
+      expect(kept).toEqual(story.slice(0, kept.length));
+      expect(wordOverlap(interrupted!.agentText, stop.heardText)).toBeGreaterThanOrEqual(0.6);
+      // ... within a few words of what reached the caller (the recording holds the cut word too).
+      expect(Math.abs(normalizeWords(stop.heardText).length - kept.length)).toBeLessThanOrEqual(3);
+
+      // The interruption is answered, and that LLM request carries the cut reply, not the whole story.
+      const onset = performance.timeOrigin + over.speechStartAt; // the providers' log runs on Date.now()
+      const answered = () => bed.stack.providers.log.list('llm').filter((r) => r.startedAt > onset && r.outcome === 'completed');
+      while (answered().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const lastRequest = answered().at(-1)!;
+      const assistant = (lastRequest.input as { role: string; content: unknown }[]).filter((m) => m.role === 'assistant').map((m) => String(m.content));
+      expect(assistant.some((c) => normalizeWords(c).join(' ') === kept.join(' '))).toBe(true);
+      expect(assistant.some((c) => normalizeWords(c).length >= story.length)).toBe(false);
+    });
+  });
+
+  it('a short backchannel over the agent does not cut its reply off', async () => {
+    await storyCall(async (caller, _askedAt, turnsSince) => {
+      const over = await caller.talkOver(await voice.synthesize('Uh huh.'), 4000);
+      const heard = await caller.hearReply(over);
+      console.log(JSON.stringify({ heardMs: heard.audioMs, pausesMs: heard.pausesMs, heard: heard.text }));
+      // The whole story reached the caller, possibly after a short pause.
+      expect(wordOverlap(STORY, heard.text)).toBeGreaterThanOrEqual(0.6);
+      expect(turnsSince().some((t) => t.interrupted)).toBe(false);
+    });
+  });
+});
