@@ -60,8 +60,8 @@ interface Utterance {
   itemId: string;
   stream: RecognizerStream;
   samples: number;
-  /** The transcript sent so far as deltas; partials that revise it send nothing until the final. */
-  sentText: string;
+  /** The recognizer's latest hypothesis, sent as one delta when the utterance ends. */
+  hypothesis: string;
 }
 
 export function handleRealtimeTranscription(socket: WebSocket, deps: RealtimeSttDeps, onClosed: () => void): void {
@@ -86,14 +86,8 @@ export function handleRealtimeTranscription(socket: WebSocket, deps: RealtimeStt
     const u: Utterance = {
       itemId,
       samples: 0,
-      sentText: '',
-      stream: deps.recognizer.stream(SAMPLE_RATE, (partial) => {
-        // The plugin appends deltas, so only a hypothesis that extends what was sent can go out.
-        if (!partial.startsWith(u.sentText) || partial === u.sentText) return;
-        const delta = partial.slice(u.sentText.length);
-        u.sentText = partial;
-        send({ type: 'conversation.item.input_audio_transcription.delta', item_id: itemId, content_index: 0, delta });
-      }),
+      hypothesis: '',
+      stream: deps.recognizer.stream(SAMPLE_RATE, (partial) => (u.hypothesis = partial)),
     };
     for (const chunk of prefix) write(u, chunk);
     return u;
@@ -101,6 +95,15 @@ export function handleRealtimeTranscription(socket: WebSocket, deps: RealtimeStt
   const write = (u: Utterance, pcm: Int16Array) => {
     u.stream.write(pcm);
     u.samples += pcm.length;
+  };
+
+  /**
+   * The plugin appends deltas, while pocketsphinx revises its hypothesis as words come in, so the
+   * interim goes out once, whole, as the utterance ends (OpenAI, too, streams a transcript's deltas
+   * after the commit); the final follows once decoded.
+   */
+  const sendInterim = (u: Utterance) => {
+    if (u.hypothesis) send({ type: 'conversation.item.input_audio_transcription.delta', item_id: u.itemId, content_index: 0, delta: u.hypothesis });
   };
 
   /** The utterance has all its audio: decode the rest and send the final transcript. */
@@ -150,6 +153,7 @@ export function handleRealtimeTranscription(socket: WebSocket, deps: RealtimeStt
     if (silentSamples * 1000 < td.silence_duration_ms * SAMPLE_RATE) return;
     const done = utterance;
     utterance = undefined;
+    sendInterim(done);
     send({ type: 'input_audio_buffer.speech_stopped', item_id: done.itemId, audio_end_ms: Math.round(((received - silentSamples) * 1000) / SAMPLE_RATE) });
     void finish(done);
   };
@@ -201,7 +205,9 @@ export function handleRealtimeTranscription(socket: WebSocket, deps: RealtimeStt
       case 'input_audio_buffer.commit': {
         const done = utterance;
         utterance = undefined;
-        if (done) void finish(done);
+        if (!done) return;
+        sendInterim(done);
+        void finish(done);
         return;
       }
       case 'input_audio_buffer.clear':
