@@ -12,10 +12,21 @@ const BACKCHANNEL_WORDS = new Set([
   'i', 'see', 'got', 'it', 'a', 'the',
 ]);
 const MAX_BACKCHANNEL_WORDS = 3;
+/**
+ * A lone word over the agent is a backchannel unless it asks for the floor: recognizers turn a short
+ * "uh-huh" into all sorts of words (measured with pocketsphinx: "and", "ahead", "huh").
+ */
+const TAKES_THE_FLOOR = new Set(['stop', 'wait', 'no', 'nope', 'hold', 'pause', 'sorry', 'excuse', 'hey', 'hello', 'what', 'why', 'how', 'but', 'actually', 'listen']);
 
 export function isBackchannel(text: string): boolean {
-  const words = text.toLowerCase().replace(/[^\p{L}\p{N}'\s-]/gu, ' ').split(/[\s-]+/).filter(Boolean);
-  return words.length > 0 && words.length <= MAX_BACKCHANNEL_WORDS && words.every((w) => BACKCHANNEL_WORDS.has(w.replace(/'/g, '')));
+  const words = text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}'\s-]/gu, ' ')
+    .split(/[\s-]+/)
+    .map((w) => w.replace(/'/g, ''))
+    .filter(Boolean);
+  if (words.length === 1) return !TAKES_THE_FLOOR.has(words[0]!);
+  return words.length > 1 && words.length <= MAX_BACKCHANNEL_WORDS && words.every((w) => BACKCHANNEL_WORDS.has(w));
 }
 
 const TRANSCRIPTS = new Set([stt.SpeechEventType.INTERIM_TRANSCRIPT, stt.SpeechEventType.FINAL_TRANSCRIPT, stt.SpeechEventType.PREFLIGHT_TRANSCRIPT]);

@@ -18,8 +18,8 @@ async function run(events: (stt.SpeechEvent | string)[], agentHasTheFloor: boole
 
 describe('backchannels', () => {
   it('recognizes acknowledgements and noise words, not requests to stop', () => {
-    for (const t of ['uh huh', 'Mm-hmm.', 'yeah', 'Okay!', 'I see', 'got it', 'right right', 'ha', 'the']) expect(isBackchannel(t), t).toBe(true);
-    for (const t of ['', 'wait', 'no', 'stop please', 'yeah but what about tomorrow', 'okay so tell me more', 'what time is it']) expect(isBackchannel(t), t).toBe(false);
+    for (const t of ['uh huh', 'Mm-hmm.', 'yeah', 'Okay!', 'I see', 'got it', 'right right', 'ha', 'the', 'ahead', 'and']) expect(isBackchannel(t), t).toBe(true);
+    for (const t of ['', 'wait', 'No!', 'stop please', 'yeah but what about tomorrow', 'okay so tell me more', 'what time is it', 'hold on']) expect(isBackchannel(t), t).toBe(false);
   });
 
   it('drops backchannel transcripts while the agent holds the floor, and only then', async () => {
