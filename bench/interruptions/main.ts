@@ -13,6 +13,7 @@ import { click, cough } from './noises.js';
 const USAGE = `usage: npm run bench -- interruptions [options]
   --barge-ins N   barge-ins at different points of a long answer (default 20)
   --agent-env K=V extra agent configuration, repeatable (e.g. TURN_MIN_INTERRUPTION_DURATION_MS=250)
+  --only LIST     parts to run: barge-in,noise,echo (default all)
   --out DIR       report directory (default .run/bench/interruptions-<time>)
 
 Measures, from the caller's side, how our agent handles being talked over: stop latency and heard
@@ -47,9 +48,12 @@ class OurAgentSession {
       .map((l) => JSON.parse(l) as TurnLine);
   }
 
-  /** Words of the last spoken TTS context whose start lies within `heardSec` of its audio. */
-  wordsHeard(heardSec: number): string[] {
-    const tts = this.stack.providers.log.list('tts').filter((r) => r.spokenWords?.length).at(-1);
+  /** Words of the TTS context that was playing at `atEpochMs` whose start lies within `heardSec` of its audio. */
+  wordsHeard(heardSec: number, atEpochMs: number): string[] {
+    const tts = this.stack.providers.log
+      .list('tts')
+      .filter((r) => r.spokenWords?.length && r.startedAt < atEpochMs)
+      .at(-1);
     return (tts?.spokenWords ?? []).filter((w) => w.start < heardSec).flatMap((w) => normalizeWords(w.word));
   }
 
@@ -76,8 +80,9 @@ interface BargeIn {
 
 async function bargeIns(agent: OurAgentSession, question: Speech, interruption: Speech, count: number): Promise<BargeIn[]> {
   const results: BargeIn[] = [];
-  // Spread over the first ~12 s of the ~25 s story; after the greeting, so the framework's AEC warm-up is over.
-  const points = Array.from({ length: count }, (_, i) => 1500 + Math.round((i * 10_500) / Math.max(1, count - 1)));
+  // Spread over the first ~12 s of the ~25 s story. The framework ignores the caller during the first 3 s of
+  // agent speech in a session (AEC warm-up): the greeting and the first second of the story.
+  const points = Array.from({ length: count }, (_, i) => 2000 + Math.round((i * 10_000) / Math.max(1, count - 1)));
   const perCall = 5;
   for (let first = 0; first < points.length; first += perCall) {
     await agent.call({}, async (caller) => {
@@ -90,7 +95,7 @@ async function bargeIns(agent: OurAgentSession, question: Speech, interruption: 
         await caller.waitUntilAgentQuiet(); // its answer to the interruption
         const line = agent.turnLines().slice(before).find((t) => t.interrupted);
         const kept = normalizeWords(line?.agentText ?? '');
-        const heard = agent.wordsHeard(stop.heardMs / 1000);
+        const heard = agent.wordsHeard(stop.heardMs / 1000, performance.timeOrigin + over.speechStartAt);
         results.push({ atMs, stopMs: stop.stopMs, keptWords: kept.length, heardWords: heard.length, wordDiff: editDistance(kept, heard) });
         console.log(`  barge-in at ${atMs} ms: stopped ${Math.round(stop.stopMs)} ms after its onset; kept ${kept.length} words, heard ${heard.length}`);
       }
@@ -131,33 +136,38 @@ interface EchoOutcome {
   canceller: boolean;
   gainDb: number;
   delayMs: number;
-  agentSpeechSec: number;
+  /** Replies the agent cut short with no one but itself talking, in the observation window. */
   selfInterruptions: number;
-  pauses: number;
   perMinute: number;
-  /** A real barge-in through the echo stopped the agent. */
-  bargeInDetected: boolean;
+  /** The ~25 s story played to its end. */
+  storyFinished: boolean;
+  /** A real barge-in through the echo stopped the agent (tried when the story could finish). */
+  bargeInDetected?: boolean;
 }
+
+/** Long enough for the ~25 s story. Without a canceller the agent may answer its own echo forever. */
+const ECHO_OBSERVE_MS = 32_000;
 
 async function echoRun(agent: OurAgentSession, canceller: boolean, echo: EchoOptions, question: Speech, interruption: Speech): Promise<EchoOutcome> {
   return agent.call({ echo }, async (caller) => {
     const before = agent.turnLines().length;
-    const asked = await caller.speak(question);
-    const story = await caller.hearNextSpeech(asked);
-    const selfInterruptions = agent.turnLines().slice(before).filter((t) => t.interrupted).length;
-    await caller.waitUntilAgentQuiet();
     await caller.speak(question);
-    const stop = await caller.agentStopped(await caller.talkOver(interruption, 4000));
-    const outcome: EchoOutcome = {
-      canceller,
-      ...echo,
-      agentSpeechSec: story.audioMs / 1000,
-      selfInterruptions,
-      pauses: story.pausesMs.length,
-      perMinute: (selfInterruptions + story.pausesMs.length) / (story.audioMs / 60_000),
-      bargeInDetected: stop.heardMs < 12_000,
-    };
-    console.log(`  canceller ${canceller ? 'on' : 'off'}, echo ${echo.gainDb} dB / ${echo.delayMs} ms: ${selfInterruptions} self-interruptions, ${outcome.pauses} pauses in ${outcome.agentSpeechSec.toFixed(1)} s; barge-in ${outcome.bargeInDetected ? 'detected' : 'missed'}`);
+    await new Promise((r) => setTimeout(r, ECHO_OBSERVE_MS));
+    const lines = agent.turnLines().slice(before);
+    const selfInterruptions = lines.filter((t) => t.interrupted).length;
+    const storyFinished = lines.some((t) => !t.interrupted && normalizeWords(t.agentText).length >= 60);
+    let bargeInDetected: boolean | undefined;
+    if (storyFinished) {
+      await caller.waitUntilAgentQuiet();
+      await caller.speak(question);
+      const stop = await caller.agentStopped(await caller.talkOver(interruption, 4000));
+      bargeInDetected = stop.heardMs < 12_000;
+    }
+    const outcome: EchoOutcome = { canceller, ...echo, selfInterruptions, perMinute: selfInterruptions / (ECHO_OBSERVE_MS / 60_000), storyFinished, bargeInDetected };
+    console.log(
+      `  canceller ${canceller ? 'on' : 'off'}, echo ${echo.gainDb} dB / ${echo.delayMs} ms: ${selfInterruptions} self-interruptions in ${ECHO_OBSERVE_MS / 1000} s, ` +
+        `story ${storyFinished ? 'finished' : 'not finished'}, barge-in ${bargeInDetected === undefined ? 'not tried' : bargeInDetected ? 'detected' : 'missed'}`,
+    );
     return outcome;
   });
 }
@@ -182,7 +192,7 @@ function render(barge: BargeIn[], noises: NoiseOutcome[], echoes: EchoOutcome[])
   const lines = [
     '# Interruption benchmark (our agent, as the caller hears it)',
     '',
-    `## Barge-in (${barge.length}, at 1.5–12 s into a ~25 s answer)`,
+    `## Barge-in (${barge.length}, at 2–12 s into a ~25 s answer)`,
     '',
     `- Stop latency (onset of the caller's speech → last agent sample received): p50 ${Math.round(stop?.p50 ?? 0)} ms, p95 ${Math.round(stop?.p95 ?? 0)} ms.`,
     `- Heard text: the history's interrupted message vs the words that reached the caller (TTS word times within the audio received): word differences p50 ${diff?.p50 ?? '–'}, p95 ${diff?.p95 ?? '–'}, max ${Math.max(0, ...barge.map((b) => b.wordDiff))}; ${barge.filter((b) => b.keptWords === 0).length} interruptions left no assistant message.`,
@@ -199,11 +209,13 @@ function render(barge: BargeIn[], noises: NoiseOutcome[], echoes: EchoOutcome[])
     '',
     "## The agent's own voice in the caller's microphone",
     '',
-    '| canceller | echo level | echo delay | agent speech (s) | self-interruptions | pauses | per minute | barge-in through the echo |',
-    '|---|---:|---:|---:|---:|---:|---:|---|',
+    `Asked for the ~25 s story, observed for ${ECHO_OBSERVE_MS / 1000} s.`,
+    '',
+    '| canceller | echo level | echo delay | self-interruptions | per minute | story finished | barge-in through the echo |',
+    '|---|---:|---:|---:|---:|---|---|',
     ...echoes.map(
       (e) =>
-        `| ${e.canceller ? 'on' : 'off'} | ${e.gainDb} dB | ${e.delayMs} ms | ${e.agentSpeechSec.toFixed(1)} | ${e.selfInterruptions} | ${e.pauses} | ${e.perMinute.toFixed(1)} | ${e.bargeInDetected ? 'detected' : 'missed'} |`,
+        `| ${e.canceller ? 'on' : 'off'} | ${e.gainDb} dB | ${e.delayMs} ms | ${e.selfInterruptions} | ${e.perMinute.toFixed(1)} | ${e.storyFinished ? 'yes' : 'no'} | ${e.bargeInDetected === undefined ? '–' : e.bargeInDetected ? 'detected' : 'missed'} |`,
     ),
     '',
   ];
@@ -215,6 +227,7 @@ async function main(): Promise<void> {
     options: {
       'barge-ins': { type: 'string', default: '20' },
       'agent-env': { type: 'string', multiple: true, default: [] },
+      only: { type: 'string', default: 'barge-in,noise,echo' },
       out: { type: 'string', default: join('.run/bench', `interruptions-${new Date().toISOString().replace(/[:.]/g, '-')}`) },
       help: { type: 'boolean', default: false },
     },
@@ -238,13 +251,14 @@ async function main(): Promise<void> {
     const run = async <T>(echoCancellation: 'on' | 'off', body: (agent: OurAgentSession) => Promise<T>) =>
       stack.withAgent('ours', { AUDIO_ECHO_CANCELLATION: echoCancellation }, (a) => body(new OurAgentSession(stack, a.agentName, join(stack.logDir, 'worker-ours.log'))));
 
+    const parts = new Set(values.only.split(','));
     console.log(`barge-ins (${count})`);
-    const barge = await run('on', (agent) => bargeIns(agent, question, interruption, count));
+    const barge = parts.has('barge-in') ? await run('on', (agent) => bargeIns(agent, question, interruption, count)) : [];
     console.log('false interruptions');
-    const noise = await run('on', (agent) => falseInterruptions(agent, question, noises, 5));
+    const noise = parts.has('noise') ? await run('on', (agent) => falseInterruptions(agent, question, noises, 5)) : [];
     console.log('echo');
     const echoes: EchoOutcome[] = [];
-    for (const canceller of [false, true]) {
+    for (const canceller of parts.has('echo') ? [false, true] : []) {
       await run(canceller ? 'on' : 'off', async (agent) => {
         for (const gainDb of [-20, -10]) for (const delayMs of [50, 200]) echoes.push(await echoRun(agent, canceller, { gainDb, delayMs }, question, interruption));
       });
