@@ -61,7 +61,9 @@ class OurAgentSession {
     const caller = await this.stack.placeCall(this.agentName, NO_TRANSCRIPTION, { ...opts, agentDoneSilenceMs: REPLY_DONE_SILENCE_MS });
     try {
       await caller.waitForAgent();
-      await caller.hearNextSpeech(0);
+      // With its echo and no canceller the agent may never finish the greeting: give it a fixed time.
+      if (opts.echo) await new Promise((r) => setTimeout(r, GREETING_MS));
+      else await caller.hearNextSpeech(0);
       return await run(caller);
     } finally {
       await caller.hangUp();
@@ -145,6 +147,7 @@ interface EchoOutcome {
   bargeInDetected?: boolean;
 }
 
+const GREETING_MS = 4000;
 /** Long enough for the ~25 s story. Without a canceller the agent may answer its own echo forever. */
 const ECHO_OBSERVE_MS = 32_000;
 
@@ -158,7 +161,7 @@ async function echoRun(agent: OurAgentSession, canceller: boolean, echo: EchoOpt
     const storyFinished = lines.some((t) => !t.interrupted && normalizeWords(t.agentText).length >= 60);
     let bargeInDetected: boolean | undefined;
     if (storyFinished) {
-      await caller.waitUntilAgentQuiet();
+      await caller.waitUntilAgentQuiet().catch(() => undefined);
       await caller.speak(question);
       const stop = await caller.agentStopped(await caller.talkOver(interruption, 4000));
       bargeInDetected = stop.heardMs < 12_000;
