@@ -82,29 +82,17 @@ def prewarm(proc: JobProcess) -> None:
 
 
 def _build_stt(local: str) -> openai.STT:
-    language = _env("STT_LANGUAGE", "en")
-    if _env_bool("STT_STREAMING", True):
-        # The realtime transcription WebSocket with server-side endpointing, as agent/providers/build.ts.
-        return openai.STT(
-            base_url=f"{local}/v1",
-            api_key=LOCAL_API_KEY,
-            use_realtime=True,
-            model=_env("STT_MODEL", "gpt-4o-transcribe"),
-            language=language,
-            turn_detection={
-                "type": "server_vad",
-                "threshold": 0.5,
-                "prefix_padding_ms": 300,
-                "silence_duration_ms": int(_env("STT_END_OF_UTTERANCE_SILENCE_MS", "350")),
-            },
-        )
-    # The HTTP transcription endpoint: AgentSession wraps it with the VAD (one request per utterance).
+    common = {"base_url": f"{local}/v1", "api_key": LOCAL_API_KEY, "language": _env("STT_LANGUAGE", "en")}
+    if not _env_bool("STT_STREAMING", True):
+        # The HTTP transcription endpoint: AgentSession wraps it with the VAD (one request per utterance).
+        return openai.STT(use_realtime=False, model=_env("STT_MODEL", "whisper-1"), **common)
+    # The realtime transcription WebSocket with server-side endpointing, as agent/providers/build.ts.
+    silence_ms = int(_env("STT_END_OF_UTTERANCE_SILENCE_MS", "350"))
     return openai.STT(
-        base_url=f"{local}/v1",
-        api_key=LOCAL_API_KEY,
-        use_realtime=False,
-        model=_env("STT_MODEL", "whisper-1"),
-        language=language,
+        use_realtime=True,
+        model=_env("STT_MODEL", "gpt-4o-transcribe"),
+        turn_detection={"type": "server_vad", "threshold": 0.5, "prefix_padding_ms": 300, "silence_duration_ms": silence_ms},
+        **common,
     )
 
 
