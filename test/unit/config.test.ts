@@ -51,6 +51,16 @@ describe('loadConfig', () => {
     expect(configError({ ...LIVEKIT, AGENT_MAX_CONCURRENT_CALLS: '0' })).toContain('worker.maxConcurrentCalls');
   });
 
+  it('reads the streaming STT, listening and echo settings, and names a bad one', () => {
+    const defaults = loadConfig(LIVEKIT);
+    expect(defaults.stt.streaming).toBe(true);
+    expect(defaults.turn).toMatchObject({ vadMinSilenceMs: 300, preemptiveTts: true, ignoreBackchannels: true, falseInterruptionTimeoutMs: 1000 });
+    expect(defaults.audio.echoCancellation).toBe('auto');
+    const cfg = loadConfig({ ...LIVEKIT, STT_STREAMING: 'false', TURN_IGNORE_BACKCHANNELS: 'false', AUDIO_ECHO_CANCELLATION: 'on', STT_PREFLIGHT_TRANSCRIPTS: 'false' });
+    expect([cfg.stt.streaming, cfg.turn.ignoreBackchannels, cfg.audio.echoCancellation, cfg.stt.preflightTranscripts]).toEqual([false, false, 'on', false]);
+    expect(configError({ ...LIVEKIT, AUDIO_ECHO_CANCELLATION: 'maybe' })).toMatch(/audio\.echoCancellation: .*'auto' \| 'on' \| 'off'.* \(env AUDIO_ECHO_CANCELLATION\)/);
+  });
+
   it('rejects a non-number with the key and the variable it came from', () => {
     const msg = configError({ ...LIVEKIT, TURN_MIN_ENDPOINTING_DELAY_MS: 'soon' });
     expect(msg).toMatch(/turn\.minEndpointingDelayMs: Expected number, received string \(env TURN_MIN_ENDPOINTING_DELAY_MS\)/);
