@@ -20,6 +20,9 @@ export class ProviderFailureApology {
       const inner: unknown = 'error' in err ? err.error : err;
       const cause = inner instanceof Error ? inner.message : String(inner);
       const fields = { kind: err.type, provider: err.label, recoverable: err.recoverable, cause };
+      // A request the framework cancelled itself (a preemptive reply replaced by one on the final
+      // transcript) is not a provider failure: the OpenAI plugins report the abort as an error.
+      if (isAbort(inner)) return this.#logger.debug(fields, 'provider request cancelled');
       if (err.recoverable) {
         this.#logger.warn(fields, 'provider request failed, retrying');
         return;
@@ -45,4 +48,9 @@ export class ProviderFailureApology {
       this.#logger.warn({ cause: (e as Error).message }, 'could not apologise');
     }
   }
+}
+
+function isAbort(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return error.name === 'AbortError' || error.name === 'APIUserAbortError' || /request was aborted/i.test(error.message);
 }
