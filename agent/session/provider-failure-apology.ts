@@ -9,6 +9,8 @@ import { log, voice } from '@livekit/agents';
 export class ProviderFailureApology {
   readonly #logger = log().child({ component: 'provider-failure' });
   #session?: voice.AgentSession;
+  /** The apology queued or playing: one is enough while it lasts. */
+  #apology?: voice.SpeechHandle;
 
   constructor(private readonly apology: string) {}
 
@@ -38,11 +40,14 @@ export class ProviderFailureApology {
   }
 
   #apologise(): void {
+    // With preemptive generation one turn can lose several LLM requests (a guess, then the final
+    // transcript's request); the caller should hear one apology for it, not one per request.
+    if (this.#apology && !this.#apology.done()) return this.#logger.debug('already apologising');
     try {
       // Not interruptible: an LLM that fails during preemptive generation does so before the user's
       // turn is over, and the end of that turn would otherwise cut the apology off at once (measured:
       // the caller heard nothing at all). It is one short sentence.
-      this.#session?.say(this.apology, { addToChatCtx: false, allowInterruptions: false });
+      this.#apology = this.#session?.say(this.apology, { addToChatCtx: false, allowInterruptions: false });
     } catch (e) {
       // The session may be closing (the caller hung up); nothing is lost by not apologising then.
       this.#logger.warn({ cause: (e as Error).message }, 'could not apologise');

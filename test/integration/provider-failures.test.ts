@@ -11,6 +11,8 @@ const WEATHER = { question: 'What is the weather like today?', answer: 'It is su
 const JOKE = { question: 'Tell me a funny joke.', answer: 'Why did the chicken cross the road? To get to the other side.' };
 /** One retry per request, quickly, so a fault that outlasts it reaches the session within a turn. */
 const MAX_RETRY = 1;
+/** More LLM requests than one turn makes: guesses, their retries, the final request and its retry. */
+const WHOLE_TURN_FAULTS = 20;
 
 const FAULT_ENV = {
   AGENT_APOLOGY: APOLOGY,
@@ -43,15 +45,23 @@ describe('a provider that fails mid-call leaves the session alive', () => {
     await bed?.stop();
   });
 
-  /** Greeting, then the first question with `fault` armed, then a second question that must be answered normally. */
-  async function callWithFault(stage: Stage, kind: FaultKind, count: number, agentName = bed.agentName) {
+  /**
+   * Greeting, then the first question with `fault` armed for the stage's next `count` requests,
+   * then a second question that must be answered normally. `count: 'whole turn'` fails every
+   * request of the stage until the first question's reply is heard: with preemptive generation a
+   * turn can make several LLM requests (one per guess at the transcript), so a fixed count could be
+   * spent on a guess that is then discarded.
+   */
+  async function callWithFault(stage: Stage, kind: FaultKind, count: number | 'whole turn', agentName = bed.agentName) {
     const { caller } = await bed.call(agentName);
+    const behaviour = bed.stack.providers.behaviour;
     try {
       await caller.waitForAgent();
       await caller.hearNextSpeech(0);
-      bed.stack.providers.behaviour.injectFault(stage, kind, count);
+      behaviour.injectFault(stage, kind, count === 'whole turn' ? WHOLE_TURN_FAULTS : count);
       const failed = await caller.ask(WEATHER.question);
-      expect(bed.stack.providers.behaviour.pendingFaults()[stage]).toEqual([]); // every armed fault was hit
+      if (count === 'whole turn') behaviour.clearFaults(stage);
+      else expect(behaviour.pendingFaults()[stage]).toEqual([]); // every armed fault was hit
       const next = await caller.ask(JOKE.question);
       console.log(JSON.stringify({ stage, kind, failed, next }, null, 2));
       return { failed, next };
@@ -61,9 +71,11 @@ describe('a provider that fails mid-call leaves the session alive', () => {
   }
 
   it('apologises when the LLM answers 500 on every attempt, then answers the next question', async () => {
-    const { failed, next } = await callWithFault('llm', 'http500', MAX_RETRY + 1);
+    const { failed, next } = await callWithFault('llm', 'http500', 'whole turn');
     expect(wordOverlap(APOLOGY, failed.reply)).toBeGreaterThanOrEqual(MIN_OVERLAP);
     expect(wordOverlap(JOKE.answer, next.reply)).toBeGreaterThanOrEqual(MIN_OVERLAP);
+    const failedRequests = bed.stack.providers.log.list('llm').filter((r) => r.outcome === 'fault:http500');
+    expect(failedRequests.length).toBeGreaterThanOrEqual(MAX_RETRY + 1);
     const log = readFileSync(bed.workerLog, 'utf8');
     expect(log).toMatch(/"kind":"llm_error".*"recoverable":false.*"cause":"[^"]*500[^"]*".*provider request failed/);
   });

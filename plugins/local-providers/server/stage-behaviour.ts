@@ -57,6 +57,11 @@ export class StageBehaviour {
     return this.#faults[stage].shift();
   }
 
+  /** Disarms the stage's faults not yet hit. */
+  clearFaults(stage: Stage): void {
+    this.#faults[stage] = [];
+  }
+
   pendingFaults(): Record<Stage, FaultKind[]> {
     return { stt: [...this.#faults.stt], llm: [...this.#faults.llm], tts: [...this.#faults.tts] };
   }
