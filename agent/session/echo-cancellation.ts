@@ -24,7 +24,11 @@ export class CallEchoCancellation {
     const on = mode === 'on' || (mode === 'auto' && participant.kind === ParticipantKind.SIP);
     if (!on) return undefined;
     const canceller = WebRtcEchoCanceller.create({ sampleRate: INPUT_SAMPLE_RATE });
-    return new CallEchoCancellation(canceller, new EchoCancellingInput(canceller));
+    const logger = log().child({ component: 'echo-cancellation' });
+    const input = new EchoCancellingInput(canceller, (farEndDelayMs, { delayMs, correlation }) =>
+      logger.info({ echoDelayMs: delayMs, correlation: Math.round(correlation * 100) / 100, farEndDelayMs }, 'echo delay measured'),
+    );
+    return new CallEchoCancellation(canceller, input);
   }
 
   /** Room input options that put the canceller before the VAD and the STT. */
@@ -41,16 +45,20 @@ export class CallEchoCancellation {
     this.input.farEnd = tap;
     session.on(voice.AgentSessionEventTypes.Close, () => {
       this.canceller.close();
-      const { processedFrames, skippedFrames, energyIn, energyOut } = this.input;
+      const { processedFrames, skippedFrames, energyIn, energyOut, removedWhilePlaying } = this.input;
       log().child({ component: 'echo-cancellation' }).info(
         {
           nearFrames: processedFrames,
           skippedFrames,
           referenceFrames: tap.releasedFrames,
+          echoDelayMs: this.input.delayEstimator.current?.delayMs,
+          farEndDelayMs: this.input.farEndDelayMs,
           removedDb: energyOut > 0 ? Math.round(10 * Math.log10(energyIn / energyOut) * 10) / 10 : undefined,
+          echoRemovedDb: removedWhilePlaying.median(),
         },
         'echo cancellation summary',
       );
     });
   }
 }
+

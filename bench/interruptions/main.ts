@@ -14,6 +14,7 @@ const USAGE = `usage: npm run bench -- interruptions [options]
   --barge-ins N   barge-ins at different points of a long answer (default 20)
   --agent-env K=V extra agent configuration, repeatable (e.g. TURN_MIN_INTERRUPTION_DURATION_MS=250)
   --only LIST     parts to run: barge-in,noise,echo (default all)
+  --cancellers L  echo runs with the canceller off, on, or both (default off,on)
   --out DIR       report directory (default .run/bench/interruptions-<time>)
 
 Measures, from the caller's side, how our agent handles being talked over: stop latency and heard
@@ -231,6 +232,7 @@ async function main(): Promise<void> {
       'barge-ins': { type: 'string', default: '20' },
       'agent-env': { type: 'string', multiple: true, default: [] },
       only: { type: 'string', default: 'barge-in,noise,echo' },
+      cancellers: { type: 'string', default: 'off,on' },
       out: { type: 'string', default: join('.run/bench', `interruptions-${new Date().toISOString().replace(/[:.]/g, '-')}`) },
       help: { type: 'boolean', default: false },
     },
@@ -261,7 +263,8 @@ async function main(): Promise<void> {
     const noise = parts.has('noise') ? await run('on', (agent) => falseInterruptions(agent, question, noises, 5)) : [];
     console.log('echo');
     const echoes: EchoOutcome[] = [];
-    for (const canceller of parts.has('echo') ? [false, true] : []) {
+    const cancellers = values.cancellers.split(',').map((c) => c === 'on');
+    for (const canceller of parts.has('echo') ? cancellers : []) {
       await run(canceller ? 'on' : 'off', async (agent) => {
         for (const gainDb of [-20, -10]) for (const delayMs of [50, 200]) echoes.push(await echoRun(agent, canceller, { gainDb, delayMs }, question, interruption));
       });

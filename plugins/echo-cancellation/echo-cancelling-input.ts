@@ -1,5 +1,26 @@
 import { type AudioFrame, FrameProcessor } from '@livekit/rtc-node';
+import { type EchoDelayEstimate, EchoDelayEstimator } from './echo-delay-estimator.js';
 import type { WebRtcEchoCanceller } from './webrtc-echo-canceller.js';
+
+/** How often the echo delay is re-estimated. */
+const DELAY_UPDATE_MS = 500;
+/**
+ * The echo delay AEC3 is left to find itself: it finds up to ~500 ms, but every move of the far
+ * end's hold-back makes it re-converge (measured: echo leaked through for about a second, long
+ * enough to interrupt the agent), so the hold-back moves only when the delay left leaves this range,
+ * and then to the middle of it. Below its floor a jitter buffer draining could put the far end
+ * after its own echo.
+ */
+const AEC_DELAY_RANGE_MS = { min: 40, target: 150, max: 380 };
+/** Mean square of a frame at about -50 dBFS. */
+const AUDIBLE_ENERGY_PER_SAMPLE = 32768 ** 2 * 1e-5;
+/** Near frames within this long of the agent's playout count as carrying its echo (for the summary). */
+const ECHO_TAIL_MS = 1000;
+
+/** The far end, as the near end pulls it (see PlayoutReferenceOutput). */
+export interface FarEnd {
+  releaseDue(now: number, delayMs: number, onPlayed: (playedAt: number, energy: number) => void): void;
+}
 
 /**
  * The near end: plugged into the room input (`inputOptions.noiseCancellation`), so the caller's
@@ -15,11 +36,22 @@ export class EchoCancellingInput extends FrameProcessor<AudioFrame> {
   /** Sums of squared samples before and after cancellation: their ratio is the echo (and speech) removed. */
   energyIn = 0;
   energyOut = 0;
+  /** Per frame while the agent plays (and its echo tail), the dB removed: mostly echo alone, so its median is the echo removed. */
+  readonly removedWhilePlaying = new DbHistogram();
+  #lastPlayedAt = Number.NEGATIVE_INFINITY;
 
   /** The far end, pulled before each near frame so the two streams stay interleaved (set once playout is tapped). */
-  farEnd?: { releaseDue(): void };
+  farEnd?: FarEnd;
+  readonly delayEstimator = new EchoDelayEstimator();
+  /** How long the far end is held back before the canceller sees it. */
+  farEndDelayMs = 0;
+  #nextDelayUpdate = 0;
 
-  constructor(private readonly canceller: WebRtcEchoCanceller) {
+  constructor(
+    private readonly canceller: WebRtcEchoCanceller,
+    /** Told when the far end's hold-back changes (for the logs). */
+    private readonly onDelayChange?: (delayMs: number, estimate: EchoDelayEstimate) => void,
+  ) {
     super();
   }
 
@@ -38,12 +70,25 @@ export class EchoCancellingInput extends FrameProcessor<AudioFrame> {
       this.skippedFrames++;
       return frame;
     }
-    this.energyIn += energy(frame.data);
-    this.farEnd?.releaseDue();
+    const now = performance.now();
+    const nearEnergy = energy(frame.data);
+    this.energyIn += nearEnergy;
+    this.delayEstimator.addNear(now, nearEnergy);
+    this.farEnd?.releaseDue(now, this.farEndDelayMs, (playedAt, e) => {
+      this.delayEstimator.addFar(playedAt, e);
+      if (e > 0) this.#lastPlayedAt = playedAt;
+    });
+    if (now >= this.#nextDelayUpdate) this.#updateDelay(now);
     for (let offset = 0; offset < frame.data.length; offset += frameSamples) {
       this.canceller.processNear(frame.data.subarray(offset, offset + frameSamples));
     }
-    this.energyOut += energy(frame.data);
+    const outEnergy = energy(frame.data);
+    this.energyOut += outEnergy;
+    // Frames of line noise alone say nothing about the echo.
+    const audible = nearEnergy > AUDIBLE_ENERGY_PER_SAMPLE * frame.data.length;
+    if (audible && now - this.#lastPlayedAt <= ECHO_TAIL_MS + (this.delayEstimator.current?.delayMs ?? 0)) {
+      this.removedWhilePlaying.add(10 * Math.log10(nearEnergy / Math.max(1, outEnergy)));
+    }
     this.processedFrames++;
     return frame;
   }
@@ -51,10 +96,46 @@ export class EchoCancellingInput extends FrameProcessor<AudioFrame> {
   close(): void {
     this.canceller.close();
   }
+
+  #updateDelay(now: number): void {
+    this.#nextDelayUpdate = now + DELAY_UPDATE_MS;
+    const estimate = this.delayEstimator.update(now);
+    if (!estimate) return;
+    const left = estimate.delayMs - this.farEndDelayMs;
+    if (left >= AEC_DELAY_RANGE_MS.min && left <= AEC_DELAY_RANGE_MS.max) return;
+    if (this.farEndDelayMs === 0 && left <= AEC_DELAY_RANGE_MS.max) return; // short echo: AEC3 alone
+    const delayMs = Math.max(0, estimate.delayMs - AEC_DELAY_RANGE_MS.target);
+    if (delayMs === this.farEndDelayMs) return;
+    this.farEndDelayMs = delayMs;
+    this.onDelayChange?.(delayMs, estimate);
+  }
 }
 
 function energy(pcm: Int16Array): number {
   let sum = 0;
   for (let i = 0; i < pcm.length; i++) sum += pcm[i]! * pcm[i]!;
   return sum;
+}
+
+/** Counts of values in 1 dB bins (from -20 to 80 dB), for a median without keeping every value. */
+export class DbHistogram {
+  static readonly MIN_DB = -20;
+  readonly #bins = new Uint32Array(101);
+  count = 0;
+
+  add(db: number): void {
+    const bin = Math.max(0, Math.min(this.#bins.length - 1, Math.round(db - DbHistogram.MIN_DB)));
+    this.#bins[bin]!++;
+    this.count++;
+  }
+
+  median(): number | undefined {
+    if (this.count === 0) return undefined;
+    let seen = 0;
+    for (let i = 0; i < this.#bins.length; i++) {
+      seen += this.#bins[i]!;
+      if (seen * 2 >= this.count) return i + DbHistogram.MIN_DB;
+    }
+    return undefined;
+  }
 }

@@ -41,7 +41,8 @@ const MAX_STREAM_DELAY_MS = 500;
  * - `processNear`: the near end, the caller's audio, before the VAD; it comes back with the agent's echo removed.
  *
  * The far end must reach the canceller before its echo does (call `processReverse` for a frame no
- * later than the `processNear` of the audio it echoes into); AEC3 finds the bulk delay itself.
+ * later than the `processNear` of the audio it echoes into), as one continuous stream (silence
+ * included, one frame per near frame); AEC3 finds a delay of up to ~500 ms itself.
  * The native module aborts the whole process on a frame that is not a multiple of 10 ms, so every
  * size is checked here first. Not thread-safe across workers; one instance per call.
  */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningWorker, startWorkerProcess } from '../../infra/stack/worker-process.js';
 import { FliteSynthesizer } from '../../plugins/local-providers/engines/flite.js';
 import { normalizeWords, wordOverlap } from '../../plugins/local-providers/engines/words.js';
 import type { SimulatedCaller } from '../caller/simulated-caller.js';
@@ -16,22 +17,32 @@ interface TurnLine {
   interrupted: boolean;
 }
 
+const ECHO_AGENT = 'agent-interruptions-echo';
+const ECHO_LOG = `.run/test-logs/interruptions/worker-${ECHO_AGENT}.log`;
+
 /** Talking over the agent, measured from the caller's side and checked against the agent's history. */
 describe('interruptions', () => {
   let bed: CallTestBed;
+  /** The same stack's agent with the echo canceller on for every caller (`auto` keeps it to SIP ones). */
+  let echoWorker: RunningWorker;
   const voice = new FliteSynthesizer({ voice: 'slt' });
 
   beforeAll(async () => {
-    // Canceller off (the default for non-SIP callers): with it on, a barge-in during double talk was
-    // sometimes never transcribed (AEC3 suppressing the caller while the agent speaks); see issue 4's note.
+    // Canceller off (the default for non-SIP callers) on the main worker: these callers bring no echo.
     bed = await startCallTestBed({ name: 'interruptions', httpPort: 18186 });
+    echoWorker = await startWorkerProcess({
+      env: bed.stack.workerEnv({ AGENT_NAME: ECHO_AGENT, AGENT_NUM_IDLE_PROCESSES: '1', AUDIO_ECHO_CANCELLATION: 'on' }),
+      httpPort: 18187,
+      logFile: ECHO_LOG,
+    });
   });
   afterAll(async () => {
+    await echoWorker?.stop();
     await bed?.stop();
   });
 
-  const turnLines = (): TurnLine[] =>
-    readFileSync(bed.workerLog, 'utf8')
+  const turnLines = (log = bed.workerLog): TurnLine[] =>
+    readFileSync(log, 'utf8')
       .split('\n')
       .filter((l) => l.includes('"msg":"turn latency"'))
       .map((l) => JSON.parse(l) as TurnLine);
@@ -94,5 +105,33 @@ describe('interruptions', () => {
       expect(wordOverlap(STORY, heard.text)).toBeGreaterThanOrEqual(0.6);
       expect(turnsSince().some((t) => t.interrupted)).toBe(false);
     });
+  });
+
+  it('with its own voice coming back at -10 dB and the canceller on, the agent finishes its reply uninterrupted', async () => {
+    // A speakerphone without echo cancellation: without the canceller the agent cuts itself off
+    // within seconds (the benchmark counts 13-16 self-interruptions in 32 s).
+    const { caller } = await bed.call(ECHO_AGENT, { echo: { gainDb: -10, delayMs: 100 }, agentDoneSilenceMs: 3000 });
+    try {
+      await caller.waitForAgent();
+      await caller.hearNextSpeech(0);
+      const before = turnLines(ECHO_LOG).length;
+      const askedAt = await caller.speak(await voice.synthesize(STORY_QUESTION));
+      const reply = await caller.hearNextSpeech(askedAt);
+      console.log(JSON.stringify({ heardMs: reply.audioMs, pausesMs: reply.pausesMs, heard: reply.text }));
+      expect(wordOverlap(STORY, reply.text)).toBeGreaterThanOrEqual(0.6);
+      expect(reply.pausesMs).toEqual([]);
+      const turns = turnLines(ECHO_LOG).slice(before);
+      expect(turns.some((t) => t.interrupted)).toBe(false);
+    } finally {
+      await caller.hangUp();
+    }
+    // The echo was there (the canceller measured its delay) and was removed.
+    const summaryLine = () => readFileSync(ECHO_LOG, 'utf8').split('\n').find((l) => l.includes('"msg":"echo cancellation summary"'));
+    const deadline = Date.now() + 10_000;
+    while (!summaryLine() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    const summary = JSON.parse(summaryLine() ?? '{}') as { echoDelayMs?: number; echoRemovedDb?: number };
+    console.log(JSON.stringify(summary));
+    expect(summary.echoDelayMs).toBeGreaterThan(100);
+    expect(summary.echoRemovedDb).toBeGreaterThanOrEqual(10);
   });
 });

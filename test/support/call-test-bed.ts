@@ -1,6 +1,7 @@
 import { type LocalStack, startLocalStack } from '../../infra/stack/local-stack.js';
 import { FliteSynthesizer } from '../../plugins/local-providers/engines/flite.js';
 import { PocketsphinxRecognizer } from '../../plugins/local-providers/engines/pocketsphinx.js';
+import type { EchoOptions } from '../caller/echo-path.js';
 import { placeCall } from './place-call.js';
 import { testNodeIp } from './test-network.js';
 
@@ -11,7 +12,7 @@ export interface CallTestBed {
   agentName: string;
   workerLog: string;
   /** A simulated caller in a new room with the agent dispatched (this stack's worker unless named). */
-  call(agentName?: string, caller?: { agentDoneSilenceMs?: number }): ReturnType<typeof placeCall>;
+  call(agentName?: string, caller?: { echo?: EchoOptions; agentDoneSilenceMs?: number }): ReturnType<typeof placeCall>;
   stop(): Promise<void>;
 }
 
