@@ -62,8 +62,13 @@ const turnSchema = z
      * endpointing delay is the one knob.
      */
     vadMinSilenceMs: z.number().int().min(50).max(3000).default(300),
-    /** Caller speech over the agent for this long pauses its playout (a real interruption is then confirmed by a transcript). */
-    minInterruptionDurationMs: z.number().int().min(0).default(500),
+    /**
+     * Caller speech over the agent for this long pauses its playout (a real interruption is then
+     * confirmed by a transcript). The framework's 500 ms stopped barge-ins 740 ms (p50) after the
+     * caller spoke up; 150 ms stops them in 358 ms, and the pause alone cuts nothing off: coughs and
+     * clicks did not pause it at all, an "uh-huh" pauses it and the reply resumes (bench/interruptions).
+     */
+    minInterruptionDurationMs: z.number().int().min(0).default(150),
     minInterruptionWords: z.number().int().min(0).default(0),
     /** A pause with no transcript after it (a cough, a click) ends after this: the reply resumes where it stopped. */
     falseInterruptionTimeoutMs: positiveMs.default(1000),

@@ -253,14 +253,15 @@ async function main(): Promise<void> {
 
   const stack = await BenchStack.start('zero', join(values.out, 'logs'), parseAgentEnv(values['agent-env']));
   try {
-    const run = async <T>(echoCancellation: 'on' | 'off', body: (agent: OurAgentSession) => Promise<T>) =>
+    const run = async <T>(echoCancellation: 'auto' | 'on' | 'off', body: (agent: OurAgentSession) => Promise<T>) =>
       stack.withAgent('ours', { AUDIO_ECHO_CANCELLATION: echoCancellation }, (a) => body(new OurAgentSession(stack, a.agentName, join(stack.logDir, 'worker-ours.log'))));
 
     const parts = new Set(values.only.split(','));
     console.log(`barge-ins (${count})`);
-    const barge = parts.has('barge-in') ? await run('on', (agent) => bargeIns(agent, question, interruption, count)) : [];
+    // Barge-ins and noises come from a WebRTC caller, who cancels its own echo: the worker's canceller stays off (`auto`).
+    const barge = parts.has('barge-in') ? await run('auto', (agent) => bargeIns(agent, question, interruption, count)) : [];
     console.log('false interruptions');
-    const noise = parts.has('noise') ? await run('on', (agent) => falseInterruptions(agent, question, noises, 5)) : [];
+    const noise = parts.has('noise') ? await run('auto', (agent) => falseInterruptions(agent, question, noises, 5)) : [];
     console.log('echo');
     const echoes: EchoOutcome[] = [];
     const cancellers = values.cancellers.split(',').map((c) => c === 'on');
