@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningWorker, startWorkerProcess } from '../../infra/stack/worker-process.js';
 import { FliteSynthesizer } from '../../plugins/local-providers/engines/flite.js';
 import { normalizeWords, wordOverlap } from '../../plugins/local-providers/engines/words.js';
+import type { RequestRecord } from '../../plugins/local-providers/server/request-log.js';
 import type { SimulatedCaller } from '../caller/simulated-caller.js';
 import { type CallTestBed, startCallTestBed } from '../support/call-test-bed.js';
 
@@ -94,6 +95,30 @@ describe('interruptions', () => {
       expect(assistant.some((c) => normalizeWords(c).join(' ') === kept.join(' '))).toBe(true);
       expect(assistant.some((c) => normalizeWords(c).length >= story.length)).toBe(false);
     });
+  });
+
+  it('a barge-in cancels the LLM and TTS requests still in flight: the providers see them cancelled', async () => {
+    // A slow LLM (6 tokens/s) is still streaming the story, and the TTS still speaking it, when the caller speaks up.
+    const behaviour = bed.stack.providers.behaviour;
+    behaviour.latency = { ...behaviour.latency, llmTokensPerSecond: 6 };
+    try {
+      await storyCall(async (caller, askedAt) => {
+        const over = await caller.talkOver(await voice.synthesize('Wait, please stop there.'), 3000);
+        const stop = await caller.agentStopped(over);
+        expect(stop.heardMs).toBeLessThan(8000);
+        const story = (r: RequestRecord) => r.startedAt > performance.timeOrigin + askedAt && r.startedAt < performance.timeOrigin + over.speechStartAt;
+        const deadline = Date.now() + 10_000;
+        const ended = () => bed.stack.providers.log.list().filter((r) => r.stage !== 'stt' && story(r) && r.outcome !== undefined);
+        while (ended().filter((r) => r.stage === 'llm').length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        const outcomes = (stage: 'llm' | 'tts') => ended().filter((r) => r.stage === stage).map((r) => r.outcome);
+        console.log(JSON.stringify({ stopMs: stop.stopMs, llm: outcomes('llm'), tts: outcomes('tts') }));
+        // The story's LLM stream (~15 s at this pace) was cut, and so was its speech.
+        expect(outcomes('llm').at(-1)).toBe('cancelled');
+        expect(outcomes('tts').at(-1)).toBe('cancelled');
+      });
+    } finally {
+      behaviour.latency = { ...behaviour.latency, llmTokensPerSecond: 0 };
+    }
   });
 
   it('a short backchannel over the agent does not cut its reply off', async () => {
