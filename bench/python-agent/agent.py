@@ -131,7 +131,7 @@ def _build_session(vad: silero.VAD) -> AgentSession:
             "interruption": {
                 "enabled": True,
                 "mode": "vad",
-                "min_duration": _env_ms("TURN_MIN_INTERRUPTION_DURATION_MS", 150),
+                "min_duration": _env_ms("TURN_MIN_INTERRUPTION_DURATION_MS", 80),
                 "min_words": int(_env("TURN_MIN_INTERRUPTION_WORDS", "0")),
             },
             "preemptive_generation": {
