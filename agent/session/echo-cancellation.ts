@@ -55,6 +55,7 @@ export class CallEchoCancellation {
           farEndDelayMs: this.input.farEndDelayMs,
           removedDb: energyOut > 0 ? Math.round(10 * Math.log10(energyIn / energyOut) * 10) / 10 : undefined,
           echoRemovedDb: removedWhilePlaying.median(),
+          mutedAtReplyStart: this.input.replyStartGate.mutedFrames,
         },
         'echo cancellation summary',
       );

@@ -1,5 +1,6 @@
 import { type AudioFrame, FrameProcessor } from '@livekit/rtc-node';
 import { type EchoDelayEstimate, EchoDelayEstimator } from './echo-delay-estimator.js';
+import { ReplyStartEchoGate } from './reply-start-echo-gate.js';
 import type { WebRtcEchoCanceller } from './webrtc-echo-canceller.js';
 
 /** How often the echo delay is re-estimated. */
@@ -11,7 +12,9 @@ const DELAY_UPDATE_MS = 500;
  * and then to the middle of it. Below its floor a jitter buffer draining could put the far end
  * after its own echo.
  */
-const AEC_DELAY_RANGE_MS = { min: 40, target: 150, max: 380 };
+const AEC_DELAY_RANGE_MS = { min: 40, target: 150, max: 450 };
+/** Echo delay assumed by the reply-start gate until one is measured (the loops measured 240-560 ms). */
+const ASSUMED_ECHO_DELAY_MS = 500;
 /** Mean square of a frame at about -50 dBFS. */
 const AUDIBLE_ENERGY_PER_SAMPLE = 32768 ** 2 * 1e-5;
 /** Near frames within this long of the agent's playout count as carrying its echo (for the summary). */
@@ -43,6 +46,7 @@ export class EchoCancellingInput extends FrameProcessor<AudioFrame> {
   /** The far end, pulled before each near frame so the two streams stay interleaved (set once playout is tapped). */
   farEnd?: FarEnd;
   readonly delayEstimator = new EchoDelayEstimator();
+  readonly replyStartGate = new ReplyStartEchoGate();
   /** How long the far end is held back before the canceller sees it. */
   farEndDelayMs = 0;
   #nextDelayUpdate = 0;
@@ -76,12 +80,15 @@ export class EchoCancellingInput extends FrameProcessor<AudioFrame> {
     this.delayEstimator.addNear(now, nearEnergy);
     this.farEnd?.releaseDue(now, this.farEndDelayMs, (playedAt, e) => {
       this.delayEstimator.addFar(playedAt, e);
+      this.replyStartGate.farPlayed(playedAt, e / frameSamples);
       if (e > 0) this.#lastPlayedAt = playedAt;
     });
     if (now >= this.#nextDelayUpdate) this.#updateDelay(now);
     for (let offset = 0; offset < frame.data.length; offset += frameSamples) {
       this.canceller.processNear(frame.data.subarray(offset, offset + frameSamples));
     }
+    const echoDelayMs = this.delayEstimator.current?.delayMs ?? ASSUMED_ECHO_DELAY_MS;
+    if (this.replyStartGate.shouldMute(now, energy(frame.data) / frame.data.length, echoDelayMs)) frame.data.fill(0);
     const outEnergy = energy(frame.data);
     this.energyOut += outEnergy;
     // Frames of line noise alone say nothing about the echo.
@@ -107,6 +114,7 @@ export class EchoCancellingInput extends FrameProcessor<AudioFrame> {
     const delayMs = Math.max(0, estimate.delayMs - AEC_DELAY_RANGE_MS.target);
     if (delayMs === this.farEndDelayMs) return;
     this.farEndDelayMs = delayMs;
+    this.replyStartGate.rearm(now);
     this.onDelayChange?.(delayMs, estimate);
   }
 }
