@@ -88,8 +88,11 @@ export class EchoCancellingInput extends FrameProcessor<AudioFrame> {
       this.canceller.processNear(frame.data.subarray(offset, offset + frameSamples));
     }
     const echoDelayMs = this.delayEstimator.current?.delayMs ?? ASSUMED_ECHO_DELAY_MS;
-    if (this.replyStartGate.shouldMute(now, energy(frame.data) / frame.data.length, echoDelayMs)) frame.data.fill(0);
-    const outEnergy = energy(frame.data);
+    let outEnergy = energy(frame.data);
+    if (this.replyStartGate.shouldMute(now, outEnergy / frame.data.length, echoDelayMs)) {
+      frame.data.fill(0);
+      outEnergy = 0;
+    }
     this.energyOut += outEnergy;
     // Frames of line noise alone say nothing about the echo.
     const audible = nearEnergy > AUDIBLE_ENERGY_PER_SAMPLE * frame.data.length;
