@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { AccessToken, AgentDispatchClient } from 'livekit-server-sdk';
 import { FliteSynthesizer } from '../../plugins/local-providers/engines/flite.js';
 import { PocketsphinxRecognizer } from '../../plugins/local-providers/engines/pocketsphinx.js';
+import { recognizerPrimer } from '../../plugins/local-providers/engines/recognizer-primer.js';
 import { type ConversationResult, SimulatedCaller } from './simulated-caller.js';
 
 const DEFAULT_QUESTIONS = ['What is the weather like today?', 'Tell me a funny joke.'];
@@ -42,7 +43,8 @@ async function main(): Promise<void> {
   const token = new AccessToken(apiKey, apiSecret, { identity: `caller-${randomUUID().slice(0, 6)}` });
   token.addGrant({ roomJoin: true, room, canPublish: true, canSubscribe: true });
 
-  const recognizer = await PocketsphinxRecognizer.start();
+  // Primed in the local providers' default agent voice (see recognizerPrimer).
+  const recognizer = await PocketsphinxRecognizer.start({ primer: await recognizerPrimer('rms') });
   const caller = await SimulatedCaller.join({
     url,
     token: await token.toJwt(),

@@ -1,6 +1,7 @@
 import { type LocalStack, startLocalStack } from '../../infra/stack/local-stack.js';
 import { FliteSynthesizer } from '../../plugins/local-providers/engines/flite.js';
 import { PocketsphinxRecognizer } from '../../plugins/local-providers/engines/pocketsphinx.js';
+import { recognizerPrimer } from '../../plugins/local-providers/engines/recognizer-primer.js';
 import type { EchoOptions } from '../caller/echo-path.js';
 import { placeCall } from './place-call.js';
 import { testNodeIp } from './test-network.js';
@@ -28,7 +29,8 @@ export async function startCallTestBed(opts: { name: string; httpPort: number; e
     nodeIp: testNodeIp(),
     worker: { agentName, httpPort: opts.httpPort, env: { AGENT_NUM_IDLE_PROCESSES: '1', ...opts.env } },
   });
-  const recognizer = await PocketsphinxRecognizer.start().catch(async (e: unknown) => {
+  // Primed in the agent's voice (the local providers' default), which is all it transcribes.
+  const recognizer = await PocketsphinxRecognizer.start({ primer: await recognizerPrimer('rms') }).catch(async (e: unknown) => {
     await stack.stop();
     throw e;
   });

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import { FliteSynthesizer } from '../engines/flite.js';
+import { recognizerPrimer } from '../engines/recognizer-primer.js';
 import { PocketsphinxRecognizer } from '../engines/pocketsphinx.js';
 import { handleCartesiaBytes, handleCartesiaSocket } from './cartesia-tts.js';
 import { HttpError, readJson, sendJson, sendOpenAIError } from './http-util.js';
@@ -21,8 +22,6 @@ import {
   faultRequestSchema,
   latencySchema,
 } from './stage-behaviour.js';
-
-const RECOGNIZER_PRIMER = 'Hello, I would like to ask you a few questions today.';
 
 export const DEFAULT_RESPONDER_SCRIPT = fileURLToPath(new URL('../responses.yaml', import.meta.url));
 
@@ -58,7 +57,7 @@ export async function startLocalProviders(opts: LocalProvidersOptions = {}): Pro
   const log = new RequestLog();
   const synthesizer = new FliteSynthesizer({ voice: opts.voice ?? 'rms' });
   // Every decoder hears one sentence first (see PocketsphinxOptions.primer), in a caller-like voice.
-  const primer = await new FliteSynthesizer({ voice: 'slt' }).synthesize(RECOGNIZER_PRIMER);
+  const primer = await recognizerPrimer('slt');
   const recognizer = await PocketsphinxRecognizer.start({ primer });
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -1,0 +1,12 @@
+import { FliteSynthesizer } from './flite.js';
+
+const PRIMER_TEXT = 'Hello, I would like to ask you a few questions today.';
+
+/**
+ * One sentence for a fresh pocketsphinx decoder to hear before anything else (see
+ * PocketsphinxOptions.primer), in the voice it will mostly hear: the caller's for the providers'
+ * transcription, the agent's for a simulated caller listening to the agent.
+ */
+export async function recognizerPrimer(voice: string): Promise<{ pcm: Int16Array; sampleRate: number }> {
+  return new FliteSynthesizer({ voice }).synthesize(PRIMER_TEXT);
+}
