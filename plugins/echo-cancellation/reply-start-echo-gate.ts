@@ -31,7 +31,8 @@ export class ReplyStartEchoGate {
 
   constructor(opts: ReplyStartEchoGateOptions = {}) {
     this.#silenceMs = opts.silenceMs ?? 300;
-    this.#guardMs = opts.guardMs ?? 1500;
+    // 1.5 s was too short: a fresh-clone CI run still had the agent cut off ~2 s into a reply.
+    this.#guardMs = opts.guardMs ?? 3000;
     this.#margin = 10 ** (-(opts.marginDb ?? 10) / 10);
   }
 

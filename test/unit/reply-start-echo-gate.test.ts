@@ -21,8 +21,8 @@ describe('ReplyStartEchoGate', () => {
     // 20 dB under the far end: what a -10 dB echo leaves when AEC3 takes off only 10 dB.
     const { muted } = run(() => FAR / 100);
     expect(muted[0]).toBeGreaterThanOrEqual(1000 + DELAY - 100);
-    expect(muted.at(-1)).toBeLessThanOrEqual(1000 + DELAY + 1500);
-    expect(muted.length).toBeGreaterThan(150);
+    expect(muted.at(-1)).toBeLessThanOrEqual(1000 + DELAY + 3000);
+    expect(muted.length).toBeGreaterThan(300);
   });
 
   it('lets a caller who speaks up at the start of a reply through', () => {
@@ -32,7 +32,7 @@ describe('ReplyStartEchoGate', () => {
   });
 
   it('leaves the rest of a reply alone, and a call in which the agent is silent', () => {
-    expect(run(() => FAR / 100).muted.filter((t) => t > 1000 + DELAY + 1600)).toEqual([]);
+    expect(run(() => FAR / 100, 6000).muted.filter((t) => t > 1000 + DELAY + 3100)).toEqual([]);
     const silent = new ReplyStartEchoGate();
     expect(silent.shouldMute(1000, 1, DELAY)).toBe(false);
   });
@@ -41,15 +41,15 @@ describe('ReplyStartEchoGate', () => {
     const gate = new ReplyStartEchoGate();
     const mutes = (from: number) => {
       let n = 0;
-      for (let t = from; t < from + 3000; t += 10) {
+      for (let t = from; t < from + 5000; t += 10) {
         gate.farPlayed(t, FAR);
         if (gate.shouldMute(t, FAR / 100, DELAY)) n++;
       }
       return n;
     };
     expect(mutes(1000)).toBeGreaterThan(0);
-    expect(mutes(4000)).toBe(0); // no silence in between: the same reply
-    expect(mutes(8000)).toBeGreaterThan(0); // after 1 s of silence: a new reply
+    expect(mutes(6000)).toBe(0); // no silence in between: the same reply
+    expect(mutes(12_000)).toBeGreaterThan(0); // after 1 s of silence: a new reply
   });
 
   it('guards again when the canceller’s reference is moved mid-reply', () => {
@@ -60,7 +60,7 @@ describe('ReplyStartEchoGate', () => {
     gate.farPlayed(5000, FAR);
     expect(gate.shouldMute(5010, FAR / 100, DELAY)).toBe(true);
     expect(gate.shouldMute(5020, FAR, DELAY)).toBe(false);
-    gate.farPlayed(6600, FAR);
-    expect(gate.shouldMute(6600, FAR / 100, DELAY)).toBe(false);
+    for (let t = 5010; t <= 8100; t += 10) gate.farPlayed(t, FAR);
+    expect(gate.shouldMute(8100, FAR / 100, DELAY)).toBe(false);
   });
 });
