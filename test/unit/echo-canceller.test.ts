@@ -6,6 +6,7 @@ import { resample } from '../../plugins/local-providers/engines/audio.js';
 import { FliteSynthesizer } from '../../plugins/local-providers/engines/flite.js';
 import { PocketsphinxRecognizer } from '../../plugins/local-providers/engines/pocketsphinx.js';
 import { wordOverlap } from '../../plugins/local-providers/engines/words.js';
+import { prng } from '../support/prng.js';
 
 /*
  * The agent's voice (far end) goes through a simulated speakerphone room and comes back in the
@@ -33,17 +34,6 @@ const CALLER_TEXT = 'I would like to renew the book about sailing ships please';
 const CALLER_START_SEC = 4;
 
 type Tap = { delay: number; gain: number };
-
-/** Deterministic PRNG (mulberry32) so the room and the noise are the same every run. */
-function prng(seed: number): () => number {
-  let s = seed | 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const dbToGain = (db: number) => 10 ** (db / 20);
 

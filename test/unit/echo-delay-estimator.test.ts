@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { EchoDelayEstimator } from '../../plugins/echo-cancellation/echo-delay-estimator.js';
+import { prng } from '../support/prng.js';
 
 /*
  * Energy envelopes on one clock, 10 ms a frame as a call delivers them: the agent's speech (bursts
  * of syllables with pauses) played out, and the caller's audio, which holds its echo some time later.
  */
 const FRAME_MS = 10;
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let s = seed | 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Per-frame energy of speech-like audio: syllables of 80..250 ms with 30..300 ms gaps, random loudness. */
 function speechEnvelope(frames: number, seed: number): number[] {
