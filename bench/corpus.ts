@@ -1,9 +1,11 @@
-import { FliteSynthesizer } from '../plugins/local-providers/engines/flite.js';
+import { trimSilence } from '../harness/speech/audio.js';
+import { FliteSynthesizer } from '../harness/speech/flite.js';
+import { CALLER_VOICE } from '../harness/speech/voices.js';
 
 /**
- * What the simulated caller says in the benchmark: 24 utterances from about 1 to 5 seconds (flite's
- * `slt` voice), short commands and long rambling questions, answered by the local LLM's script
- * (plugins/local-providers/responses.yaml) or its fallback.
+ * What the simulated caller says in the benchmark: 24 utterances from about 1 to 5 seconds (flite,
+ * in the caller's voice), short commands and long rambling questions, answered by the local LLM's
+ * script (harness/local-providers/responses.yaml) or its fallback.
  */
 export const CORPUS: readonly string[] = [
   'Hello there, can you hear me?',
@@ -40,11 +42,8 @@ export interface CorpusUtterance {
   seconds: number;
 }
 
-/** Frames quieter than this (RMS) at either end are trimmed: the caller's "last sample" is the last spoken one. */
-const TRIM_RMS = 200;
-
 /** Synthesizes the corpus offline with flite and trims its leading and trailing silence. */
-export async function synthesizeCorpus(texts: readonly string[] = CORPUS, voice = 'slt'): Promise<CorpusUtterance[]> {
+export async function synthesizeCorpus(texts: readonly string[] = CORPUS, voice = CALLER_VOICE): Promise<CorpusUtterance[]> {
   const synth = new FliteSynthesizer({ voice });
   const out: CorpusUtterance[] = [];
   for (const text of texts) {
@@ -53,19 +52,4 @@ export async function synthesizeCorpus(texts: readonly string[] = CORPUS, voice 
     out.push({ text, pcm, sampleRate: speech.sampleRate, seconds: pcm.length / speech.sampleRate });
   }
   return out;
-}
-
-export function trimSilence(pcm: Int16Array, sampleRate: number): Int16Array {
-  const win = Math.round(sampleRate / 100);
-  const loud = (at: number) => {
-    let sum = 0;
-    const end = Math.min(pcm.length, at + win);
-    for (let i = at; i < end; i++) sum += pcm[i]! * pcm[i]!;
-    return Math.sqrt(sum / Math.max(1, end - at)) >= TRIM_RMS;
-  };
-  let first = 0;
-  while (first < pcm.length && !loud(first)) first += win;
-  let last = Math.max(0, pcm.length - win);
-  while (last > first && !loud(last)) last -= win;
-  return pcm.slice(first, Math.min(pcm.length, last + win));
 }

@@ -17,4 +17,4 @@ else
     *) bash bench/python-agent/setup-venv.sh ;;
   esac
 fi
-exec bash test/netns/run-in-netns.sh env NODE_ENV=production node --import tsx "$script" "$@"
+exec bash harness/netns/run-in-netns.sh env NODE_ENV=production node --import tsx "$script" "$@"

@@ -46,8 +46,8 @@ if [ "$(cat "$bin_dir/.lk.unavailable" 2>/dev/null)" != "$lk_mod" ]; then
   }
 fi
 
-# The recognizer process behind the local STT (plugins/local-providers/engines/pocketsphinx.ts).
-ps_src="$root/plugins/local-providers/native/ps_server.c"
+# The recognizer process behind the local STT and the simulated caller's ears (harness/speech/pocketsphinx.ts).
+ps_src="$root/harness/speech/native/ps_server.c"
 ps_bin="$bin_dir/ps_server"
 if [ ! -x "$ps_bin" ] || [ "$ps_src" -nt "$ps_bin" ]; then
   log "cc ps_server"
@@ -62,7 +62,13 @@ fi
 
 # The worker runs compiled JavaScript (dist/): through tsx every worker and job process would pay
 # ~0.6 s of CPU and ~60 MB to transpile and hook module loading (measured, see bench/).
-if [ ! -f "$root/dist/agent/main.js" ] || [ -n "$(find "$root/agent" "$root/plugins/echo-cancellation" "$root/tsconfig.json" "$root/tsconfig.build.json" -newer "$root/dist/agent/main.js" -print -quit)" ]; then
+built="$root/dist/agent/main.js"
+build_sources=$(cd "$root" && node -p "require('./tsconfig.build.json').include.join(' ')")
+stale() {
+  [ ! -f "$built" ] || [ "$root/tsconfig.json" -nt "$built" ] || [ "$root/tsconfig.build.json" -nt "$built" ] ||
+    [ -n "$(cd "$root" && find $build_sources -name '*.ts' ! -name '*.test.ts' -newer "$built" -print -quit)" ]
+}
+if stale; then
   log "tsc -p tsconfig.build.json (dist/)"
   rm -rf "$root/dist"
   (cd "$root" && npx --no-install tsc -p tsconfig.build.json)

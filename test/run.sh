@@ -7,4 +7,4 @@ cd "$root"
 export ONNXRUNTIME_NODE_INSTALL=skip
 bash infra/install.sh
 npx --no-install tsc --noEmit
-exec bash test/netns/run-in-netns.sh npx --no-install vitest run "$@"
+exec bash harness/netns/run-in-netns.sh npx --no-install vitest run "$@"

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 
-/** Where the embedded local providers listen unless told otherwise (infra/stack starts them there). */
+/** Where the `local` stages find the local providers unless told otherwise; `npm start` runs them there. */
 export const DEFAULT_LOCAL_PROVIDERS_URL = 'http://127.0.0.1:8788';
+/** Explicit dispatch only: rooms get the agent through a dispatch that names it. */
+export const DEFAULT_AGENT_NAME = 'voice-agent';
+/** Health (`GET /`), worker info (`GET /worker`), Prometheus (`GET /metrics`). */
+export const DEFAULT_WORKER_HTTP_PORT = 8081;
 
 const url = z.string().url();
 const positiveMs = z.number().int().positive();
@@ -13,7 +17,7 @@ const sttSchema = z
     /**
      * Stream the caller's audio over the realtime transcription WebSocket, decoded while they speak,
      * so the final transcript is there as the turn ends; `false` uploads each utterance over HTTP
-     * after the VAD ends it (measured: ~450 ms later on the local stack).
+     * after the VAD ends it, which makes every turn wait for the upload and the decoding.
      */
     streaming: z.boolean().default(true),
     /** Default: `gpt-4o-transcribe` when streaming (server-side endpointing), `whisper-1` otherwise. */
@@ -63,11 +67,9 @@ const turnSchema = z
      */
     vadMinSilenceMs: z.number().int().min(50).max(3000).default(300),
     /**
-     * Caller speech over the agent for this long pauses its playout (a real interruption is then
-     * confirmed by a transcript). Measured from the caller (bench/interruptions, 10-20 barge-ins):
-     * the framework's 500 ms stopped barge-ins 740 ms (p50) after the caller spoke up, 150 ms in
-     * 305 ms, 80 ms in 281 ms (p95 309). The pause alone cuts nothing off: coughs and clicks did not
-     * pause the agent at all at any of these, an "uh-huh" pauses it and the reply resumes.
+     * Caller speech over the agent for this long pauses its playout, so a barge-in is heard to stop
+     * the agent at once (`npm run bench -- interruptions` measures it); a transcript then confirms
+     * the interruption. The pause alone cuts nothing off: a reply paused by a noise resumes.
      */
     minInterruptionDurationMs: z.number().int().min(0).default(80),
     minInterruptionWords: z.number().int().min(0).default(0),
@@ -108,8 +110,7 @@ export const configSchema = z
       .strict(),
     worker: z
       .object({
-        /** Explicit dispatch only: rooms get this agent through an agent dispatch naming it. */
-        agentName: z.string().min(1).default('voice-agent'),
+        agentName: z.string().min(1).default(DEFAULT_AGENT_NAME),
         /**
          * Machine CPU load (0-1) above which the worker reports itself full and livekit-server stops
          * dispatching to it (a refused dispatch is not retried). `Infinity` never sheds calls.
@@ -121,8 +122,7 @@ export const configSchema = z
          */
         maxConcurrentCalls: z.number().int().positive().optional(),
         numIdleProcesses: z.number().int().positive().optional(),
-        /** The worker's HTTP port: health (`GET /`), worker info (`GET /worker`), Prometheus (`GET /metrics`). */
-        httpPort: z.number().int().min(1).max(65535).default(8081),
+        httpPort: z.number().int().min(1).max(65535).default(DEFAULT_WORKER_HTTP_PORT),
         /** How long SIGTERM waits for active calls to end. */
         drainTimeoutMs: positiveMs.default(30 * 60_000),
       })
@@ -178,6 +178,3 @@ export const configSchema = z
   });
 
 export type AgentConfig = z.infer<typeof configSchema>;
-export type SttConfig = AgentConfig['stt'];
-export type LlmConfig = AgentConfig['llm'];
-export type TtsConfig = AgentConfig['tts'];

@@ -1,6 +1,9 @@
 import { log, voice } from '@livekit/agents';
 import { type TurnLatencyRecord, TurnLatencyTracer } from './turn-latency-tracer.js';
 
+/** Messages of the lines logged here; harness/stack/worker-log.ts reads them. */
+export const TURN_LATENCY_LOG = { turn: 'turn latency', summary: 'session turn latency summary' } as const;
+
 /**
  * One structured log line per turn (`turn latency`), a p50/p95 summary when the session closes,
  * and each record handed to `sink` (the worker's metrics) when there is one.
@@ -12,11 +15,11 @@ export function logTurnLatencies(session: voice.AgentSession, sink?: (record: Tu
     if (ev.item.type !== 'message') return;
     const record = tracer.onConversationItem(ev.item);
     if (!record) return;
-    logger.info({ turn: tracer.records.length, ...record }, 'turn latency');
+    logger.info({ turn: tracer.records.length, ...record }, TURN_LATENCY_LOG.turn);
     sink?.(record);
   });
   session.on(voice.AgentSessionEventTypes.Close, () => {
-    if (tracer.records.length) logger.info({ summary: tracer.summary() }, 'session turn latency summary');
+    if (tracer.records.length) logger.info({ summary: tracer.summary() }, TURN_LATENCY_LOG.summary);
   });
   return tracer;
 }

@@ -23,8 +23,8 @@ export interface TurnLatencyRecord {
   firstAudioMs?: number;
 }
 
-export type StageName = 'endOfTurnMs' | 'transcriptMs' | 'llmTtftMs' | 'ttsTtfbMs' | 'firstAudioMs';
-export const STAGES: readonly StageName[] = ['endOfTurnMs', 'transcriptMs', 'llmTtftMs', 'ttsTtfbMs', 'firstAudioMs'];
+export type TurnLatencyField = 'endOfTurnMs' | 'transcriptMs' | 'llmTtftMs' | 'ttsTtfbMs' | 'firstAudioMs';
+export const TURN_LATENCY_FIELDS: readonly TurnLatencyField[] = ['endOfTurnMs', 'transcriptMs', 'llmTtftMs', 'ttsTtfbMs', 'firstAudioMs'];
 
 export interface StageSummary {
   count: number;
@@ -71,12 +71,12 @@ export class TurnLatencyTracer {
   }
 
   /** p50/p95 of each stage over the turns that measured it (nearest rank). */
-  summary(): Partial<Record<StageName, StageSummary>> & { turns: number; interrupted: number } {
-    const out: Partial<Record<StageName, StageSummary>> & { turns: number; interrupted: number } = {
+  summary(): Partial<Record<TurnLatencyField, StageSummary>> & { turns: number; interrupted: number } {
+    const out: Partial<Record<TurnLatencyField, StageSummary>> & { turns: number; interrupted: number } = {
       turns: this.records.length,
       interrupted: this.records.filter((r) => r.interrupted).length,
     };
-    for (const stage of STAGES) {
+    for (const stage of TURN_LATENCY_FIELDS) {
       const values = this.records.map((r) => r[stage]).filter((v): v is number => v !== undefined);
       if (values.length) out[stage] = { count: values.length, p50: percentile(values, 50), p95: percentile(values, 95) };
     }

@@ -1,8 +1,8 @@
 import { Counter, Histogram, Registry } from 'prom-client';
-import type { StageName, TurnLatencyRecord } from './turn-latency-tracer.js';
+import type { TurnLatencyField, TurnLatencyRecord } from './turn-latency-tracer.js';
 
 /** Prometheus names of the stages; `end_to_end` is end of user speech to first agent audio. */
-const STAGE_LABELS: Record<StageName, string> = {
+const PROMETHEUS_STAGES: Record<TurnLatencyField, string> = {
   endOfTurnMs: 'end_of_turn',
   transcriptMs: 'transcript',
   llmTtftMs: 'llm_ttft',
@@ -42,7 +42,7 @@ export class TurnMetrics {
   }
 
   observe(record: TurnLatencyRecord): void {
-    for (const [stage, label] of Object.entries(STAGE_LABELS) as [StageName, string][]) {
+    for (const [stage, label] of Object.entries(PROMETHEUS_STAGES) as [TurnLatencyField, string][]) {
       const ms = record[stage];
       if (ms !== undefined) this.#latency.observe({ stage: label, ...this.providers }, ms / 1000);
     }

@@ -1,6 +1,7 @@
-import type { llm, stt, tts } from '@livekit/agents';
+import type { VAD, llm, stt, tts } from '@livekit/agents';
 import * as cartesia from '@livekit/agents-plugin-cartesia';
 import * as openai from '@livekit/agents-plugin-openai';
+import * as silero from '@livekit/agents-plugin-silero';
 import type { AgentConfig } from '../config/schema.js';
 import { ReconnectingSTT } from './reconnecting-stt.js';
 import { RetryingSTT } from './retrying-stt.js';
@@ -25,6 +26,10 @@ function endpoint(stage: { provider: string; baseUrl?: string; apiKey?: string }
   return { baseUrl: stage.baseUrl, apiKey: stage.apiKey ?? LOCAL_API_KEY };
 }
 
+export function buildVad(cfg: AgentConfig): Promise<VAD> {
+  return silero.VAD.load({ minSilenceDuration: cfg.turn.vadMinSilenceMs });
+}
+
 /** `onTranscriptionLost`: an utterance was lost to the provider (retries exhausted, or the stream failed mid-utterance). */
 export function buildStt(cfg: AgentConfig, onTranscriptionLost?: () => void): stt.STT {
   const { baseUrl, apiKey } = endpoint(cfg.stt, cfg.localProviders.url, '/v1');
@@ -41,11 +46,16 @@ export function buildStt(cfg: AgentConfig, onTranscriptionLost?: () => void): st
       apiKey,
       turnDetection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: cfg.stt.endOfUtteranceSilenceMs },
     });
-    return new ReconnectingSTT(transcriber, { retryIntervalMs: cfg.providerRequests.retryIntervalMs, onUtteranceLost: onTranscriptionLost });
+    return keptAlive(transcriber, cfg, onTranscriptionLost);
   }
   // The HTTP transcription endpoint: AgentSession wraps it with the VAD into a stream (one request per utterance).
   const transcriber = new openai.STT({ useRealtime: false, model: cfg.stt.model ?? 'whisper-1', language, baseURL: baseUrl, apiKey });
   return new RetryingSTT(transcriber, { ...cfg.providerRequests, onGiveUp: onTranscriptionLost });
+}
+
+/** A streaming STT kept open for the whole call: every stream the provider ends is replaced (see ReconnectingSTT). */
+export function keptAlive(transcriber: stt.STT, cfg: AgentConfig, onTranscriptionLost?: () => void): stt.STT {
+  return new ReconnectingSTT(transcriber, { retryIntervalMs: cfg.providerRequests.retryIntervalMs, onUtteranceLost: onTranscriptionLost });
 }
 
 export function buildLlm(cfg: AgentConfig): llm.LLM {

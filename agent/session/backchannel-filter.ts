@@ -1,5 +1,6 @@
 import { stt } from '@livekit/agents';
 import { TransformStream } from 'node:stream/web';
+import { normalizeWords } from './words.js';
 
 /**
  * What a listener says to show they are following, not to take the turn, and what the recognizer
@@ -19,12 +20,7 @@ const MAX_BACKCHANNEL_WORDS = 3;
 const TAKES_THE_FLOOR = new Set(['stop', 'wait', 'no', 'nope', 'hold', 'pause', 'sorry', 'excuse', 'hey', 'hello', 'what', 'why', 'how', 'but', 'actually', 'listen']);
 
 export function isBackchannel(text: string): boolean {
-  const words = text
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}'\s-]/gu, ' ')
-    .split(/[\s-]+/)
-    .map((w) => w.replace(/'/g, ''))
-    .filter(Boolean);
+  const words = normalizeWords(text);
   if (words.length === 1) return !TAKES_THE_FLOOR.has(words[0]!);
   return words.length > 1 && words.length <= MAX_BACKCHANNEL_WORDS && words.every((w) => BACKCHANNEL_WORDS.has(w));
 }

@@ -1,14 +1,19 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FliteSynthesizer } from '../../plugins/local-providers/engines/flite.js';
-import { normalizeWords } from '../../plugins/local-providers/engines/words.js';
-import type { EchoOptions } from '../../test/caller/echo-path.js';
-import type { SimulatedCaller } from '../../test/caller/simulated-caller.js';
-import { BenchStack, parseAgentEnv } from '../bench-stack.js';
-import { trimSilence } from '../corpus.js';
+import { normalizeWords } from '../../agent/session/words.js';
+import type { EchoOptions } from '../../harness/caller/echo-path.js';
+import type { SimulatedCaller } from '../../harness/caller/simulated-caller.js';
+import { requireNamespaceNodeIp } from '../../harness/netns/node-ip.js';
+import { trimSilence } from '../../harness/speech/audio.js';
+import { FliteSynthesizer } from '../../harness/speech/flite.js';
+import { click, cough } from '../../harness/speech/sounds.js';
+import { CALLER_VOICE } from '../../harness/speech/voices.js';
+import { LocalStack } from '../../harness/stack/local-stack.js';
+import type { WorkerLog } from '../../harness/stack/worker-log.js';
+import { placeBenchCall } from '../bench-call.js';
+import { parseAgentEnv, withAgentUnderTest } from '../latency/agents-under-test.js';
 import { spread } from '../latency/report.js';
-import { click, cough } from './noises.js';
 
 const USAGE = `usage: npm run bench -- interruptions [options]
   --barge-ins N   barge-ins at different points of a long answer (default 20)
@@ -22,32 +27,18 @@ text of barge-ins, cut-offs and resumes caused by coughs, clicks and "uh-huh"s, 
 when its own voice comes back into the caller's microphone, with the echo canceller on and off.`;
 
 const STORY_QUESTION = 'Please tell me a story.';
-const NO_TRANSCRIPTION = { recognize: async () => ({ text: '' }) };
 /** Long enough that the agent's pauses (about a second) do not end its reply for the caller. */
 const REPLY_DONE_SILENCE_MS = 3000;
 
-interface TurnLine {
-  msg: string;
-  agentText: string;
-  interrupted: boolean;
-}
-
 type Speech = { pcm: Int16Array; sampleRate: number };
 
-/** The agent under test, its log, and the local providers' view of what it said. */
+/** The agent under test, what it logs, and the local providers' view of what it said. */
 class OurAgentSession {
   constructor(
-    readonly stack: BenchStack,
+    readonly stack: LocalStack,
     readonly agentName: string,
-    private readonly logFile: string,
+    readonly log: WorkerLog,
   ) {}
-
-  turnLines(): TurnLine[] {
-    return readFileSync(this.logFile, 'utf8')
-      .split('\n')
-      .filter((l) => l.includes('"msg":"turn latency"'))
-      .map((l) => JSON.parse(l) as TurnLine);
-  }
 
   /** Words of the TTS context that was playing at `atEpochMs` whose start lies within `heardSec` of its audio. */
   wordsHeard(heardSec: number, atEpochMs: number): string[] {
@@ -59,7 +50,7 @@ class OurAgentSession {
   }
 
   async call<T>(opts: { echo?: EchoOptions }, run: (caller: SimulatedCaller) => Promise<T>): Promise<T> {
-    const caller = await this.stack.placeCall(this.agentName, NO_TRANSCRIPTION, { ...opts, agentDoneSilenceMs: REPLY_DONE_SILENCE_MS });
+    const caller = await placeBenchCall(this.stack, this.agentName, { ...opts, agentDoneSilenceMs: REPLY_DONE_SILENCE_MS });
     try {
       await caller.waitForAgent();
       // With its echo and no canceller the agent may never finish the greeting: give it a fixed time.
@@ -91,12 +82,12 @@ async function bargeIns(agent: OurAgentSession, question: Speech, interruption: 
     await agent.call({}, async (caller) => {
       for (const atMs of points.slice(first, first + perCall)) {
         await caller.waitUntilAgentQuiet();
-        const before = agent.turnLines().length;
+        const mark = agent.log.mark();
         await caller.speak(question);
         const over = await caller.talkOver(interruption, atMs);
         const stop = await caller.agentStopped(over);
         await caller.waitUntilAgentQuiet(); // its answer to the interruption
-        const line = agent.turnLines().slice(before).find((t) => t.interrupted);
+        const line = agent.log.turns(mark).find((t) => t.interrupted);
         const kept = normalizeWords(line?.agentText ?? '');
         const heard = agent.wordsHeard(stop.heardMs / 1000, performance.timeOrigin + over.speechStartAt);
         results.push({ atMs, stopMs: stop.stopMs, keptWords: kept.length, heardWords: heard.length, wordDiff: editDistance(kept, heard) });
@@ -121,10 +112,10 @@ async function falseInterruptions(agent: OurAgentSession, question: Speech, nois
     await agent.call({}, async (caller) => {
       for (let i = 0; i < trials; i++) {
         await caller.waitUntilAgentQuiet();
-        const before = agent.turnLines().length;
+        const mark = agent.log.mark();
         await caller.speak(question);
         const heard = await caller.hearReply(await caller.talkOver(sound, 3000 + i * 1500));
-        const cut = agent.turnLines().slice(before).some((t) => t.interrupted);
+        const cut = agent.log.turns(mark).some((t) => t.interrupted);
         if (cut) outcome.cutOffs++;
         else if (heard.pausesMs.length > 0) outcome.pauses++;
       }
@@ -154,10 +145,10 @@ const ECHO_OBSERVE_MS = 32_000;
 
 async function echoRun(agent: OurAgentSession, canceller: boolean, echo: EchoOptions, question: Speech, interruption: Speech): Promise<EchoOutcome> {
   return agent.call({ echo }, async (caller) => {
-    const before = agent.turnLines().length;
+    const mark = agent.log.mark();
     await caller.speak(question);
     await new Promise((r) => setTimeout(r, ECHO_OBSERVE_MS));
-    const lines = agent.turnLines().slice(before);
+    const lines = agent.log.turns(mark);
     const selfInterruptions = lines.filter((t) => t.interrupted).length;
     const storyFinished = lines.some((t) => !t.interrupted && normalizeWords(t.agentText).length >= 60);
     let bargeInDetected: boolean | undefined;
@@ -242,7 +233,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(count) || count < 1) throw new Error(`--barge-ins: expected a positive integer, got '${values['barge-ins']}'`);
   mkdirSync(values.out, { recursive: true });
 
-  const voice = new FliteSynthesizer({ voice: 'slt' });
+  const voice = new FliteSynthesizer({ voice: CALLER_VOICE });
   const say = async (text: string): Promise<Speech> => {
     const s = await voice.synthesize(text);
     return { pcm: trimSilence(s.pcm, s.sampleRate), sampleRate: s.sampleRate };
@@ -251,10 +242,11 @@ async function main(): Promise<void> {
   const interruption = await say('Wait, please stop there.');
   const noises = { cough: cough(), 'keyboard click': click(), 'uh-huh': await say('Uh huh.') };
 
-  const stack = await BenchStack.start('zero', join(values.out, 'logs'), parseAgentEnv(values['agent-env']));
+  const agentEnv = parseAgentEnv(values['agent-env']);
+  const stack = await LocalStack.start({ logDir: join(values.out, 'logs'), nodeIp: requireNamespaceNodeIp(), latency: 'zero' });
   try {
     const run = async <T>(echoCancellation: 'auto' | 'on' | 'off', body: (agent: OurAgentSession) => Promise<T>) =>
-      stack.withAgent('ours', { AUDIO_ECHO_CANCELLATION: echoCancellation }, (a) => body(new OurAgentSession(stack, a.agentName, join(stack.logDir, 'worker-ours.log'))));
+      withAgentUnderTest(stack, 'ours', { ...agentEnv, AUDIO_ECHO_CANCELLATION: echoCancellation }, (a) => body(new OurAgentSession(stack, a.agentName, a.log)));
 
     const parts = new Set(values.only.split(','));
     console.log(`barge-ins (${count})`);

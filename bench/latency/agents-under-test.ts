@@ -1,6 +1,8 @@
 import { join } from 'node:path';
-import { startWorkerProcess } from '../../infra/stack/worker-process.js';
-import { PythonWorker } from '../python-agent/python-worker.js';
+import type { LocalStack } from '../../harness/stack/local-stack.js';
+import { WorkerLog } from '../../harness/stack/worker-log.js';
+import { startPythonWorker } from '../python-agent/python-worker.js';
+import { ProcessTreeUsage } from './process-tree-usage.js';
 
 export const AGENT_KINDS = ['ours', 'python'] as const;
 export type AgentKind = (typeof AGENT_KINDS)[number];
@@ -8,34 +10,47 @@ export type AgentKind = (typeof AGENT_KINDS)[number];
 export interface AgentUnderTest {
   kind: AgentKind;
   agentName: string;
-  /** Root of the worker's process tree (its job processes are its children). */
-  pid: number;
-  stop(): Promise<void>;
+  /** What the worker logged (both log the same `turn latency` lines). */
+  log: WorkerLog;
 }
 
+/** Health ports of the two workers, so both could run at once. */
+const HTTP_PORTS: Record<AgentKind, number> = { ours: 18301, python: 18302 };
+
 /**
- * Starts our worker (agent/main.ts) or the Python one (bench/python-agent/agent.py) with the same
- * environment: the same livekit-server, local providers and turn settings, so only the framework
- * and our code differ.
+ * Runs `run` with our worker (agent/main.ts) or the Python one (bench/python-agent/agent.py) up on
+ * `stack`, its process tree sampled, then stops it. Both get the same environment: the same
+ * livekit-server, local providers and turn settings, so only the framework and our code differ.
  */
-export async function startAgentUnderTest(
+export async function withAgentUnderTest<T>(
+  stack: LocalStack,
   kind: AgentKind,
   env: Record<string, string>,
-  opts: { logDir: string; httpPort: number },
-): Promise<AgentUnderTest> {
+  run: (agent: AgentUnderTest, usage: ProcessTreeUsage) => Promise<T>,
+): Promise<T> {
   const agentName = `bench-${kind}`;
-  const logFile = join(opts.logDir, `worker-${kind}.log`);
-  const fullEnv = { ...env, AGENT_NAME: agentName, AGENT_HTTP_PORT: String(opts.httpPort) };
-  if (kind === 'ours') {
-    const worker = await startWorkerProcess({ env: fullEnv, httpPort: opts.httpPort, logFile });
-    return { kind, agentName, pid: worker.process.pid!, stop: async () => void (await worker.stop(10_000)) };
-  }
-  const worker = PythonWorker.start(fullEnv, logFile);
+  const httpPort = HTTP_PORTS[kind];
+  const logFile = join(stack.logDir, `worker-${agentName}.log`);
+  const worker =
+    kind === 'ours'
+      ? await stack.startWorker({ agentName, httpPort, env })
+      : await startPythonWorker(stack.workerEnv({ ...env, AGENT_NAME: agentName, AGENT_HTTP_PORT: String(httpPort) }), logFile);
+  const usage = new ProcessTreeUsage(worker.pid);
   try {
-    await worker.waitRegistered(90_000);
-  } catch (e) {
-    await worker.stop();
-    throw e;
+    return await run({ kind, agentName, log: new WorkerLog(logFile) }, usage);
+  } finally {
+    usage.stop();
+    await worker.stop(10_000);
   }
-  return { kind, agentName, pid: worker.child.pid!, stop: () => worker.stop() };
+}
+
+/** `--agent-env KEY=VALUE` options into an environment for the agents under test. */
+export function parseAgentEnv(pairs: string[]): Record<string, string> {
+  return Object.fromEntries(
+    pairs.map((kv) => {
+      const eq = kv.indexOf('=');
+      if (eq < 1) throw new Error(`--agent-env: expected KEY=VALUE, got '${kv}'`);
+      return [kv.slice(0, eq), kv.slice(eq + 1)];
+    }),
+  );
 }

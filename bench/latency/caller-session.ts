@@ -1,4 +1,4 @@
-import type { SimulatedCaller } from '../../test/caller/simulated-caller.js';
+import type { SimulatedCaller } from '../../harness/caller/simulated-caller.js';
 import type { CorpusUtterance } from '../corpus.js';
 import type { CallerTurn } from './turn-timeline.js';
 

@@ -3,17 +3,19 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../agent/config/load.js';
-import { LATENCY_PROFILES, type LatencyProfileName } from '../../plugins/local-providers/server/stage-behaviour.js';
+import { LATENCY_PROFILE_NAMES, type LatencyProfileName } from '../../harness/local-providers/index.js';
+import { requireNamespaceNodeIp } from '../../harness/netns/node-ip.js';
+import { LocalStack } from '../../harness/stack/local-stack.js';
+import { placeBenchCall } from '../bench-call.js';
 import { CORPUS, type CorpusUtterance, synthesizeCorpus } from '../corpus.js';
-import { BenchStack, parseAgentEnv } from '../bench-stack.js';
-import { AGENT_KINDS, type AgentKind } from './agents-under-test.js';
+import { AGENT_KINDS, type AgentKind, parseAgentEnv, withAgentUnderTest } from './agents-under-test.js';
 import { type CallerSessionResult, runCallerSession } from './caller-session.js';
 import { type BenchReport, type LatencyRun, type LoadRun, renderMarkdown, slowestStage, spread, summarize } from './report.js';
 import { turnTimeline } from './turn-timeline.js';
 import { renderWaterfall } from './waterfall.js';
 
 const USAGE = `usage: npm run bench -- [options]
-  --profiles LIST   latency profiles of the local providers (default zero,typical)
+  --profiles LIST   latency profiles of the local providers (default ${LATENCY_PROFILE_NAMES.join(',')})
   --agents LIST     ours, python or both (default ours,python)
   --turns N         utterances per call, from the corpus (default all ${CORPUS.length})
   --sessions N      load mode instead: 1..N simultaneous callers per agent (first profile only)
@@ -35,7 +37,6 @@ function endpointingSilenceMs(agentEnv: Record<string, string>): number {
   const { turn } = loadConfig({ LIVEKIT_URL: 'ws://unused', LIVEKIT_API_KEY: 'unused', LIVEKIT_API_SECRET: 'unused', ...agentEnv });
   return Math.max(turn.vadMinSilenceMs, turn.minEndpointingDelayMs);
 }
-const NO_TRANSCRIPTION = { recognize: async () => ({ text: '' }) };
 
 interface Options {
   profiles: LatencyProfileName[];
@@ -51,7 +52,7 @@ interface Options {
 function parseOptions(): Options | undefined {
   const { values } = parseArgs({
     options: {
-      profiles: { type: 'string', default: 'zero,typical' },
+      profiles: { type: 'string', default: LATENCY_PROFILE_NAMES.join(',') },
       agents: { type: 'string', default: AGENT_KINDS.join(',') },
       turns: { type: 'string', default: String(CORPUS.length) },
       sessions: { type: 'string' },
@@ -74,7 +75,7 @@ function parseOptions(): Options | undefined {
     return n;
   };
   return {
-    profiles: list('profiles', values.profiles, Object.keys(LATENCY_PROFILES) as LatencyProfileName[]),
+    profiles: list('profiles', values.profiles, LATENCY_PROFILE_NAMES),
     agents: list('agents', values.agents, AGENT_KINDS),
     turns: Math.min(positive('turns', values.turns), CORPUS.length),
     sessions: values.sessions === undefined ? undefined : positive('sessions', values.sessions),
@@ -88,8 +89,8 @@ function parseOptions(): Options | undefined {
 const mb = (bytes: number) => bytes / 2 ** 20;
 
 /** One call: the caller's session, with the job given time to close so its CPU is counted. */
-async function call(stack: BenchStack, agentName: string, utterances: readonly CorpusUtterance[]): Promise<CallerSessionResult> {
-  const caller = await stack.placeCall(agentName, NO_TRANSCRIPTION);
+async function call(stack: LocalStack, agentName: string, utterances: readonly CorpusUtterance[]): Promise<CallerSessionResult> {
+  const caller = await placeBenchCall(stack, agentName);
   try {
     return await runCallerSession(caller, utterances);
   } finally {
@@ -97,8 +98,8 @@ async function call(stack: BenchStack, agentName: string, utterances: readonly C
   }
 }
 
-async function latencyRun(stack: BenchStack, kind: AgentKind, profile: string, corpus: CorpusUtterance[], silenceMs: number): Promise<LatencyRun> {
-  return stack.withAgent(kind, { AGENT_NUM_IDLE_PROCESSES: '1' }, async (agent, usage) => {
+async function latencyRun(stack: LocalStack, kind: AgentKind, env: Record<string, string>, profile: string, corpus: CorpusUtterance[], silenceMs: number): Promise<LatencyRun> {
+  return withAgentUnderTest(stack, kind, { ...env, AGENT_NUM_IDLE_PROCESSES: '1' }, async (agent, usage) => {
     stack.providers.log.clear();
     const window = usage.window();
     const session = await call(stack, agent.agentName, corpus);
@@ -117,9 +118,17 @@ async function latencyRun(stack: BenchStack, kind: AgentKind, profile: string, c
   });
 }
 
-async function loadRuns(stack: BenchStack, kind: AgentKind, profile: string, corpus: CorpusUtterance[], maxSessions: number, turns: number): Promise<LoadRun[]> {
-  const env = { AGENT_NUM_IDLE_PROCESSES: String(maxSessions), AGENT_MAX_CONCURRENT_CALLS: String(maxSessions + 1) };
-  return stack.withAgent(kind, env, async (agent, usage) => {
+async function loadRuns(
+  stack: LocalStack,
+  kind: AgentKind,
+  env: Record<string, string>,
+  profile: string,
+  corpus: CorpusUtterance[],
+  maxSessions: number,
+  turns: number,
+): Promise<LoadRun[]> {
+  const loadEnv = { ...env, AGENT_NUM_IDLE_PROCESSES: String(maxSessions), AGENT_MAX_CONCURRENT_CALLS: String(maxSessions + 1) };
+  return withAgentUnderTest(stack, kind, loadEnv, async (agent, usage) => {
     const runs: LoadRun[] = [];
     for (let n = 1; n <= maxSessions; n++) {
       const window = usage.window();
@@ -167,16 +176,16 @@ async function main(): Promise<void> {
   };
   const profiles = opts.sessions ? opts.profiles.slice(0, 1) : opts.profiles;
   for (const profile of profiles) {
-    const stack = await BenchStack.start(profile, join(opts.out, `logs-${profile}`), opts.agentEnv);
+    const stack = await LocalStack.start({ logDir: join(opts.out, `logs-${profile}`), nodeIp: requireNamespaceNodeIp(), latency: profile });
     try {
       for (const kind of opts.agents) {
         if (opts.sessions) {
           console.log(`profile ${profile}, ${kind}: 1..${opts.sessions} simultaneous sessions`);
-          report.load.push(...(await loadRuns(stack, kind, profile, corpus, opts.sessions, opts.loadTurns)));
+          report.load.push(...(await loadRuns(stack, kind, opts.agentEnv, profile, corpus, opts.sessions, opts.loadTurns)));
           continue;
         }
         console.log(`profile ${profile}, ${kind}: ${opts.turns} turns`);
-        const run = await latencyRun(stack, kind, profile, corpus.slice(0, opts.turns), silenceMs);
+        const run = await latencyRun(stack, kind, opts.agentEnv, profile, corpus.slice(0, opts.turns), silenceMs);
         const s = summarize(run);
         console.log(
           `  e2e p50 ${s.endToEnd?.p50.toFixed(0)} ms p95 ${s.endToEnd?.p95.toFixed(0)} ms; overhead p50 ${s.overhead?.p50.toFixed(0)} ms p95 ${s.overhead?.p95.toFixed(0)} ms; ` +

@@ -1,6 +1,6 @@
 import { percentile } from '../../agent/metrics/turn-latency-tracer.js';
 import type { AgentKind } from './agents-under-test.js';
-import { STAGE_LABELS, STAGE_NAMES, type StageName, type TurnTimeline } from './turn-timeline.js';
+import { TIMELINE_STAGE_LABELS, TIMELINE_STAGES, type TimelineStage, type TurnTimeline } from './turn-timeline.js';
 
 export interface Spread {
   n: number;
@@ -53,7 +53,7 @@ export interface RunSummary {
   endToEnd?: Spread;
   overhead?: Spread;
   provider?: Spread;
-  stages: Partial<Record<StageName, Spread>>;
+  stages: Partial<Record<TimelineStage, Spread>>;
 }
 
 export function summarize(run: LatencyRun): RunSummary {
@@ -62,7 +62,7 @@ export function summarize(run: LatencyRun): RunSummary {
     endToEnd: pick((t) => t.endToEndMs),
     overhead: pick((t) => t.overheadMs),
     provider: pick((t) => t.providerMs),
-    stages: Object.fromEntries(STAGE_NAMES.map((s) => [s, pick((t) => t.stages[s])])),
+    stages: Object.fromEntries(TIMELINE_STAGES.map((s) => [s, pick((t) => t.stages[s])])),
   };
 }
 
@@ -96,7 +96,7 @@ export function renderMarkdown(report: BenchReport): string {
     row('**end to end**', so?.endToEnd, sp?.endToEnd);
     row('**agent overhead**', so?.overhead, sp?.overhead);
     row('provider time on the critical path', so?.provider, sp?.provider);
-    for (const s of STAGE_NAMES) row(STAGE_LABELS[s], so?.stages[s], sp?.stages[s]);
+    for (const s of TIMELINE_STAGES) row(TIMELINE_STAGE_LABELS[s], so?.stages[s], sp?.stages[s]);
     out.push('');
     out.push('| per session | ours | Python | ours/Python |', '|---|---:|---:|---:|');
     out.push(`| CPU seconds | ${ours?.cpuSecondsPerSession.toFixed(2) ?? '–'} | ${python?.cpuSecondsPerSession.toFixed(2) ?? '–'} | ${ratio(ours?.cpuSecondsPerSession, python?.cpuSecondsPerSession)} |`);
@@ -125,7 +125,7 @@ export function renderMarkdown(report: BenchReport): string {
 }
 
 export function slowestStage(summary: RunSummary): string {
-  const entries = STAGE_NAMES.map((s) => [s, summary.stages[s]?.p50 ?? -Infinity] as const).sort((a, b) => b[1] - a[1]);
+  const entries = TIMELINE_STAGES.map((s) => [s, summary.stages[s]?.p50 ?? -Infinity] as const).sort((a, b) => b[1] - a[1]);
   const [name, value] = entries[0]!;
-  return `${STAGE_LABELS[name]}, ${Math.round(value)} ms`;
+  return `${TIMELINE_STAGE_LABELS[name]}, ${Math.round(value)} ms`;
 }

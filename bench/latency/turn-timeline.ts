@@ -1,4 +1,4 @@
-import type { RequestRecord } from '../../plugins/local-providers/server/request-log.js';
+import type { RequestRecord } from '../../harness/local-providers/index.js';
 
 /** One turn as the caller lived it, in epoch milliseconds. */
 export interface CallerTurn {
@@ -11,7 +11,7 @@ export interface CallerTurn {
 }
 
 /** The stages of one turn, in order, each from the end of the previous one (ms). */
-export const STAGE_NAMES = [
+export const TIMELINE_STAGES = [
   'endOfSpeechToSttCommit',
   'sttFinal',
   'transcriptToLlmRequest',
@@ -20,9 +20,9 @@ export const STAGE_NAMES = [
   'ttsFirstByte',
   'ttsByteToHeard',
 ] as const;
-export type StageName = (typeof STAGE_NAMES)[number];
+export type TimelineStage = (typeof TIMELINE_STAGES)[number];
 
-export const STAGE_LABELS: Record<StageName, string> = {
+export const TIMELINE_STAGE_LABELS: Record<TimelineStage, string> = {
   endOfSpeechToSttCommit: 'end of speech → STT has the utterance',
   sttFinal: 'STT final transcript (provider)',
   transcriptToLlmRequest: 'transcript → LLM request (agent)',
@@ -32,13 +32,13 @@ export const STAGE_LABELS: Record<StageName, string> = {
   ttsByteToHeard: 'TTS audio → caller hears it (agent, WebRTC)',
 };
 
-export const PROVIDER_STAGES: readonly StageName[] = ['sttFinal', 'llmFirstToken', 'ttsFirstByte'];
+export const PROVIDER_TIMELINE_STAGES: readonly TimelineStage[] = ['sttFinal', 'llmFirstToken', 'ttsFirstByte'];
 
 export interface TurnTimeline {
   text: string;
   endToEndMs: number;
   /** Absent where the provider log had no matching request (e.g. a turn answered from an interrupted generation). */
-  stages: Partial<Record<StageName, number>>;
+  stages: Partial<Record<TimelineStage, number>>;
   /** Provider time on the critical path: inside [end of speech + endpointing silence, heard]. */
   providerMs?: number;
   /** End to end minus the endpointing silence and the provider time on the critical path. */
@@ -61,7 +61,7 @@ export function turnTimeline(turn: CallerTurn, requests: readonly RequestRecord[
   const endToEndMs = heardAt - turn.speechEndAt;
   if (!tts || !llm || !stt) return { text: turn.text, endToEndMs, stages: {} };
   const points = [turn.speechEndAt, stt.startedAt, stt.endedAt!, llm.startedAt, llm.firstOutputAt!, tts.startedAt, tts.firstOutputAt!, heardAt];
-  const stages = Object.fromEntries(STAGE_NAMES.map((name, i) => [name, points[i + 1]! - points[i]!])) as Record<StageName, number>;
+  const stages = Object.fromEntries(TIMELINE_STAGES.map((name, i) => [name, points[i + 1]! - points[i]!])) as Record<TimelineStage, number>;
   const window: [number, number] = [turn.speechEndAt + endpointingSilenceMs, heardAt];
   const providerMs = unionLength(
     [

@@ -1,5 +1,5 @@
 import { type RunSummary } from './report.js';
-import { PROVIDER_STAGES, STAGE_LABELS, STAGE_NAMES } from './turn-timeline.js';
+import { PROVIDER_TIMELINE_STAGES, TIMELINE_STAGE_LABELS, TIMELINE_STAGES } from './turn-timeline.js';
 
 const WIDTH = 900;
 const LABEL_W = 300;
@@ -14,11 +14,11 @@ const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').rep
  * drawn in one colour, the agent's own in another, the endpointing silence as a hatched band.
  */
 export function renderWaterfall(title: string, agents: { name: string; summary: RunSummary }[], endpointingSilenceMs: number): string {
-  const totals = agents.map((a) => STAGE_NAMES.reduce((n, s) => n + Math.max(0, a.summary.stages[s]?.p50 ?? 0), 0));
+  const totals = agents.map((a) => TIMELINE_STAGES.reduce((n, s) => n + Math.max(0, a.summary.stages[s]?.p50 ?? 0), 0));
   const maxMs = Math.max(1000, ...totals, ...agents.map((a) => a.summary.endToEnd?.p50 ?? 0));
   const scale = (WIDTH - LABEL_W - 110) / (Math.ceil(maxMs / 250) * 250); // room on the right for the labels
   const x = (t: number) => LABEL_W + t * scale;
-  const rows = agents.length * (STAGE_NAMES.length + 2);
+  const rows = agents.length * (TIMELINE_STAGES.length + 2);
   const height = 60 + rows * ROW_H + 40;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="12">`,
@@ -35,14 +35,14 @@ export function renderWaterfall(title: string, agents: { name: string; summary: 
   for (const [i, agent] of agents.entries()) {
     parts.push(`<text x="10" y="${y + 16}" font-weight="bold">${escape(agent.name)}: end to end p50 ${Math.round(agent.summary.endToEnd?.p50 ?? 0)} ms, overhead p50 ${Math.round(agent.summary.overhead?.p50 ?? 0)} ms</text>`);
     y += ROW_H;
-    parts.push(`<rect x="${x(0)}" y="${y}" width="${endpointingSilenceMs * scale}" height="${STAGE_NAMES.length * ROW_H}" fill="url(#hatch)" opacity="0.25"/>`);
+    parts.push(`<rect x="${x(0)}" y="${y}" width="${endpointingSilenceMs * scale}" height="${TIMELINE_STAGES.length * ROW_H}" fill="url(#hatch)" opacity="0.25"/>`);
     let at = 0;
-    for (const stage of STAGE_NAMES) {
+    for (const stage of TIMELINE_STAGES) {
       const v = agent.summary.stages[stage]?.p50;
-      parts.push(`<text x="14" y="${y + 13}">${escape(STAGE_LABELS[stage])}</text>`);
+      parts.push(`<text x="14" y="${y + 13}">${escape(TIMELINE_STAGE_LABELS[stage])}</text>`);
       if (v !== undefined) {
         const from = v >= 0 ? at : at + v;
-        const colour = PROVIDER_STAGES.includes(stage) ? '#4a7fd4' : '#e8912d';
+        const colour = PROVIDER_TIMELINE_STAGES.includes(stage) ? '#4a7fd4' : '#e8912d';
         parts.push(`<rect x="${x(from)}" y="${y + 2}" width="${Math.max(1, Math.abs(v) * scale)}" height="${BAR_H}" fill="${colour}"/>`);
         parts.push(`<text x="${x(Math.max(from + Math.abs(v), at)) + 4}" y="${y + 14}" fill="#333">${Math.round(v)}</text>`);
         at += v;
@@ -51,7 +51,7 @@ export function renderWaterfall(title: string, agents: { name: string; summary: 
     }
     const e2e = agent.summary.endToEnd?.p50;
     if (e2e !== undefined) {
-      parts.push(`<line x1="${x(e2e)}" y1="${y - STAGE_NAMES.length * ROW_H}" x2="${x(e2e)}" y2="${y}" stroke="#c00" stroke-dasharray="4 3"/>`);
+      parts.push(`<line x1="${x(e2e)}" y1="${y - TIMELINE_STAGES.length * ROW_H}" x2="${x(e2e)}" y2="${y}" stroke="#c00" stroke-dasharray="4 3"/>`);
       parts.push(`<text x="${x(e2e) + 4}" y="${y + 12}" fill="#c00">heard (e2e p50)</text>`);
     }
     y += i < agents.length - 1 ? ROW_H : 0;

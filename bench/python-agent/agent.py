@@ -4,7 +4,7 @@ Same pipeline and defaults as agent/voice-agent.ts with the `local` providers: S
 (prewarmed), OpenAI realtime transcription with server-side endpointing (or HTTP transcription,
 one request per utterance wrapped by the VAD, with STT_STREAMING=false),
 OpenAI chat completions and the Cartesia WebSocket TTS, all pointed at the local providers
-(plugins/local-providers); VAD turn detection and interruptions, fixed endpointing 0.5-3.0 s,
+(harness/local-providers); VAD turn detection and interruptions, fixed endpointing 0.5-3.0 s,
 preemptive generation, and the worker's load counted in calls (agent/worker/call-count-load.ts).
 
     python agent.py start      # production mode (no file watcher), as the benchmark runs it

@@ -1,5 +1,6 @@
 import { type AudioFrame, FrameProcessor } from '@livekit/rtc-node';
 import { type EchoDelayEstimate, EchoDelayEstimator } from './echo-delay-estimator.js';
+import { energy } from './pcm.js';
 import { ReplyStartEchoGate } from './reply-start-echo-gate.js';
 import type { WebRtcEchoCanceller } from './webrtc-echo-canceller.js';
 
@@ -20,6 +21,22 @@ const AUDIBLE_ENERGY_PER_SAMPLE = 32768 ** 2 * 1e-5;
 /** Near frames within this long of the agent's playout count as carrying its echo (for the summary). */
 const ECHO_TAIL_MS = 1000;
 
+export interface NearEndSummary {
+  /** 10 ms frames cleaned, and frames passed through untouched (a rate or size the canceller cannot take). */
+  nearFrames: number;
+  skippedFrames: number;
+  /** The echo delay measured (ms), once two estimates agreed. */
+  echoDelayMs?: number;
+  /** How long the far end is held back before the canceller sees it (the delay beyond AEC3's reach). */
+  farEndDelayMs: number;
+  /** Energy removed from the caller's audio over the whole call (echo and speech), in dB. */
+  removedDb?: number;
+  /** Median dB removed while the agent played: mostly echo alone, so this is the echo removed. */
+  echoRemovedDb?: number;
+  /** Near frames silenced by the reply-start gate. */
+  mutedAtReplyStart: number;
+}
+
 /** The far end, as the near end pulls it (see PlayoutReferenceOutput). */
 export interface FarEnd {
   releaseDue(now: number, delayMs: number, onPlayed: (playedAt: number, energy: number) => void): void;
@@ -34,21 +51,21 @@ export interface FarEnd {
 export class EchoCancellingInput extends FrameProcessor<AudioFrame> {
   #enabled = true;
   /** Frames passed through unprocessed because of their rate or size. */
-  skippedFrames = 0;
-  processedFrames = 0;
+  #skippedFrames = 0;
+  #processedFrames = 0;
   /** Sums of squared samples before and after cancellation: their ratio is the echo (and speech) removed. */
-  energyIn = 0;
-  energyOut = 0;
+  #energyIn = 0;
+  #energyOut = 0;
   /** Per frame while the agent plays (and its echo tail), the dB removed: mostly echo alone, so its median is the echo removed. */
-  readonly removedWhilePlaying = new DbHistogram();
+  readonly #removedWhilePlaying = new DbHistogram();
   #lastPlayedAt = Number.NEGATIVE_INFINITY;
 
   /** The far end, pulled before each near frame so the two streams stay interleaved (set once playout is tapped). */
   farEnd?: FarEnd;
-  readonly delayEstimator = new EchoDelayEstimator();
-  readonly replyStartGate = new ReplyStartEchoGate();
+  readonly #delayEstimator = new EchoDelayEstimator();
+  readonly #replyStartGate = new ReplyStartEchoGate();
   /** How long the far end is held back before the canceller sees it. */
-  farEndDelayMs = 0;
+  #farEndDelayMs = 0;
   #nextDelayUpdate = 0;
 
   constructor(
@@ -71,35 +88,35 @@ export class EchoCancellingInput extends FrameProcessor<AudioFrame> {
     const { frameSamples, sampleRate } = this.canceller;
     if (!this.#enabled || this.canceller.closed) return frame;
     if (frame.sampleRate !== sampleRate || frame.channels !== 1 || frame.data.length % frameSamples !== 0) {
-      this.skippedFrames++;
+      this.#skippedFrames++;
       return frame;
     }
     const now = performance.now();
     const nearEnergy = energy(frame.data);
-    this.energyIn += nearEnergy;
-    this.delayEstimator.addNear(now, nearEnergy);
-    this.farEnd?.releaseDue(now, this.farEndDelayMs, (playedAt, e) => {
-      this.delayEstimator.addFar(playedAt, e);
-      this.replyStartGate.farPlayed(playedAt, e / frameSamples);
+    this.#energyIn += nearEnergy;
+    this.#delayEstimator.addNear(now, nearEnergy);
+    this.farEnd?.releaseDue(now, this.#farEndDelayMs, (playedAt, e) => {
+      this.#delayEstimator.addFar(playedAt, e);
+      this.#replyStartGate.farPlayed(playedAt, e / frameSamples);
       if (e > 0) this.#lastPlayedAt = playedAt;
     });
     if (now >= this.#nextDelayUpdate) this.#updateDelay(now);
     for (let offset = 0; offset < frame.data.length; offset += frameSamples) {
       this.canceller.processNear(frame.data.subarray(offset, offset + frameSamples));
     }
-    const echoDelayMs = this.delayEstimator.current?.delayMs ?? ASSUMED_ECHO_DELAY_MS;
+    const echoDelayMs = this.#delayEstimator.current?.delayMs ?? ASSUMED_ECHO_DELAY_MS;
     let outEnergy = energy(frame.data);
-    if (this.replyStartGate.shouldMute(now, outEnergy / frame.data.length, echoDelayMs)) {
+    if (this.#replyStartGate.shouldMute(now, outEnergy / frame.data.length, echoDelayMs)) {
       frame.data.fill(0);
       outEnergy = 0;
     }
-    this.energyOut += outEnergy;
+    this.#energyOut += outEnergy;
     // Frames of line noise alone say nothing about the echo.
     const audible = nearEnergy > AUDIBLE_ENERGY_PER_SAMPLE * frame.data.length;
-    if (audible && now - this.#lastPlayedAt <= ECHO_TAIL_MS + (this.delayEstimator.current?.delayMs ?? 0)) {
-      this.removedWhilePlaying.add(10 * Math.log10(nearEnergy / Math.max(1, outEnergy)));
+    if (audible && now - this.#lastPlayedAt <= ECHO_TAIL_MS + (this.#delayEstimator.current?.delayMs ?? 0)) {
+      this.#removedWhilePlaying.add(10 * Math.log10(nearEnergy / Math.max(1, outEnergy)));
     }
-    this.processedFrames++;
+    this.#processedFrames++;
     return frame;
   }
 
@@ -107,29 +124,36 @@ export class EchoCancellingInput extends FrameProcessor<AudioFrame> {
     this.canceller.close();
   }
 
+  /** What the near end has done so far. */
+  summary(): NearEndSummary {
+    return {
+      nearFrames: this.#processedFrames,
+      skippedFrames: this.#skippedFrames,
+      echoDelayMs: this.#delayEstimator.current?.delayMs,
+      farEndDelayMs: this.#farEndDelayMs,
+      removedDb: this.#energyOut > 0 ? Math.round(10 * Math.log10(this.#energyIn / this.#energyOut) * 10) / 10 : undefined,
+      echoRemovedDb: this.#removedWhilePlaying.median(),
+      mutedAtReplyStart: this.#replyStartGate.mutedFrames,
+    };
+  }
+
   #updateDelay(now: number): void {
     this.#nextDelayUpdate = now + DELAY_UPDATE_MS;
-    const estimate = this.delayEstimator.update(now);
+    const estimate = this.#delayEstimator.update(now);
     if (!estimate) return;
-    const left = estimate.delayMs - this.farEndDelayMs;
+    const left = estimate.delayMs - this.#farEndDelayMs;
     if (left >= AEC_DELAY_RANGE_MS.min && left <= AEC_DELAY_RANGE_MS.max) return;
-    if (this.farEndDelayMs === 0 && left <= AEC_DELAY_RANGE_MS.max) return; // short echo: AEC3 alone
+    if (this.#farEndDelayMs === 0 && left <= AEC_DELAY_RANGE_MS.max) return; // short echo: AEC3 alone
     const delayMs = Math.max(0, estimate.delayMs - AEC_DELAY_RANGE_MS.target);
-    if (delayMs === this.farEndDelayMs) return;
-    this.farEndDelayMs = delayMs;
-    this.replyStartGate.rearm(now);
+    if (delayMs === this.#farEndDelayMs) return;
+    this.#farEndDelayMs = delayMs;
+    this.#replyStartGate.rearm(now);
     this.onDelayChange?.(delayMs, estimate);
   }
 }
 
-function energy(pcm: Int16Array): number {
-  let sum = 0;
-  for (let i = 0; i < pcm.length; i++) sum += pcm[i]! * pcm[i]!;
-  return sum;
-}
-
 /** Counts of values in 1 dB bins (from -20 to 80 dB), for a median without keeping every value. */
-export class DbHistogram {
+class DbHistogram {
   static readonly MIN_DB = -20;
   readonly #bins = new Uint32Array(101);
   count = 0;

@@ -1,5 +1,6 @@
 import { voice } from '@livekit/agents';
 import { type AudioFrame, AudioResampler } from '@livekit/rtc-node';
+import { energy } from './pcm.js';
 import { TenMsFramer } from './ten-ms-framer.js';
 import type { WebRtcEchoCanceller } from './webrtc-echo-canceller.js';
 
@@ -130,10 +131,4 @@ export class PlayoutReferenceOutput extends voice.AudioOutput {
     this.#resampler ??= new AudioResampler(frame.sampleRate, this.canceller.sampleRate, 1);
     return this.#resampler.push(frame);
   }
-}
-
-function energy(pcm: Int16Array): number {
-  let sum = 0;
-  for (let i = 0; i < pcm.length; i++) sum += pcm[i]! * pcm[i]!;
-  return sum;
 }

@@ -31,7 +31,7 @@ export class ReplyStartEchoGate {
 
   constructor(opts: ReplyStartEchoGateOptions = {}) {
     this.#silenceMs = opts.silenceMs ?? 300;
-    // 1.5 s was too short: a fresh-clone CI run still had the agent cut off ~2 s into a reply.
+    // AEC3 has been seen to need ~2 s to find the echo again on a busy machine.
     this.#guardMs = opts.guardMs ?? 3000;
     this.#margin = 10 ** (-(opts.marginDb ?? 10) / 10);
   }

@@ -1,14 +1,12 @@
 import type {
   ApmProcessReverseStreamResponse,
   ApmProcessStreamResponse,
-  ApmSetStreamDelayResponse,
   NewApmResponse,
   PartialMessage,
 } from '@livekit/rtc-ffi-bindings';
 import {
   ApmProcessReverseStreamRequest,
   ApmProcessStreamRequest,
-  ApmSetStreamDelayRequest,
   FfiHandle,
   FfiRequest,
   FfiResponse,
@@ -28,9 +26,6 @@ export interface WebRtcEchoCancellerOptions {
   /** Automatic gain control on the near end. Default off: it would move levels under the VAD's thresholds. */
   gainControl?: boolean;
 }
-
-/** APM's largest accepted stream delay hint (WebRTC rejects anything outside 0..500 ms). */
-const MAX_STREAM_DELAY_MS = 500;
 
 /**
  * WebRTC's audio processing module (AEC3 echo canceller, optionally noise suppression, AGC and
@@ -119,22 +114,6 @@ export class WebRtcEchoCanceller {
     });
     if (res.error) throw new Error(`WebRtcEchoCanceller.processNear: ${res.error}`);
     return frame;
-  }
-
-  /**
-   * Hint of the delay between a far-end frame's `processReverse` and the near-end frame holding its
-   * echo, 0..500 ms. AEC3 estimates the delay itself and works without this.
-   */
-  setStreamDelayMs(ms: number): void {
-    const handle = this.#open('setStreamDelayMs');
-    if (!Number.isInteger(ms) || ms < 0 || ms > MAX_STREAM_DELAY_MS) {
-      throw new RangeError(`WebRtcEchoCanceller.setStreamDelayMs: expected a whole number of ms in 0..${MAX_STREAM_DELAY_MS}, got ${ms}`);
-    }
-    const res = ffiRequest<ApmSetStreamDelayResponse>({
-      case: 'apmSetStreamDelay',
-      value: new ApmSetStreamDelayRequest({ apmHandle: handle.handle, delayMs: ms }),
-    });
-    if (res.error) throw new Error(`WebRtcEchoCanceller.setStreamDelayMs: ${res.error}`);
   }
 
   get closed(): boolean {

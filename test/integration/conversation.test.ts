@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningWorker, startWorkerProcess } from '../../infra/stack/worker-process.js';
-import { wordOverlap } from '../../plugins/local-providers/engines/words.js';
-import { DEFAULT_RESPONDER_SCRIPT } from '../../plugins/local-providers/server/local-providers-server.js';
-import { ScriptedResponder, parseResponderScript } from '../../plugins/local-providers/server/responder.js';
+import { TURN_LATENCY_LOG } from '../../agent/metrics/turn-latency-logging.js';
+import { wordOverlap } from '../../harness/speech/words.js';
 import { type CallTestBed, startCallTestBed } from '../support/call-test-bed.js';
+import { scriptedAnswer } from '../support/scripted-answers.js';
 
 /**
  * Word overlap (fraction of the expected words that pocketsphinx recognizes in what the caller
@@ -17,30 +15,21 @@ const GREETING = 'Hello! How can I help you today?';
 // Each question carries two words of its rule in responses.yaml, so one misrecognized word (the
 // caller's audio goes through Opus and the agent's pocketsphinx) still reaches the right answer.
 const QUESTIONS = ['What is the weather like today?', 'Tell me a funny joke.'];
-const responder = new ScriptedResponder(parseResponderScript(readFileSync(DEFAULT_RESPONDER_SCRIPT, 'utf8')));
 
 describe('a spoken conversation through a real livekit-server', () => {
   let bed: CallTestBed;
-  let openaiTtsWorker: RunningWorker;
 
   beforeAll(async () => {
     bed = await startCallTestBed({ name: 'cartesia', httpPort: 18181, env: { AGENT_GREETING: GREETING } });
     // A second worker on the same stack, registered under its own agent name, speaking through
     // the OpenAI TTS plugin (HTTP /v1/audio/speech) instead of Cartesia's WebSocket.
-    openaiTtsWorker = await startWorkerProcess({
-      env: bed.stack.workerEnv({
-        AGENT_NAME: 'agent-openai-tts',
-        AGENT_GREETING: GREETING,
-        AGENT_NUM_IDLE_PROCESSES: '1',
-        TTS_PROVIDER: 'openai',
-        TTS_BASE_URL: `${bed.stack.providers.url}/v1`,
-      }),
-      httpPort: 18182,
-      logFile: '.run/test-logs/cartesia/worker-agent-openai-tts.log',
+    await bed.startWorker('agent-openai-tts', 18182, {
+      AGENT_GREETING: GREETING,
+      TTS_PROVIDER: 'openai',
+      TTS_BASE_URL: `${bed.stack.providers.url}/v1`,
     });
   });
   afterAll(async () => {
-    await openaiTtsWorker?.stop();
     await bed?.stop();
   });
 
@@ -76,13 +65,13 @@ describe('a spoken conversation through a real livekit-server', () => {
     expect(wordOverlap(GREETING, result.greeting.text)).toBeGreaterThanOrEqual(MIN_OVERLAP);
     expect(result.turns).toHaveLength(QUESTIONS.length);
     for (const turn of result.turns) {
-      expect(wordOverlap(responder.answer(turn.question), turn.reply)).toBeGreaterThanOrEqual(MIN_OVERLAP);
+      expect(wordOverlap(scriptedAnswer(turn.question), turn.reply)).toBeGreaterThanOrEqual(MIN_OVERLAP);
       expect(turn.latencyMs).toBeGreaterThan(0);
     }
   }
 
   it('holds a conversation with the Cartesia TTS plugin (the local default)', async () => {
-    expectScriptedConversation(await converse('agent-cartesia'));
+    expectScriptedConversation(await converse(bed.worker.agentName));
   });
 
   /** Turns counted by the worker's Prometheus histogram and counter so far. */
@@ -97,36 +86,32 @@ describe('a spoken conversation through a real livekit-server', () => {
   }
 
   it('logs one latency record per turn, a summary when the call ends, and exposes them on /metrics', async () => {
-    const logLines = () =>
-      readFileSync(bed.workerLog, 'utf8')
-        .split('\n')
-        .filter((line) => line.includes('"component":"turn-latency"'))
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
-    const before = logLines().length;
+    const { log } = bed.worker;
+    const mark = log.mark();
     const turnsBefore = await turnsOnMetrics();
-    await converse(bed.agentName);
-    const deadline = Date.now() + 10_000; // the summary is written when the session closes after the hang-up
-    while (!logLines().slice(before).some((l) => l.msg === 'session turn latency summary') && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const lines = logLines().slice(before);
-    const turns = lines.filter((l) => l.msg === 'turn latency');
+    await converse(bed.worker.agentName);
+    // The summary is written when the session closes after the hang-up.
+    const [summary] = await log.waitFor((l) => {
+      const lines = l.messages(TURN_LATENCY_LOG.summary, mark);
+      return lines.length > 0 && lines;
+    }, 'the session turn latency summary');
+    const turns = log.turns(mark);
     expect(turns.map((t) => t.userText)).toEqual(['what is the weather like today', 'tell me a funny joke']);
     for (const turn of turns) {
-      for (const stage of ['endOfTurnMs', 'transcriptMs', 'llmTtftMs', 'ttsTtfbMs', 'firstAudioMs']) {
+      for (const stage of ['endOfTurnMs', 'transcriptMs', 'llmTtftMs', 'ttsTtfbMs', 'firstAudioMs'] as const) {
         expect(turn[stage], stage).toBeGreaterThanOrEqual(0);
       }
       // the reply can only start after the turn was decided and the transcript was known
-      expect(turn.firstAudioMs as number).toBeGreaterThan(Math.max(turn.endOfTurnMs as number, turn.transcriptMs as number));
+      expect(turn.firstAudioMs!).toBeGreaterThan(Math.max(turn.endOfTurnMs!, turn.transcriptMs!));
     }
-    const summary = lines.find((l) => l.msg === 'session turn latency summary')?.summary as { turns: number; firstAudioMs: { p50: number } };
-    expect(summary.turns).toBe(2);
-    expect(summary.firstAudioMs.p50).toBeGreaterThan(0);
+    const { turns: summarized, firstAudioMs } = summary!.summary as { turns: number; firstAudioMs: { p50: number } };
+    expect(summarized).toBe(2);
+    expect(firstAudioMs.p50).toBeGreaterThan(0);
 
     // Job processes send their records to the worker, which serves them beside its health check.
     expect(await turnsOnMetrics()).toEqual({ endToEnd: turnsBefore.endToEnd + 2, answered: turnsBefore.answered + 2 });
     expect((await fetch('http://127.0.0.1:18181/')).status).toBe(200); // the framework's health check, passed through
-    expect(await (await fetch('http://127.0.0.1:18181/worker')).json()).toMatchObject({ agent_name: bed.agentName });
+    expect(await (await fetch('http://127.0.0.1:18181/worker')).json()).toMatchObject({ agent_name: bed.worker.agentName });
   });
 
   it('holds the same conversation with the OpenAI TTS plugin', async () => {

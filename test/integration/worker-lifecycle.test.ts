@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { wordOverlap } from '../../plugins/local-providers/engines/words.js';
+import { wordOverlap } from '../../harness/speech/words.js';
+import { waitFor } from '../../harness/stack/wait.js';
 import { type CallTestBed, startCallTestBed } from '../support/call-test-bed.js';
+import { scriptedAnswer } from '../support/scripted-answers.js';
 
 const LIVEKIT = { LIVEKIT_URL: 'ws://127.0.0.1:1', LIVEKIT_API_KEY: 'devkey', LIVEKIT_API_SECRET: 'secret' };
 
@@ -32,14 +34,6 @@ describe('worker start-up with a bad configuration', () => {
   });
 });
 
-async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('SIGTERM drains the worker', () => {
   let bed: CallTestBed;
 
@@ -56,24 +50,26 @@ describe('SIGTERM drains the worker', () => {
     await active.caller.hearNextSpeech(0);
 
     // SIGTERM lands while the agent is answering: the answer plays to its end, and later turns still work.
-    const answering = active.caller.ask('What is the weather like today?');
-    await until(() => bed.stack.providers.log.list('llm').length > 0);
-    bed.stack.worker.process.kill('SIGTERM');
+    const weather = 'What is the weather like today?';
+    const answering = active.caller.ask(weather);
+    await waitFor(() => bed.stack.providers.log.list('llm').length > 0, { timeoutMs: 30_000, what: 'the LLM request of the answer', intervalMs: 20 });
+    bed.worker.process.kill('SIGTERM');
     const inFlight = await answering;
-    expect(wordOverlap('It is sunny and warm today. It is a good day for a long walk in the park.', inFlight.reply)).toBeGreaterThanOrEqual(0.6);
-    const next = await active.caller.ask('Tell me a funny joke.');
-    expect(wordOverlap('Why did the chicken cross the road? To get to the other side.', next.reply)).toBeGreaterThanOrEqual(0.6);
+    expect(wordOverlap(scriptedAnswer(weather), inFlight.reply)).toBeGreaterThanOrEqual(0.6);
+    const joke = 'Tell me a funny joke.';
+    const next = await active.caller.ask(joke);
+    expect(wordOverlap(scriptedAnswer(joke), next.reply)).toBeGreaterThanOrEqual(0.6);
 
     const late = await bed.call();
     await expect(late.caller.waitForAgentWithin(5000)).rejects.toThrow(/no agent/);
     await late.caller.hangUp();
 
     let exited = false;
-    void bed.stack.worker.exited.then(() => (exited = true));
+    void bed.worker.exited.then(() => (exited = true));
     await new Promise((r) => setTimeout(r, 500));
     expect(exited).toBe(false); // still serving the active call
     await active.caller.hangUp();
-    const code = await bed.stack.worker.exited;
+    const code = await bed.worker.exited;
     expect(code).toBe(143); // the CLI's exit code after a SIGTERM
   });
 });

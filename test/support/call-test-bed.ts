@@ -1,49 +1,56 @@
-import { type LocalStack, startLocalStack } from '../../infra/stack/local-stack.js';
-import { FliteSynthesizer } from '../../plugins/local-providers/engines/flite.js';
-import { PocketsphinxRecognizer } from '../../plugins/local-providers/engines/pocketsphinx.js';
-import { recognizerPrimer } from '../../plugins/local-providers/engines/recognizer-primer.js';
-import type { EchoOptions } from '../caller/echo-path.js';
-import { placeCall } from './place-call.js';
-import { testNodeIp } from './test-network.js';
+import type { PlacedCall } from '../../harness/caller/place-call.js';
+import type { CallerOptions } from '../../harness/caller/simulated-caller.js';
+import { requireNamespaceNodeIp } from '../../harness/netns/node-ip.js';
+import { FliteSynthesizer } from '../../harness/speech/flite.js';
+import type { PocketsphinxRecognizer } from '../../harness/speech/pocketsphinx.js';
+import { primedRecognizer } from '../../harness/speech/recognizer-primer.js';
+import { AGENT_VOICE, CALLER_VOICE } from '../../harness/speech/voices.js';
+import { LocalStack, type StackWorker } from '../../harness/stack/local-stack.js';
+
+/** What a test may set of its caller: the agent's voice coming back, the quiet that ends a reply. */
+export type TestCallerOptions = Pick<CallerOptions, 'echo' | 'agentDoneSilenceMs'>;
 
 export interface CallTestBed {
   stack: LocalStack;
-  recognizer: PocketsphinxRecognizer;
-  /** The agent name of the stack's worker. */
-  agentName: string;
-  workerLog: string;
-  /** A simulated caller in a new room with the agent dispatched (this stack's worker unless named). */
-  call(agentName?: string, caller?: { echo?: EchoOptions; agentDoneSilenceMs?: number }): ReturnType<typeof placeCall>;
+  /** The worker `agent-<name>`. */
+  worker: StackWorker;
+  /** The caller's voice. */
+  voice: FliteSynthesizer;
+  /** Another worker of our agent on the same stack, e.g. with another TTS. */
+  startWorker(agentName: string, httpPort: number, env: Record<string, string>): Promise<StackWorker>;
+  /** A simulated caller in a new room with the agent dispatched (the bed's worker unless named). */
+  call(agentName?: string, caller?: TestCallerOptions): Promise<PlacedCall>;
   stop(): Promise<void>;
 }
 
 /**
  * What every real-network test file needs: the local stack inside the test namespace, with one
- * worker named `agent-<name>` (logs in .run/test-logs/<name>), and a recognizer for what callers hear.
+ * worker named `agent-<name>` (logs in .run/test-logs/<name>), and callers that speak in the caller's
+ * voice and transcribe the agent's.
  */
 export async function startCallTestBed(opts: { name: string; httpPort: number; env?: Record<string, string> }): Promise<CallTestBed> {
-  const logDir = `.run/test-logs/${opts.name}`;
-  const agentName = `agent-${opts.name}`;
-  const stack = await startLocalStack({
-    logDir,
-    nodeIp: testNodeIp(),
-    worker: { agentName, httpPort: opts.httpPort, env: { AGENT_NUM_IDLE_PROCESSES: '1', ...opts.env } },
-  });
-  // Primed in the agent's voice (the local providers' default), which is all it transcribes.
-  const recognizer = await PocketsphinxRecognizer.start({ primer: await recognizerPrimer('rms') }).catch(async (e: unknown) => {
+  const stack = await LocalStack.start({ logDir: `.run/test-logs/${opts.name}`, nodeIp: requireNamespaceNodeIp() });
+  let recognizer: PocketsphinxRecognizer | undefined;
+  const stop = async () => {
+    await recognizer?.close();
     await stack.stop();
-    throw e;
-  });
-  const synthesizer = new FliteSynthesizer({ voice: 'slt' });
-  return {
-    stack,
-    recognizer,
-    agentName,
-    workerLog: `${logDir}/worker-${agentName}.log`,
-    call: (name = agentName, caller = {}) => placeCall({ livekit: stack.livekit, agentName: name, synthesizer, transcriber: recognizer, ...caller }),
-    stop: async () => {
-      await recognizer.close();
-      await stack.stop();
-    },
   };
+  try {
+    const startWorker = (agentName: string, httpPort: number, env: Record<string, string>) =>
+      stack.startWorker({ agentName, httpPort, env: { AGENT_NUM_IDLE_PROCESSES: '1', ...env } });
+    const worker = await startWorker(`agent-${opts.name}`, opts.httpPort, opts.env ?? {});
+    const transcriber = (recognizer = await primedRecognizer(AGENT_VOICE));
+    const voice = new FliteSynthesizer({ voice: CALLER_VOICE });
+    return {
+      stack,
+      worker,
+      voice,
+      startWorker,
+      call: (agentName = worker.agentName, caller = {}) => stack.placeCall(agentName, { synthesizer: voice, transcriber, ...caller }),
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
 }

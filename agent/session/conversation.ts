@@ -1,0 +1,57 @@
+import type { VAD, llm, stt, tts } from '@livekit/agents';
+import { voice } from '@livekit/agents';
+import type { Room } from '@livekit/rtc-node';
+import type { EchoCancellation } from '../../plugins/echo-cancellation/index.js';
+import type { AgentConfig } from '../config/schema.js';
+import { logTurnLatencies } from '../metrics/turn-latency-logging.js';
+import type { TurnLatencyRecord } from '../metrics/turn-latency-tracer.js';
+import { ListeningAgent } from './listening-agent.js';
+import { ProviderFailureApology } from './provider-failure-apology.js';
+import { sessionOptions } from './session-options.js';
+
+export interface ConversationProviders {
+  vad: VAD;
+  /** Built with the callback through which the STT reports an utterance it lost, so the agent can apologise. */
+  stt: (onTranscriptionLost: () => void) => stt.STT;
+  llm: llm.LLM;
+  tts: tts.TTS;
+}
+
+/**
+ * The conversation of one call: an AgentSession with our turn handling, the listening agent, an
+ * apology for a turn lost to a provider, and a latency record per turn, started with the greeting.
+ * agent/voice-agent.ts holds it in a room; the fast tests hold the same one on fake providers.
+ */
+export class Conversation {
+  readonly session: voice.AgentSession;
+  readonly #agent: ListeningAgent;
+
+  constructor(
+    private readonly cfg: AgentConfig,
+    providers: ConversationProviders,
+    /** Each turn's latency record, e.g. for the worker's metrics. */
+    onTurn?: (record: TurnLatencyRecord) => void,
+  ) {
+    const apology = new ProviderFailureApology(cfg.agent.apology);
+    this.session = new voice.AgentSession({
+      vad: providers.vad,
+      stt: providers.stt(() => apology.transcriptionLost()),
+      llm: providers.llm,
+      tts: providers.tts,
+      ...sessionOptions(cfg),
+    });
+    apology.attach(this.session);
+    logTurnLatencies(this.session, onTurn);
+    this.#agent = new ListeningAgent(
+      { instructions: cfg.agent.instructions },
+      { preflightTranscripts: cfg.stt.preflightTranscripts, ignoreBackchannels: cfg.turn.ignoreBackchannels },
+    );
+  }
+
+  /** Starts the session (in `room`, when given, with the caller's echo removed if asked) and greets the caller. */
+  async start(opts: { room?: Room; echoCancellation?: EchoCancellation } = {}): Promise<void> {
+    await this.session.start({ agent: this.#agent, room: opts.room, inputOptions: opts.echoCancellation?.inputOptions });
+    opts.echoCancellation?.attach(this.session);
+    this.session.say(this.cfg.agent.greeting);
+  }
+}

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { DEFAULT_AGENT_NAME } from '../../agent/config/schema.js';
+import { FliteSynthesizer } from '../speech/flite.js';
+import { primedRecognizer } from '../speech/recognizer-primer.js';
+import { AGENT_VOICE, CALLER_VOICE } from '../speech/voices.js';
+import { localLivekitEndpoint } from '../stack/livekit-server.js';
+import { createCallerToken } from './caller-token.js';
+import { type ConversationResult, SimulatedCaller } from './simulated-caller.js';
+
+const DEFAULT_QUESTIONS = ['What is the weather like today?', 'Tell me a funny joke.'];
+
+/** Calls the agent as a person would and prints the conversation with per-turn timing. */
+async function main(): Promise<void> {
+  const local = localLivekitEndpoint();
+  const usage = `usage: npm run caller -- [options]
+  --url URL            LiveKit URL (env LIVEKIT_URL, default ${local.url}: npm start's)
+  --api-key KEY        (env LIVEKIT_API_KEY, default ${local.apiKey})
+  --api-secret SECRET  (env LIVEKIT_API_SECRET, default npm start's)
+  --room NAME          room to join (default: a new one; the agent is dispatched when the call creates the room)
+  --agent-name NAME    the agent to dispatch (env AGENT_NAME, default ${DEFAULT_AGENT_NAME}; '' for none)
+  --say TEXT           a question to ask; repeat for several (default: two questions)
+  --voice NAME         flite voice of the caller (default ${CALLER_VOICE})
+  --json               print the result as JSON`;
+  const { values } = parseArgs({
+    options: {
+      url: { type: 'string', default: process.env.LIVEKIT_URL ?? local.url },
+      'api-key': { type: 'string', default: process.env.LIVEKIT_API_KEY ?? local.apiKey },
+      'api-secret': { type: 'string', default: process.env.LIVEKIT_API_SECRET ?? local.apiSecret },
+      room: { type: 'string', default: `call-${randomUUID().slice(0, 8)}` },
+      'agent-name': { type: 'string', default: process.env.AGENT_NAME ?? DEFAULT_AGENT_NAME },
+      say: { type: 'string', multiple: true, default: DEFAULT_QUESTIONS },
+      voice: { type: 'string', default: CALLER_VOICE },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return console.log(usage);
+  const { url, room } = values;
+  const token = await createCallerToken(
+    { apiKey: values['api-key'], apiSecret: values['api-secret'] },
+    { room, identity: `caller-${randomUUID().slice(0, 6)}`, agentName: values['agent-name'] || undefined },
+  );
+  const recognizer = await primedRecognizer(AGENT_VOICE);
+  const caller = await SimulatedCaller.join({ url, token, synthesizer: new FliteSynthesizer({ voice: values.voice }), transcriber: recognizer });
+  try {
+    if (!values.json) console.log(`joined room ${room}; waiting for the agent...`);
+    const result = await caller.converse(values.say);
+    console.log(values.json ? JSON.stringify({ room, agent: caller.agentIdentity, ...result }, null, 2) : render(result));
+  } finally {
+    await caller.hangUp();
+    await recognizer.close();
+  }
+}
+
+function render(result: ConversationResult): string {
+  const lines = [`agent : ${result.greeting.text}   (${(result.greeting.audioMs / 1000).toFixed(1)} s of audio)`];
+  for (const turn of result.turns) {
+    lines.push(`caller: ${turn.question}`);
+    lines.push(`agent : ${turn.reply}   (first audio ${turn.latencyMs.toFixed(0)} ms after the question ended, ${(turn.replyAudioMs / 1000).toFixed(1)} s of audio)`);
+  }
+  return lines.join('\n');
+}
+
+main().then(
+  () => process.exit(0), // rtc-node keeps native handles open after disconnect
+  (e: unknown) => {
+    console.error(`caller: ${(e as Error).message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,82 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { type RunningChild, startChildProcess } from './child-process.js';
+
+/** The development configuration (dev keys, loopback only) every local stack starts from. */
+const LIVEKIT_CONFIG = fileURLToPath(new URL('../../infra/livekit/livekit.yaml', import.meta.url));
+/** Built by infra/install.sh. */
+const LIVEKIT_BINARY = fileURLToPath(new URL('../../.tools/bin/livekit-server', import.meta.url));
+
+/** Where a LiveKit server is and the API key that signs tokens for it. */
+export interface LivekitEndpoint {
+  url: string;
+  apiKey: string;
+  apiSecret: string;
+}
+
+export interface LivekitServerOptions {
+  /** Signalling port; RTC TCP and UDP use the next two. The configuration's when unset. */
+  port?: number;
+  /**
+   * Address advertised in ICE candidates. libwebrtc ignores loopback interfaces, so WebRTC clients
+   * need a non-loopback address: tests use the veth address of their network namespace.
+   */
+  nodeIp?: string;
+  logFile: string;
+}
+
+export interface RunningLivekitServer extends LivekitEndpoint {
+  /** A first SIGTERM waits for every participant to leave: SIGKILL follows after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+interface LivekitYaml {
+  port: number;
+  bind_addresses: string[];
+  keys: Record<string, string>;
+  rtc: { tcp_port: number; udp_port: number; node_ip: string };
+}
+
+function readConfig(): LivekitYaml {
+  return parseYaml(readFileSync(LIVEKIT_CONFIG, 'utf8')) as LivekitYaml;
+}
+
+function endpointOf(config: LivekitYaml): LivekitEndpoint {
+  const [apiKey, apiSecret] = Object.entries(config.keys)[0] ?? [];
+  if (!apiKey || !apiSecret) throw new Error(`${LIVEKIT_CONFIG} has no keys`);
+  return { url: `ws://${config.bind_addresses[0] ?? '127.0.0.1'}:${config.port}`, apiKey, apiSecret };
+}
+
+/** The server `npm start` runs, as infra/livekit/livekit.yaml configures it. */
+export function localLivekitEndpoint(): LivekitEndpoint {
+  return endpointOf(readConfig());
+}
+
+/** Runs livekit-server from `.tools/bin` (see infra/install.sh) and waits until it answers HTTP. */
+export async function startLivekitServer(opts: LivekitServerOptions): Promise<RunningLivekitServer> {
+  if (!existsSync(LIVEKIT_BINARY)) throw new Error(`livekit-server not found at ${LIVEKIT_BINARY}: run infra/install.sh`);
+  const config = readConfig();
+  if (opts.port) {
+    config.port = opts.port;
+    config.rtc.tcp_port = opts.port + 1;
+    config.rtc.udp_port = opts.port + 2;
+  }
+  if (opts.nodeIp) config.rtc.node_ip = opts.nodeIp;
+  const configFile = join(await mkdtemp(join(tmpdir(), 'livekit-')), 'livekit.yaml');
+  writeFileSync(configFile, stringifyYaml(config));
+  const endpoint = endpointOf(config);
+
+  const server: RunningChild = await startChildProcess({
+    name: 'livekit-server',
+    command: LIVEKIT_BINARY,
+    args: ['--config', configFile],
+    logFile: opts.logFile,
+    ready: { url: endpoint.url.replace(/^ws/, 'http') },
+    readyTimeoutMs: 15_000,
+  });
+  return { ...endpoint, stop: async (graceMs = 5000) => void (await server.stop(graceMs)) };
+}

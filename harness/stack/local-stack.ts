@@ -1,0 +1,98 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type PlacedCall, placeCall } from '../caller/place-call.js';
+import type { CallerOptions } from '../caller/simulated-caller.js';
+import { type LatencyProfileName, type RunningLocalProviders, startLocalProviders } from '../local-providers/index.js';
+import { type RunningLivekitServer, startLivekitServer } from './livekit-server.js';
+import { WorkerLog } from './worker-log.js';
+import { type RunningWorker, startWorkerProcess } from './worker-process.js';
+
+export interface LocalStackOptions {
+  /** Logs of livekit-server and of every worker go here. */
+  logDir: string;
+  /** livekit-server's signalling port (infra/livekit/livekit.yaml's when unset). */
+  livekitPort?: number;
+  /** ICE address of livekit-server (see livekit-server.ts); loopback by default. */
+  nodeIp?: string;
+  /** Port of the local providers; a free one when unset. */
+  providersPort?: number;
+  latency?: LatencyProfileName;
+}
+
+export interface StackWorkerOptions {
+  agentName: string;
+  httpPort: number;
+  /** Extra worker configuration (agent/config), e.g. TTS_PROVIDER. */
+  env?: Record<string, string>;
+}
+
+/** A worker of our agent on the stack, and the one reader of what it logs. */
+export interface StackWorker extends RunningWorker {
+  agentName: string;
+  log: WorkerLog;
+}
+
+/**
+ * The embedded local default, all on this machine: livekit-server in dev mode, the local providers
+ * (in this process, so tests and benchmarks can shape and read them) and workers of our agent as
+ * child processes, as in production. `npm start`, the tests and the benchmarks all run this.
+ */
+export class LocalStack {
+  readonly #workers: RunningWorker[] = [];
+
+  private constructor(
+    readonly livekit: RunningLivekitServer,
+    readonly providers: RunningLocalProviders,
+    readonly logDir: string,
+  ) {}
+
+  /** Starts livekit-server and the local providers; stops what it started if a part fails. */
+  static async start(opts: LocalStackOptions): Promise<LocalStack> {
+    mkdirSync(opts.logDir, { recursive: true });
+    const livekit = await startLivekitServer({ port: opts.livekitPort, nodeIp: opts.nodeIp, logFile: join(opts.logDir, 'livekit-server.log') });
+    try {
+      const providers = await startLocalProviders({ port: opts.providersPort ?? 0, latency: opts.latency });
+      return new LocalStack(livekit, providers, opts.logDir);
+    } catch (e) {
+      await livekit.stop();
+      throw e;
+    }
+  }
+
+  /** Environment that points a worker (ours or another) at this stack's livekit-server and local providers. */
+  workerEnv(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      // Everything shares one machine here: CPU load is mostly not the worker's, so count calls instead.
+      AGENT_MAX_CONCURRENT_CALLS: '4',
+      LIVEKIT_URL: this.livekit.url,
+      LIVEKIT_API_KEY: this.livekit.apiKey,
+      LIVEKIT_API_SECRET: this.livekit.apiSecret,
+      LOCAL_PROVIDERS_URL: this.providers.url,
+      ...extra,
+    };
+  }
+
+  /** A worker of our agent registered under `agentName`, logging to `worker-<agentName>.log`; stopped with the stack. */
+  async startWorker(opts: StackWorkerOptions): Promise<StackWorker> {
+    const logFile = join(this.logDir, `worker-${opts.agentName}.log`);
+    const worker = await startWorkerProcess({
+      env: this.workerEnv({ AGENT_NAME: opts.agentName, ...opts.env }),
+      httpPort: opts.httpPort,
+      logFile,
+    });
+    this.#workers.push(worker);
+    return { ...worker, agentName: opts.agentName, log: new WorkerLog(logFile) };
+  }
+
+  /** A simulated caller in a new room, with `agentName` dispatched by its token. */
+  placeCall(agentName: string, caller: Omit<CallerOptions, 'url' | 'token'>): Promise<PlacedCall> {
+    return placeCall(this.livekit, agentName, caller);
+  }
+
+  /** Workers first (SIGTERM drains their calls, SIGKILL after `workerGraceMs`), then the providers and livekit-server. */
+  async stop(workerGraceMs = 15_000): Promise<void> {
+    await Promise.all(this.#workers.map((w) => w.stop(workerGraceMs).catch(() => undefined)));
+    await this.providers.close().catch(() => undefined);
+    await this.livekit.stop();
+  }
+}

@@ -1,0 +1,60 @@
+import { parseArgs } from 'node:util';
+import { DEFAULT_AGENT_NAME, DEFAULT_LOCAL_PROVIDERS_URL, DEFAULT_WORKER_HTTP_PORT } from '../../agent/config/schema.js';
+import { createCallerToken } from '../caller/caller-token.js';
+import { LATENCY_PROFILE_NAMES, latencyProfileNamed } from '../local-providers/index.js';
+import { LocalStack } from './local-stack.js';
+
+const LOG_DIR = '.run/logs';
+
+/**
+ * README's first command (`npm start`): the whole local stack (livekit-server --dev, the local
+ * providers, the worker) in the foreground until Ctrl-C, with a token to join from any LiveKit client.
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      profile: { type: 'string', default: LATENCY_PROFILE_NAMES[0] },
+      room: { type: 'string', default: 'voice-agent-demo' },
+    },
+  });
+  const profile = latencyProfileNamed(values.profile, '--profile');
+  const agentName = process.env.AGENT_NAME || DEFAULT_AGENT_NAME;
+  const stack = await LocalStack.start({ logDir: LOG_DIR, providersPort: Number(new URL(DEFAULT_LOCAL_PROVIDERS_URL).port), latency: profile });
+  const worker = await stack.startWorker({ agentName, httpPort: DEFAULT_WORKER_HTTP_PORT }).catch(async (e: unknown) => {
+    await stack.stop();
+    throw e;
+  });
+  const token = await createCallerToken(stack.livekit, { room: values.room, identity: 'you', agentName });
+  console.log(`
+The voice agent is running (logs in ${LOG_DIR}):
+  livekit-server   ${stack.livekit.url}   (keys ${stack.livekit.apiKey} / ${stack.livekit.apiSecret})
+  local providers  ${stack.providers.url}   (latency profile ${profile})
+  worker           agent name '${agentName}', health on http://127.0.0.1:${DEFAULT_WORKER_HTTP_PORT}/
+
+Talk to it:
+  simulated caller:  npm run caller
+  any LiveKit client (e.g. https://meet.livekit.io "custom" tab), room '${values.room}', with this token
+  (it dispatches the agent when you join):
+    ${token}
+
+Ctrl-C stops everything.`);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('stopping...');
+    void stack.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  void worker.exited.then((code) => {
+    if (stopping) return;
+    console.error(`worker exited unexpectedly (code ${code}); see ${LOG_DIR}`);
+    stop();
+  });
+}
+
+main().catch((e: unknown) => {
+  console.error(`run-local: ${(e as Error).message}`);
+  process.exit(1);
+});

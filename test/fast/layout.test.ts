@@ -1,0 +1,64 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * Who may import whom (README, "Layout"). The product (agent/, plugins/) stands alone; the harness
+ * serves tests, benchmarks and users; a plugin is used through its entry file only.
+ */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+interface Import {
+  from: string;
+  to: string;
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(dir, f));
+}
+
+/** Every relative import of the project's TypeScript, as paths from the repository root. */
+function projectImports(): Import[] {
+  const files = ['agent', 'plugins', 'harness', 'test', 'bench'].flatMap(sourceFiles);
+  return files.flatMap((from) => {
+    const text = readFileSync(join(ROOT, from), 'utf8');
+    const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((m) => m[1]!);
+    return specifiers.map((s) => ({ from, to: relative(ROOT, resolve(ROOT, dirname(from), s)).replace(/\.js$/, '.ts') }));
+  });
+}
+
+const imports = projectImports();
+const top = (path: string) => path.split('/')[0]!;
+const isTest = (path: string) => path.endsWith('.test.ts');
+const show = (list: Import[]) => list.map((i) => `${i.from} -> ${i.to}`);
+
+describe('the layout', () => {
+  it('reads the imports it checks', () => {
+    expect(imports.length).toBeGreaterThan(100);
+    expect(imports).toContainEqual({ from: 'agent/voice-agent.ts', to: 'agent/session/conversation.ts' });
+  });
+
+  it('keeps the product free of the harness, the tests and the benchmarks', () => {
+    const product = imports.filter((i) => ['agent', 'plugins'].includes(top(i.from)) && !isTest(i.from));
+    expect(show(product.filter((i) => !['agent', 'plugins'].includes(top(i.to))))).toEqual([]);
+  });
+
+  it('has plugins used through their entry file, importing nothing of the project outside themselves', () => {
+    const pluginOf = (path: string) => (top(path) === 'plugins' ? path.split('/').slice(0, 2).join('/') : undefined);
+    const reachingIn = imports.filter((i) => {
+      const plugin = pluginOf(i.to);
+      return plugin !== undefined && pluginOf(i.from) !== plugin && i.to !== `${plugin}/index.ts`;
+    });
+    expect(show(reachingIn)).toEqual([]);
+    const reachingOut = imports.filter((i) => pluginOf(i.from) && !isTest(i.from) && pluginOf(i.to) !== pluginOf(i.from));
+    expect(show(reachingOut)).toEqual([]);
+  });
+
+  it('has the harness and the benchmarks import nothing from the tests, and the harness nothing from the benchmarks', () => {
+    expect(show(imports.filter((i) => ['harness', 'bench'].includes(top(i.from)) && top(i.to) === 'test'))).toEqual([]);
+    expect(show(imports.filter((i) => top(i.from) === 'harness' && top(i.to) === 'bench'))).toEqual([]);
+  });
+});

@@ -1,0 +1,8 @@
+import { DEFAULT_RESPONDER_SCRIPT, ScriptedResponder, loadResponderScript } from '../../harness/local-providers/index.js';
+
+const responder = new ScriptedResponder(loadResponderScript(DEFAULT_RESPONDER_SCRIPT));
+
+/** What the local LLM answers to `question` (harness/local-providers/responses.yaml). */
+export function scriptedAnswer(question: string): string {
+  return responder.answer(question);
+}
