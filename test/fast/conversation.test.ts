@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeWords } from '../../agent/session/words.js';
+import { configFrom, useInProcessCalls } from '../support/in-process-call.js';
+import { scriptedAnswer } from '../support/scripted-answers.js';
+
+/**
+ * The agent's conversation logic, held in this process (test/support/in-process-call.ts): what it
+ * says when and what it sends the LLM, with no room and no WebRTC. The configuration under test is
+ * the worker's own defaults unless a test says otherwise.
+ */
+const GREETING = configFrom().agent.greeting;
+const WEATHER = 'what is the weather like today';
+/** Texts compared word by word: the history holds the words as the TTS timed them, without punctuation. */
+const words = (text: string) => normalizeWords(text).join(' ');
+
+describe('a conversation on the agent session logic, in process', () => {
+  const calls = useInProcessCalls();
+  const llmRequests = () => calls.providers.log.list('llm');
+  const lastUserText = (input: unknown) => (input as { role: string; content: string }[]).filter((m) => m.role === 'user').at(-1)?.content;
+
+  it('greets the caller, then answers what the STT heard with the LLM', async () => {
+    const call = await calls.start();
+    const greeted = await call.reply(0);
+    expect(words(greeted.text)).toBe(words(GREETING));
+    await call.stt.utter(WEATHER);
+    const answer = await call.reply(call.history.length);
+    expect(words(answer.text)).toBe(words(scriptedAnswer(WEATHER)));
+    expect(answer.interrupted).toBe(false);
+    expect(call.history.map((m) => m.role)).toEqual(['assistant', 'user', 'assistant']);
+    expect(call.history[1]!.text).toBe(WEATHER);
+    expect(calls.spoken()).toEqual([GREETING, scriptedAnswer(WEATHER)]);
+  });
+
+  it('starts the LLM on the last interim transcript as the utterance ends, before the final one', async () => {
+    const call = await calls.start();
+    await call.reply(0);
+    const { finalAt } = await call.stt.utter(WEATHER, { interim: 'what is the weather', finalAfterMs: 400 });
+    await call.reply(call.history.length);
+    const early = llmRequests().filter((r) => r.startedAt < finalAt);
+    expect(early.map((r) => lastUserText(r.input))).toEqual(['what is the weather']);
+  });
+
+  it('without preflight transcripts, waits for the final one', async () => {
+    const call = await calls.start({ STT_PREFLIGHT_TRANSCRIPTS: 'false' });
+    await call.reply(0);
+    const { finalAt } = await call.stt.utter(WEATHER, { interim: 'what is the weather', finalAfterMs: 400 });
+    await call.reply(call.history.length);
+    expect(llmRequests().filter((r) => r.startedAt < finalAt)).toEqual([]);
+    expect(lastUserText(llmRequests().at(-1)!.input)).toBe(WEATHER);
+  });
+});
