@@ -1,4 +1,4 @@
-import { type ModelSettings, log, type stt, voice } from '@livekit/agents';
+import { type ModelSettings, type llm, log, type stt, voice } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
 import type { ReadableStream } from 'node:stream/web';
 import { backchannelFilter } from './backchannel-filter.js';
@@ -11,10 +11,14 @@ export interface ListeningOptions {
   ignoreBackchannels: boolean;
 }
 
+/** How long a reply the caller cut off may take to be committed to the history before the next reply goes on without it. */
+const CUT_REPLY_COMMIT_TIMEOUT_MS = 2000;
+
 /**
  * The agent of every call: the framework's `voice.Agent`, with our policy on what it hears applied
  * to its STT node: preflight transcripts so replies start sooner, and backchannels ignored while it
- * speaks so an "uh-huh" or a cough does not cut a reply short.
+ * speaks so an "uh-huh" or a cough does not cut a reply short; and the reply to a barge-in made
+ * knowing what the caller heard of the reply it cut.
  */
 export class ListeningAgent extends voice.Agent {
   readonly #logger = log().child({ component: 'listening' });
@@ -24,6 +28,29 @@ export class ListeningAgent extends voice.Agent {
     private readonly listening: ListeningOptions,
   ) {
     super(opts);
+  }
+
+  /**
+   * A barge-in ends the caller's turn while the reply they talked over is still being cut:
+   * agents-js 1.8.1 (`AgentActivity.userTurnCompleted`) interrupts it and copies the history for
+   * the next reply at once, before the cut reply's message (the words the caller heard) is added.
+   * When the final transcript comes after the turn's silence has passed (a slow STT), the turn ends
+   * as the reply is cut, and the LLM answered the barge-in without knowing what it had just said.
+   * This waits for the cut reply to be committed and gives the next reply its message. It can go
+   * once the framework waits for the interrupted speech before copying the history (no upstream
+   * issue could be filed from this machine: see the closing note of the harness issue).
+   */
+  override async onUserTurnCompleted(chatCtx: llm.ChatContext, newMessage: llm.ChatMessage): Promise<void> {
+    await super.onUserTurnCompleted(chatCtx, newMessage);
+    const cut = this.getActivityOrThrow().currentSpeech;
+    if (!cut?.interrupted || cut.done()) return;
+    const committed = await Promise.race([
+      cut.waitForPlayout().then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), CUT_REPLY_COMMIT_TIMEOUT_MS).unref()),
+    ]);
+    if (!committed) return this.#logger.warn({ speechId: cut.id }, 'cut reply not committed in time: the reply goes on without it');
+    const missing = this.chatCtx.items.filter((item) => chatCtx.getById(item.id) === undefined);
+    chatCtx.insert(missing);
   }
 
   override async sttNode(audio: ReadableStream<AudioFrame> | AsyncIterable<AudioFrame>, settings: ModelSettings): Promise<ReadableStream<stt.SpeechEvent | string> | null> {
