@@ -12,7 +12,7 @@ export interface CallerTokenOptions {
   ttlSeconds?: number;
 }
 
-/** A join token for a caller: the simulated one, a browser, a mobile app or `lk`. */
+/** A join token for a caller: the simulated one (which dispatches the agent itself), a browser, a mobile app or `lk`. */
 export function createCallerToken(livekit: Pick<LivekitEndpoint, 'apiKey' | 'apiSecret'>, opts: CallerTokenOptions): Promise<string> {
   const token = new AccessToken(livekit.apiKey, livekit.apiSecret, { identity: opts.identity, ttl: opts.ttlSeconds ?? 6 * 3600 });
   token.addGrant({ roomJoin: true, room: opts.room, canPublish: true, canSubscribe: true, canPublishData: true });

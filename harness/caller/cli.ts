@@ -6,6 +6,7 @@ import { primedRecognizer } from '../speech/recognizer-primer.js';
 import { AGENT_VOICE, CALLER_VOICE } from '../speech/voices.js';
 import { localLivekitEndpoint } from '../stack/livekit-server.js';
 import { createCallerToken } from './caller-token.js';
+import { dispatchAgent } from './place-call.js';
 import { type ConversationResult, SimulatedCaller } from './simulated-caller.js';
 
 const DEFAULT_QUESTIONS = ['What is the weather like today?', 'Tell me a funny joke.'];
@@ -17,8 +18,8 @@ async function main(): Promise<void> {
   --url URL            LiveKit URL (env LIVEKIT_URL, default ${local.url}: npm start's)
   --api-key KEY        (env LIVEKIT_API_KEY, default ${local.apiKey})
   --api-secret SECRET  (env LIVEKIT_API_SECRET, default npm start's)
-  --room NAME          room to join (default: a new one; the agent is dispatched when the call creates the room)
-  --agent-name NAME    the agent to dispatch (env AGENT_NAME, default ${DEFAULT_AGENT_NAME}; '' for none)
+  --room NAME          room to join (default: a new random one)
+  --agent-name NAME    dispatch this agent into the room first (env AGENT_NAME, default ${DEFAULT_AGENT_NAME}; '' to skip)
   --say TEXT           a question to ask; repeat for several (default: two questions)
   --voice NAME         flite voice of the caller (default ${CALLER_VOICE})
   --json               print the result as JSON`;
@@ -37,10 +38,9 @@ async function main(): Promise<void> {
   });
   if (values.help) return console.log(usage);
   const { url, room } = values;
-  const token = await createCallerToken(
-    { apiKey: values['api-key'], apiSecret: values['api-secret'] },
-    { room, identity: `caller-${randomUUID().slice(0, 6)}`, agentName: values['agent-name'] || undefined },
-  );
+  const livekit = { url, apiKey: values['api-key'], apiSecret: values['api-secret'] };
+  if (values['agent-name']) await dispatchAgent(livekit, room, values['agent-name']);
+  const token = await createCallerToken(livekit, { room, identity: `caller-${randomUUID().slice(0, 6)}` });
   const recognizer = await primedRecognizer(AGENT_VOICE);
   const caller = await SimulatedCaller.join({ url, token, synthesizer: new FliteSynthesizer({ voice: values.voice }), transcriber: recognizer });
   try {
