@@ -120,6 +120,8 @@ describe('local providers, driven by the real plugins', () => {
         await new Promise((r) => setTimeout(r, frameMs)); // as a caller speaks: the decoder keeps up, interims come
       }
     };
+    // Silence first, as while the agent greets: the connection's decoder loads and hears its primer meanwhile.
+    await pushInRealTime(new Int16Array(3 * 16_000), 16_000);
     for (const text of utterances) {
       const speech = await synth.synthesize(text);
       await pushInRealTime(speech.pcm, speech.sampleRate);
