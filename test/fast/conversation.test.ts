@@ -48,4 +48,14 @@ describe('a conversation on the agent session logic, in process', () => {
     expect(llmRequests().filter((r) => r.startedAt < finalAt)).toEqual([]);
     expect(lastUserText(llmRequests().at(-1)!.input)).toBe(WEATHER);
   });
+
+  it("answers typed input through the framework's run helper, as an evaluation drives a session", async () => {
+    const call = await calls.start();
+    await call.reply(0);
+    const question = 'Tell me a funny joke.';
+    const result = await call.conversation.session.run({ userInput: question }).wait();
+    const answer = result.expect.nextEvent().isMessage({ role: 'assistant' }).event().item;
+    expect(words(answer.textContent ?? '')).toBe(words(scriptedAnswer(question)));
+    result.expect.noMoreEvents();
+  });
 });
