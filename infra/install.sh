@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent install of every tool the project needs, from the registries this machine reaches:
-# Debian packages (speech engines, a C compiler, iproute2 for the test namespace), Go modules (livekit-server, lk), npm dependencies.
+# Debian packages (speech engines, a C compiler, iproute2 for the test namespace, Redis), Go modules (livekit-server, lk), npm dependencies.
 # Each step is skipped when its result is already present.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -12,7 +12,7 @@ bin_dir="$root/.tools/bin"
 mkdir -p "$bin_dir"
 log() { printf '[install] %s\n' "$*" >&2; }
 
-apt_packages=(flite pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev gcc libc6-dev pkg-config iproute2)
+apt_packages=(flite pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev gcc libc6-dev pkg-config iproute2 redis-server)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

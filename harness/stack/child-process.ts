@@ -61,13 +61,21 @@ export async function startChildProcess(opts: ChildProcessOptions): Promise<Runn
   child.stdout.on('data', onOutput);
   child.stderr.on('data', onOutput);
   let exitCode: number | null | undefined;
-  const exited = new Promise<number | null>((resolve) =>
+  let spawnError: Error | undefined;
+  const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => {
       exitCode = code;
       log.end();
       resolve(code);
-    }),
-  );
+    });
+    // Not started at all (e.g. the program is missing): there will be no 'exit'.
+    child.once('error', (e) => {
+      spawnError = e;
+      exitCode = null;
+      log.end();
+      resolve(null);
+    });
+  });
   const signalAll = (signal: NodeJS.Signals) => {
     try {
       if (opts.ownProcessGroup) process.kill(-child.pid!, signal);
@@ -94,6 +102,10 @@ export async function startChildProcess(opts: ChildProcessOptions): Promise<Runn
   };
 
   const isReady = async () => {
+    if (spawnError) {
+      const missing = (spawnError as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new Error(`${opts.name} could not start: ${missing ? `${opts.command} not found: run infra/install.sh` : spawnError.message}`);
+    }
     if (exitCode !== undefined) {
       throw new Error(`${opts.name} exited with ${exitCode} before it was ready (log: ${opts.logFile}):\n${tail.join('\n')}`);
     }
@@ -105,7 +117,7 @@ export async function startChildProcess(opts: ChildProcessOptions): Promise<Runn
     signalAll('SIGKILL');
     await exited;
     const message = (e as Error).message;
-    throw new Error(message.includes('exited with') ? message : `${message} (log: ${opts.logFile}):\n${tail.join('\n')}`);
+    throw new Error(/exited with|could not start/.test(message) ? message : `${message} (log: ${opts.logFile}):\n${tail.join('\n')}`);
   }
   return running;
 }

@@ -26,6 +26,8 @@ export interface LivekitServerOptions {
    * need a non-loopback address: tests use the veth address of their network namespace.
    */
   nodeIp?: string;
+  /** The Redis it keeps its state in (`host:port`); the configuration's when unset. */
+  redisAddress?: string;
   logFile: string;
 }
 
@@ -38,6 +40,7 @@ interface LivekitYaml {
   port: number;
   bind_addresses: string[];
   keys: Record<string, string>;
+  redis: { address: string };
   rtc: { tcp_port: number; udp_port: number; node_ip: string };
 }
 
@@ -56,6 +59,11 @@ export function localLivekitEndpoint(): LivekitEndpoint {
   return endpointOf(readConfig());
 }
 
+/** The Redis that infra/livekit/livekit.yaml points livekit-server at. */
+export function localRedisAddress(): string {
+  return readConfig().redis.address;
+}
+
 /** Runs livekit-server from `.tools/bin` (see infra/install.sh) and waits until it answers HTTP. */
 export async function startLivekitServer(opts: LivekitServerOptions): Promise<RunningLivekitServer> {
   if (!existsSync(LIVEKIT_BINARY)) throw new Error(`livekit-server not found at ${LIVEKIT_BINARY}: run infra/install.sh`);
@@ -66,6 +74,7 @@ export async function startLivekitServer(opts: LivekitServerOptions): Promise<Ru
     config.rtc.udp_port = opts.port + 2;
   }
   if (opts.nodeIp) config.rtc.node_ip = opts.nodeIp;
+  if (opts.redisAddress) config.redis.address = opts.redisAddress;
   const configFile = join(await mkdtemp(join(tmpdir(), 'livekit-')), 'livekit.yaml');
   writeFileSync(configFile, stringifyYaml(config));
   const endpoint = endpointOf(config);

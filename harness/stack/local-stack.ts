@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { type PlacedCall, placeCall } from '../caller/place-call.js';
 import type { CallerOptions } from '../caller/simulated-caller.js';
 import { type LatencyProfileName, type RunningLocalProviders, startLocalProviders } from '../local-providers/index.js';
-import { type RunningLivekitServer, startLivekitServer } from './livekit-server.js';
+import { type RunningLivekitServer, localRedisAddress, startLivekitServer } from './livekit-server.js';
+import { type RunningRedis, startRedis } from './redis.js';
 import { WorkerLog } from './worker-log.js';
 import { type RunningWorker, startWorkerProcess } from './worker-process.js';
 
@@ -14,6 +15,8 @@ export interface LocalStackOptions {
   livekitPort?: number;
   /** ICE address of livekit-server (see livekit-server.ts); loopback by default. */
   nodeIp?: string;
+  /** Port of the stack's Redis on loopback (infra/livekit/livekit.yaml's when unset). */
+  redisPort?: number;
   /** Port of the local providers; a free one when unset. */
   providersPort?: number;
   latency?: LatencyProfileName;
@@ -33,28 +36,39 @@ export interface StackWorker extends RunningWorker {
 }
 
 /**
- * The embedded local default, all on this machine: livekit-server in dev mode, the local providers
- * (in this process, so tests and benchmarks can shape and read them) and workers of our agent as
- * child processes, as in production. `npm start`, the tests and the benchmarks all run this.
+ * The embedded local default, all on this machine: Redis, livekit-server in dev mode, the local
+ * providers (in this process, so tests and benchmarks can shape and read them) and workers of our
+ * agent as child processes, as in production. `npm start`, the tests and the benchmarks all run this.
  */
 export class LocalStack {
   readonly #workers: RunningWorker[] = [];
 
   private constructor(
+    readonly redis: RunningRedis,
     readonly livekit: RunningLivekitServer,
     readonly providers: RunningLocalProviders,
     readonly logDir: string,
   ) {}
 
-  /** Starts livekit-server and the local providers; stops what it started if a part fails. */
+  /** Starts Redis, livekit-server and the local providers; stops what it started if a part fails. */
   static async start(opts: LocalStackOptions): Promise<LocalStack> {
     mkdirSync(opts.logDir, { recursive: true });
-    const livekit = await startLivekitServer({ port: opts.livekitPort, nodeIp: opts.nodeIp, logFile: join(opts.logDir, 'livekit-server.log') });
+    const stops: (() => Promise<void>)[] = [];
     try {
+      const redisAddress = opts.redisPort ? `127.0.0.1:${opts.redisPort}` : localRedisAddress();
+      const redis = await startRedis({ address: redisAddress, logFile: join(opts.logDir, 'redis.log') });
+      stops.push(() => redis.stop());
+      const livekit = await startLivekitServer({
+        port: opts.livekitPort,
+        nodeIp: opts.nodeIp,
+        redisAddress,
+        logFile: join(opts.logDir, 'livekit-server.log'),
+      });
+      stops.push(() => livekit.stop());
       const providers = await startLocalProviders({ port: opts.providersPort ?? 0, latency: opts.latency });
-      return new LocalStack(livekit, providers, opts.logDir);
+      return new LocalStack(redis, livekit, providers, opts.logDir);
     } catch (e) {
-      await livekit.stop();
+      for (const stop of stops.reverse()) await stop().catch(() => undefined);
       throw e;
     }
   }
@@ -89,10 +103,11 @@ export class LocalStack {
     return placeCall(this.livekit, agentName, caller);
   }
 
-  /** Workers first (SIGTERM drains their calls, SIGKILL after `workerGraceMs`), then the providers and livekit-server. */
+  /** Workers first (SIGTERM drains their calls, SIGKILL after `workerGraceMs`), then the providers, livekit-server and Redis. */
   async stop(workerGraceMs = 15_000): Promise<void> {
     await Promise.all(this.#workers.map((w) => w.stop(workerGraceMs).catch(() => undefined)));
     await this.providers.close().catch(() => undefined);
     await this.livekit.stop();
+    await this.redis.stop();
   }
 }
