@@ -1,7 +1,7 @@
 import { type AudioFrame, FrameProcessor } from '@livekit/rtc-node';
 import { type EchoDelayEstimate, EchoDelayEstimator } from './echo-delay-estimator.js';
 import { energy } from './pcm.js';
-import { ReplyStartEchoGate } from './reply-start-echo-gate.js';
+import { ResidualEchoGate } from './residual-echo-gate.js';
 import type { WebRtcEchoCanceller } from './webrtc-echo-canceller.js';
 
 /** How often the echo delay is re-estimated. */
@@ -14,7 +14,7 @@ const DELAY_UPDATE_MS = 500;
  * after its own echo.
  */
 const AEC_DELAY_RANGE_MS = { min: 40, target: 150, max: 450 };
-/** Echo delay assumed by the reply-start gate until one is measured (the loops measured 240-560 ms). */
+/** Echo delay assumed by the residual echo gate until one is measured (the loops measured 240-560 ms). */
 const ASSUMED_ECHO_DELAY_MS = 500;
 /** Mean square of a frame at about -50 dBFS. */
 const AUDIBLE_ENERGY_PER_SAMPLE = 32768 ** 2 * 1e-5;
@@ -33,8 +33,8 @@ export interface NearEndSummary {
   removedDb?: number;
   /** Median dB removed while the agent played: mostly echo alone, so this is the echo removed. */
   echoRemovedDb?: number;
-  /** Near frames silenced by the reply-start gate. */
-  mutedAtReplyStart: number;
+  /** Near frames silenced by the residual echo gate. */
+  mutedAsEcho: number;
 }
 
 /** The far end, as the near end pulls it (see PlayoutReferenceOutput). */
@@ -63,7 +63,7 @@ export class EchoCancellingInput extends FrameProcessor<AudioFrame> {
   /** The far end, pulled before each near frame so the two streams stay interleaved (set once playout is tapped). */
   farEnd?: FarEnd;
   readonly #delayEstimator = new EchoDelayEstimator();
-  readonly #replyStartGate = new ReplyStartEchoGate();
+  readonly #residualEchoGate = new ResidualEchoGate();
   /** How long the far end is held back before the canceller sees it. */
   #farEndDelayMs = 0;
   #nextDelayUpdate = 0;
@@ -97,7 +97,7 @@ export class EchoCancellingInput extends FrameProcessor<AudioFrame> {
     this.#delayEstimator.addNear(now, nearEnergy);
     this.farEnd?.releaseDue(now, this.#farEndDelayMs, (playedAt, e) => {
       this.#delayEstimator.addFar(playedAt, e);
-      this.#replyStartGate.farPlayed(playedAt, e / frameSamples);
+      this.#residualEchoGate.farPlayed(playedAt, e / frameSamples);
       if (e > 0) this.#lastPlayedAt = playedAt;
     });
     if (now >= this.#nextDelayUpdate) this.#updateDelay(now);
@@ -106,7 +106,7 @@ export class EchoCancellingInput extends FrameProcessor<AudioFrame> {
     }
     const echoDelayMs = this.#delayEstimator.current?.delayMs ?? ASSUMED_ECHO_DELAY_MS;
     let outEnergy = energy(frame.data);
-    if (this.#replyStartGate.shouldMute(now, outEnergy / frame.data.length, echoDelayMs)) {
+    if (this.#residualEchoGate.shouldMute(now, outEnergy / frame.data.length, echoDelayMs)) {
       frame.data.fill(0);
       outEnergy = 0;
     }
@@ -133,7 +133,7 @@ export class EchoCancellingInput extends FrameProcessor<AudioFrame> {
       farEndDelayMs: this.#farEndDelayMs,
       removedDb: this.#energyOut > 0 ? Math.round(10 * Math.log10(this.#energyIn / this.#energyOut) * 10) / 10 : undefined,
       echoRemovedDb: this.#removedWhilePlaying.median(),
-      mutedAtReplyStart: this.#replyStartGate.mutedFrames,
+      mutedAsEcho: this.#residualEchoGate.mutedFrames,
     };
   }
 
@@ -147,7 +147,6 @@ export class EchoCancellingInput extends FrameProcessor<AudioFrame> {
     const delayMs = Math.max(0, estimate.delayMs - AEC_DELAY_RANGE_MS.target);
     if (delayMs === this.#farEndDelayMs) return;
     this.#farEndDelayMs = delayMs;
-    this.#replyStartGate.rearm(now);
     this.onDelayChange?.(delayMs, estimate);
   }
 }
