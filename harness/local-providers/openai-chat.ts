@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { beginHttpRequest } from './http-request.js';
 import { HttpError, readJson } from './http-util.js';
 import type { ProviderDeps } from './provider-request.js';
-import { type ScriptedResponder, tokenize } from './responder.js';
+import { type LatestMessage, type ScriptedResponder, tokenize } from './responder.js';
 import { delay } from './stage-behaviour.js';
 
 const messageSchema = z
@@ -19,6 +19,7 @@ const chatRequestSchema = z
     messages: z.array(messageSchema).min(1),
     stream: z.boolean().optional(),
     stream_options: z.object({ include_usage: z.boolean().optional() }).passthrough().nullish(),
+    tools: z.array(z.object({ type: z.string(), function: z.object({ name: z.string() }).passthrough().optional() }).passthrough()).nullish(),
   })
   .passthrough();
 
@@ -28,6 +29,24 @@ function textOf(message: ChatMessage): string {
   const { content } = message;
   if (typeof content === 'string') return content;
   return (content ?? []).map((part) => part.text ?? '').join(' ');
+}
+
+/** What the responder answers: the last message if a tool's output, otherwise the caller's last words. */
+function latestMessage(messages: ChatMessage[]): LatestMessage {
+  const last = messages.at(-1)!;
+  // The agents send a tool's output JSON-encoded: a string arrives quoted.
+  if (last.role === 'tool') return { role: 'tool', text: decodedToolOutput(textOf(last)) };
+  const lastUser = [...messages].reverse().find((m) => m.role === 'user');
+  return { role: 'user', text: lastUser ? textOf(lastUser) : '' };
+}
+
+function decodedToolOutput(output: string): string {
+  try {
+    const value: unknown = JSON.parse(output);
+    return typeof value === 'string' ? value : output;
+  } catch {
+    return output;
+  }
 }
 
 /** Tokens sent before a `drop` fault cuts the stream: enough for the agent to have started speaking. */
@@ -49,9 +68,9 @@ export async function handleChatCompletions(
   if (!http) return;
   const { request, transport, signal } = http;
 
-  const lastUser = [...body.messages].reverse().find((m) => m.role === 'user');
-  const answer = deps.responder.answer(lastUser ? textOf(lastUser) : '');
-  const tokens = tokenize(answer);
+  const offered = new Set((body.tools ?? []).flatMap((t) => (t.function ? [t.function.name] : [])));
+  const reply = deps.responder.reply(latestMessage(body.messages), offered);
+  const tokens = 'say' in reply ? tokenize(reply.say) : [];
   const { llmTtftMs, llmTokensPerSecond } = deps.behaviour.latency;
   const id = `chatcmpl-local-${request.record.id}`;
   const created = Math.floor(Date.now() / 1000);
@@ -68,13 +87,20 @@ export async function handleChatCompletions(
       res.write(chunk({ content: token }));
       request.firstOutput();
     }
-    res.write(chunk({}, 'stop'));
+    if ('call' in reply) {
+      // As OpenAI streams a call: its name first, then the arguments, then the reason it stopped.
+      const callId = `call_local_${request.record.id}`;
+      res.write(chunk({ tool_calls: [{ index: 0, id: callId, type: 'function', function: { name: reply.call.name, arguments: '' } }] }));
+      res.write(chunk({ tool_calls: [{ index: 0, function: { arguments: JSON.stringify(reply.call.arguments) } }] }));
+      request.firstOutput();
+    }
+    res.write(chunk({}, 'call' in reply ? 'tool_calls' : 'stop'));
     if (body.stream_options?.include_usage) {
       const usage = { prompt_tokens: body.messages.length, completion_tokens: tokens.length, total_tokens: body.messages.length + tokens.length };
       res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage })}\n\n`);
     }
     res.end('data: [DONE]\n\n');
-    request.end('completed', answer);
+    request.end('completed', 'say' in reply ? reply.say : `call ${reply.call.name}(${JSON.stringify(reply.call.arguments)})`);
   } catch (e) {
     if (signal.aborted) return; // cancelled by the agent (e.g. the caller interrupted): already logged
     throw e;

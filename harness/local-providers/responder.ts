@@ -5,7 +5,9 @@ import { z } from 'zod';
 /**
  * The local LLM: a deterministic script of question patterns and answers, so tests and benchmarks
  * know exactly what the agent will say. Patterns are case-insensitive regular expressions matched
- * against the latest user message; the first rule that matches answers, otherwise the fallback does.
+ * against the latest message, the caller's or a tool's output; the first rule that matches answers,
+ * otherwise the fallback does. `$1`.. in an answer are the pattern's groups. A rule with a `call`
+ * calls that tool instead, when the agent offers it and the latest message is the caller's.
  */
 const scriptSchema = z
   .object({
@@ -16,6 +18,10 @@ const scriptSchema = z
           .object({
             when: z.string().min(1).refine(isValidRegex, 'not a valid regular expression'),
             answer: z.string().min(1),
+            call: z
+              .object({ name: z.string().min(1), arguments: z.record(z.unknown()).default({}) })
+              .strict()
+              .optional(),
           })
           .strict(),
       )
@@ -63,17 +69,41 @@ export function loadResponderScript(path: string): ResponderScript {
   return parseResponderScript(text, path);
 }
 
+/** The latest message the responder answers: the caller's words, or what a tool it called returned. */
+export interface LatestMessage {
+  role: 'user' | 'tool';
+  text: string;
+}
+
+export type ToolCall = { name: string; arguments: Record<string, unknown> };
+export type ResponderReply = { say: string } | { call: ToolCall };
+
+type Rule = ResponderScript['rules'][number] & { pattern: RegExp };
+
 export class ScriptedResponder {
-  readonly #rules: { pattern: RegExp; answer: string }[];
+  readonly #rules: Rule[];
   readonly #fallback: string;
 
   constructor(script: ResponderScript) {
-    this.#rules = script.rules.map((r) => ({ pattern: new RegExp(r.when, 'i'), answer: r.answer }));
+    this.#rules = script.rules.map((r) => ({ ...r, pattern: new RegExp(r.when, 'i') }));
     this.#fallback = script.fallback;
   }
 
+  /** What the agent says to `userText` when it offers no tools. */
   answer(userText: string): string {
-    return this.#rules.find((r) => r.pattern.test(userText))?.answer ?? this.#fallback;
+    const reply = this.reply({ role: 'user', text: userText }, new Set());
+    return 'say' in reply ? reply.say : this.#fallback;
+  }
+
+  /** The reply to the latest message, given the names of the tools the agent offers. */
+  reply(latest: LatestMessage, offeredTools: ReadonlySet<string>): ResponderReply {
+    for (const rule of this.#rules) {
+      const match = rule.pattern.exec(latest.text);
+      if (!match) continue;
+      if (rule.call && latest.role === 'user' && offeredTools.has(rule.call.name)) return { call: rule.call };
+      return { say: rule.answer.replace(/\$(\d)/g, (_, i: string) => (match[Number(i)] ?? '').trim()) };
+    }
+    return { say: this.#fallback };
   }
 }
 

@@ -57,6 +57,22 @@ describe('local providers, driven by the real plugins', () => {
     expect(record).toMatchObject({ outcome: 'completed', input: [{ role: 'user', content: 'Tell me a joke' }] });
   });
 
+  it("calls a tool the agent offers, as OpenAI streams a call, and answers the tool's output", async () => {
+    const model = chatLlm();
+    const tools = { end_call: llm.tool({ description: 'Ends the call.', execute: async () => 'say goodbye to the user' }) };
+    const chatCtx = new llm.ChatContext();
+    chatCtx.addMessage({ role: 'user', content: 'Thank you, goodbye.' });
+    const calls: llm.FunctionCall[] = [];
+    for await (const chunk of model.chat({ chatCtx, toolCtx: tools, connOptions: noRetry })) calls.push(...(chunk.delta?.toolCalls ?? []));
+    expect(calls.map((c) => [c.name, c.args])).toEqual([['end_call', '{}']]);
+
+    // The tool's output comes back JSON-encoded, as the framework sends it; the script answers it.
+    chatCtx.insert([calls[0]!, llm.FunctionCallOutput.create({ callId: calls[0]!.callId, name: 'end_call', output: JSON.stringify('say goodbye to the user'), isError: false })]);
+    const reply = await model.chat({ chatCtx, toolCtx: tools, connOptions: noRetry }).collect();
+    expect(reply.text).toBe('You are welcome. Have a nice day and goodbye.');
+    expect(reply.toolCalls).toEqual([]);
+  });
+
   it('adds the configured time to first token and paces tokens', async () => {
     const control = await fetch(`${providers.url}/_control/latency`, {
       method: 'PUT',

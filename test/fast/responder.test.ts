@@ -28,6 +28,27 @@ describe('ScriptedResponder', () => {
     expect(responder.answer('')).toBe('I do not know.');
   });
 
+  it("calls a rule's tool only when the agent offers it and the caller spoke; fills in the pattern's groups", () => {
+    const tools = new ScriptedResponder(
+      parseResponderScript(`
+fallback: No.
+rules:
+  - when: ^done
+    answer: Done.
+  - when: bye
+    call: { name: end_call, arguments: { reason: bye } }
+    answer: Goodbye.
+  - when: ^keypad:? ([\\d ]+)$
+    answer: You typed $1.
+`),
+    );
+    expect(tools.reply({ role: 'user', text: 'bye now' }, new Set(['end_call']))).toEqual({ call: { name: 'end_call', arguments: { reason: 'bye' } } });
+    expect(tools.reply({ role: 'user', text: 'bye now' }, new Set())).toEqual({ say: 'Goodbye.' });
+    expect(tools.reply({ role: 'tool', text: 'bye was said' }, new Set(['end_call']))).toEqual({ say: 'Goodbye.' });
+    expect(tools.reply({ role: 'tool', text: 'done' }, new Set(['end_call']))).toEqual({ say: 'Done.' });
+    expect(tools.answer('Keypad: 4 7 2 9')).toBe('You typed 4 7 2 9.');
+  });
+
   it('loads the shipped script, which answers the default questions of the simulated caller', () => {
     const shipped = new ScriptedResponder(loadResponderScript(DEFAULT_RESPONDER_SCRIPT));
     const fallback = parseResponderScript(readFileSync(DEFAULT_RESPONDER_SCRIPT, 'utf8')).fallback;
