@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from './config/load.js';
 import type { AgentConfig } from './config/schema.js';
 import { TURN_RECORDS_URL_ENV } from './metrics/turn-record-channel.js';
 import { TurnMetrics } from './metrics/turn-metrics.js';
+import { redactPhoneNumbersInOutput } from './session/phone-call.js';
 import { callCountLoad } from './worker/call-count-load.js';
 import { startWorkerHttpFront } from './worker/worker-http-front.js';
 
@@ -14,6 +15,7 @@ import { startWorkerHttpFront } from './worker/worker-http-front.js';
  * (active calls finish, no new ones are taken). `dev` is the framework's development mode.
  */
 async function main(): Promise<void> {
+  redactPhoneNumbersInOutput();
   let cfg: AgentConfig;
   try {
     cfg = loadConfig();

@@ -1,9 +1,12 @@
-import { type JobContext, type JobProcess, type VAD, defineAgent } from '@livekit/agents';
+import { type JobContext, type JobProcess, type VAD, defineAgent, log, voice } from '@livekit/agents';
 import { loadConfig } from './config/load.js';
 import { turnRecordSink } from './metrics/turn-record-channel.js';
 import { buildLlm, buildStt, buildTts, buildVad } from './providers/build.js';
 import { Conversation } from './session/conversation.js';
 import { echoCancellationFor } from './session/echo-cancellation.js';
+import { KeypadInput } from './session/keypad-input.js';
+import { callAnswered, phoneCallerOf, redactNumber, redactPhoneNumbersInOutput } from './session/phone-call.js';
+import { phoneTools } from './session/phone-tools.js';
 
 interface ProcessData {
   vad?: VAD;
@@ -16,20 +19,52 @@ interface ProcessData {
 export default defineAgent<ProcessData>({
   // Idle job processes load the VAD before a call arrives, so the first turn does not pay for it.
   prewarm: async (proc: JobProcess<ProcessData>) => {
+    redactPhoneNumbersInOutput();
     proc.userData.vad = await buildVad(loadConfig());
   },
   entry: async (ctx: JobContext<ProcessData>) => {
+    redactPhoneNumbersInOutput();
     const cfg = loadConfig();
     const vad = ctx.proc.userData.vad ?? (await buildVad(cfg));
 
     await ctx.connect();
+    // Greet only once somebody is there to hear it; a caller on the phone shapes the session.
+    const caller = await ctx.waitForParticipant();
+    const phoneCaller = phoneCallerOf(caller);
+    if (phoneCaller) {
+      log().info({ caller: redactNumber(phoneCaller.number), dialled: redactNumber(phoneCaller.dialled), callId: phoneCaller.callId }, 'phone call');
+      // A call the agent placed: speak first once the callee picks up, not to the ringing.
+      if (!(await callAnswered(ctx.room, caller))) {
+        log().info('phone call not answered');
+        return ctx.shutdown('phone call not answered');
+      }
+    }
+    const transferTo = cfg.phone.transferTo;
     const conversation = new Conversation(
       cfg,
-      { vad, stt: (onTranscriptionLost) => buildStt(cfg, onTranscriptionLost), llm: buildLlm(cfg), tts: buildTts(cfg) },
-      turnRecordSink(),
+      {
+        vad,
+        stt: (onTranscriptionLost) => buildStt(cfg, onTranscriptionLost, { phone: phoneCaller !== undefined }),
+        llm: buildLlm(cfg),
+        tts: buildTts(cfg),
+      },
+      {
+        onTurn: turnRecordSink(),
+        phoneCaller,
+        tools: phoneCaller
+          ? phoneTools(transferTo ? { livekit: cfg.livekit, room: ctx.room.name!, callerIdentity: caller.identity, transferTo } : undefined)
+          : undefined,
+      },
     );
-    // Greet only once somebody is there to hear it.
-    const caller = await ctx.waitForParticipant();
+    // The job is the call: when the session closes (the caller hung up, the agent ended the call) the
+    // job ends with it, and the worker is free at once. agents-js 1.8.1 leaves the job connected until
+    // livekit-server closes the room (its departure timeout), upstream agents-js #927 (AJS-265 in
+    // AgentSession.start); this can go when the framework ends the job with its session.
+    conversation.session.on(voice.AgentSessionEventTypes.Close, (ev) => ctx.shutdown(`session closed: ${ev.reason}`));
+    if (phoneCaller) {
+      const keypad = new KeypadInput(ctx.room, caller, conversation.session, cfg.phone.keypadPauseMs);
+      ctx.addShutdownCallback(async () => keypad.close());
+    }
     await conversation.start({ room: ctx.room, echoCancellation: echoCancellationFor(cfg.audio.echoCancellation, caller) });
   },
 });

@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { E164_NUMBER } from '../agent/session/phone-call.js';
 
 /** A SIP provisioning file the tool cannot apply; the message names each offending key. */
 export class SipConfigError extends Error {
   override name = 'SipConfigError';
 }
 
-const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +15550100000');
+const e164 = z.string().regex(E164_NUMBER, 'must be an E.164 number such as +15550100000');
 const name = z.string().min(1).max(100);
 /** An IPv4/IPv6 address or a CIDR range: where a carrier's signalling may come from. */
 const addressOrRange = z.string().refine((v) => {

@@ -22,6 +22,11 @@ const sttSchema = z
     streaming: z.boolean().default(true),
     /** Default: `gpt-4o-transcribe` when streaming (server-side endpointing), `whisper-1` otherwise. */
     model: z.string().min(1).optional(),
+    /**
+     * Model for callers on the phone (8 kHz, G.711), where the provider has a telephony one; unset:
+     * `model`, except for `local`, whose telephony model is used.
+     */
+    phoneModel: z.string().min(1).optional(),
     /** Streaming only: the provider's end-of-utterance silence; shorter than the VAD's so the final transcript precedes the end of the turn. */
     endOfUtteranceSilenceMs: z.number().int().min(100).max(2000).default(350),
     /** Start the LLM on the last interim transcript when the STT ends an utterance, before its final one (agent/session/preflight-transcripts.ts). */
@@ -89,6 +94,21 @@ const turnSchema = z
     path: ['maxEndpointingDelayMs'],
   });
 
+const phoneSchema = z
+  .object({
+    /**
+     * Where a phone caller who asks for a person is transferred (a cold SIP REFER through
+     * livekit-sip): `tel:+15550100999` or `sip:desk@pbx.example.com`. Unset: the agent offers no transfer.
+     */
+    transferTo: z
+      .string()
+      .regex(/^(tel:\+[1-9]\d{6,14}|sips?:[^\s@]+@[^\s@]+)$/, 'must be tel:+<E.164 number> or sip:user@host')
+      .optional(),
+    /** Keys a phone caller types end with `#`, or after this long without another key. */
+    keypadPauseMs: z.number().int().min(300).max(10_000).default(2000),
+  })
+  .strict();
+
 const providerRequestsSchema = z
   .object({
     /** Per-attempt timeout of an STT, LLM or TTS request; a stalled provider fails after this. */
@@ -152,6 +172,7 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    phone: phoneSchema.default({}),
     stt: sttSchema.default({}),
     llm: llmSchema.default({}),
     tts: ttsSchema.default({}),

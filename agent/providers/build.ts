@@ -12,6 +12,9 @@ import { RetryingSTT } from './retrying-stt.js';
  */
 const LOCAL_API_KEY = 'local';
 
+/** The local providers' telephony transcription model: its decoder is primed with phone-band speech. */
+export const LOCAL_TELEPHONY_STT_MODEL = 'local-telephony';
+
 interface Endpoint {
   baseUrl?: string;
   apiKey?: string;
@@ -30,17 +33,21 @@ export function buildVad(cfg: AgentConfig): Promise<VAD> {
   return silero.VAD.load({ minSilenceDuration: cfg.turn.vadMinSilenceMs });
 }
 
-/** `onTranscriptionLost`: an utterance was lost to the provider (retries exhausted, or the stream failed mid-utterance). */
-export function buildStt(cfg: AgentConfig, onTranscriptionLost?: () => void): stt.STT {
+/**
+ * `onTranscriptionLost`: an utterance was lost to the provider (retries exhausted, or the stream
+ * failed mid-utterance). `phone`: the caller is on the phone, so the telephony model is asked for.
+ */
+export function buildStt(cfg: AgentConfig, onTranscriptionLost?: () => void, opts: { phone?: boolean } = {}): stt.STT {
   const { baseUrl, apiKey } = endpoint(cfg.stt, cfg.localProviders.url, '/v1');
   const { language } = cfg.stt;
+  const phoneModel = opts.phone ? (cfg.stt.phoneModel ?? (cfg.stt.provider === 'local' ? LOCAL_TELEPHONY_STT_MODEL : undefined)) : undefined;
   if (cfg.stt.streaming) {
     // Server-side endpointing (a non-realtime-only model): the provider commits each utterance after
     // this silence, which is shorter than the VAD's, so the transcript is final before the turn ends
     // and preemptive generation can start on it.
     const transcriber = new openai.STT({
       useRealtime: true,
-      model: cfg.stt.model ?? 'gpt-4o-transcribe',
+      model: phoneModel ?? cfg.stt.model ?? 'gpt-4o-transcribe',
       language,
       baseURL: baseUrl,
       apiKey,
@@ -49,7 +56,7 @@ export function buildStt(cfg: AgentConfig, onTranscriptionLost?: () => void): st
     return keptAlive(transcriber, cfg, onTranscriptionLost);
   }
   // The HTTP transcription endpoint: AgentSession wraps it with the VAD into a stream (one request per utterance).
-  const transcriber = new openai.STT({ useRealtime: false, model: cfg.stt.model ?? 'whisper-1', language, baseURL: baseUrl, apiKey });
+  const transcriber = new openai.STT({ useRealtime: false, model: phoneModel ?? cfg.stt.model ?? 'whisper-1', language, baseURL: baseUrl, apiKey });
   return new RetryingSTT(transcriber, { ...cfg.providerRequests, onGiveUp: onTranscriptionLost });
 }
 

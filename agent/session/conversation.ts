@@ -6,6 +6,7 @@ import type { AgentConfig } from '../config/schema.js';
 import { logTurnLatencies } from '../metrics/turn-latency-logging.js';
 import type { TurnLatencyRecord } from '../metrics/turn-latency-tracer.js';
 import { ListeningAgent } from './listening-agent.js';
+import { type PhoneCaller, phoneCallContext } from './phone-call.js';
 import { ProviderFailureApology } from './provider-failure-apology.js';
 import { sessionOptions } from './session-options.js';
 
@@ -29,8 +30,14 @@ export class Conversation {
   constructor(
     private readonly cfg: AgentConfig,
     providers: ConversationProviders,
-    /** Each turn's latency record, e.g. for the worker's metrics. */
-    onTurn?: (record: TurnLatencyRecord) => void,
+    opts: {
+      /** Each turn's latency record, e.g. for the worker's metrics. */
+      onTurn?: (record: TurnLatencyRecord) => void;
+      /** The caller is on the phone: the LLM is told so. */
+      phoneCaller?: PhoneCaller;
+      /** What the agent can do besides talking (e.g. phoneTools()). */
+      tools?: llm.ToolContextEntry[];
+    } = {},
   ) {
     const apology = new ProviderFailureApology(cfg.agent.apology);
     this.session = new voice.AgentSession({
@@ -41,9 +48,10 @@ export class Conversation {
       ...sessionOptions(cfg),
     });
     apology.attach(this.session);
-    logTurnLatencies(this.session, onTurn);
+    logTurnLatencies(this.session, opts.onTurn);
+    const instructions = opts.phoneCaller ? `${cfg.agent.instructions}\n\n${phoneCallContext(opts.phoneCaller)}` : cfg.agent.instructions;
     this.#agent = new ListeningAgent(
-      { instructions: cfg.agent.instructions },
+      { instructions, tools: opts.tools },
       { preflightTranscripts: cfg.stt.preflightTranscripts, ignoreBackchannels: cfg.turn.ignoreBackchannels },
     );
   }

@@ -1,6 +1,15 @@
 import { AccessToken, RoomAgentDispatch, RoomConfiguration } from 'livekit-server-sdk';
 import type { LivekitEndpoint } from '../stack/livekit-server.js';
 
+/** A caller on the phone, as livekit-sip presents one: the numbers of both ends and the call's ID. */
+export interface PhoneIdentity {
+  /** The caller's number. */
+  number: string;
+  /** The number the caller dialled (the trunk's). */
+  dialled: string;
+  callId: string;
+}
+
 export interface CallerTokenOptions {
   room: string;
   identity: string;
@@ -9,6 +18,8 @@ export interface CallerTokenOptions {
    * participant's join creates the room, so any LiveKit client that joins with it gets the agent.
    */
   agentName?: string;
+  /** Join as livekit-sip's participant for this call would: kind SIP, with its `sip.*` attributes. */
+  phone?: PhoneIdentity;
   ttlSeconds?: number;
 }
 
@@ -17,5 +28,14 @@ export function createCallerToken(livekit: Pick<LivekitEndpoint, 'apiKey' | 'api
   const token = new AccessToken(livekit.apiKey, livekit.apiSecret, { identity: opts.identity, ttl: opts.ttlSeconds ?? 6 * 3600 });
   token.addGrant({ roomJoin: true, room: opts.room, canPublish: true, canSubscribe: true, canPublishData: true });
   if (opts.agentName) token.roomConfig = new RoomConfiguration({ agents: [new RoomAgentDispatch({ agentName: opts.agentName })] });
+  if (opts.phone) {
+    token.kind = 'sip';
+    token.attributes = {
+      'sip.phoneNumber': opts.phone.number,
+      'sip.trunkPhoneNumber': opts.phone.dialled,
+      'sip.callID': opts.phone.callId,
+      'sip.callStatus': 'active',
+    };
+  }
   return token.toJwt();
 }

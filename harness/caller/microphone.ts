@@ -1,5 +1,6 @@
 import { AudioFrame, AudioSource } from '@livekit/rtc-node';
 import { resample } from '../speech/audio.js';
+import type { PhoneLine } from '../speech/phone-line.js';
 import type { EchoPath } from './echo-path.js';
 
 export const MIC_SAMPLE_RATE = 48_000;
@@ -17,8 +18,12 @@ export class Microphone {
   #running = true;
   readonly #pump: Promise<void>;
 
-  /** `echo`: the agent's voice leaking back into this microphone. */
-  constructor(private readonly echo?: EchoPath) {
+  constructor(
+    /** The agent's voice leaking back into this microphone. */
+    private readonly echo?: EchoPath,
+    /** A phone network between this microphone and the room. */
+    private readonly line?: PhoneLine,
+  ) {
     this.#pump = this.#run();
   }
 
@@ -46,7 +51,8 @@ export class Microphone {
         finished = current.offset >= current.pcm.length;
       }
       this.echo?.mixInto(frame);
-      await this.source.captureFrame(new AudioFrame(frame, MIC_SAMPLE_RATE, 1, FRAME_SAMPLES));
+      const sent = this.line ? this.line.process(frame) : frame;
+      await this.source.captureFrame(new AudioFrame(sent, MIC_SAMPLE_RATE, 1, FRAME_SAMPLES));
       if (finished && current) {
         this.#pending.shift();
         // The frame is queued, not yet sent: count the queue so the time is when it goes out.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AgentDispatchClient } from 'livekit-server-sdk';
 import type { LivekitEndpoint } from '../stack/livekit-server.js';
-import { createCallerToken } from './caller-token.js';
+import { type PhoneIdentity, createCallerToken } from './caller-token.js';
 import { type CallerOptions, SimulatedCaller } from './simulated-caller.js';
 
 export interface PlacedCall {
@@ -20,4 +20,21 @@ export async function placeCall(livekit: LivekitEndpoint, agentName: string, cal
   await dispatchAgent(livekit, room, agentName);
   const token = await createCallerToken(livekit, { room, identity: `caller-${randomUUID().slice(0, 6)}` });
   return { caller: await SimulatedCaller.join({ ...caller, url: livekit.url, token }), room };
+}
+
+/**
+ * A phone-shaped call: the caller joins as livekit-sip joins a phone call into a room (a participant
+ * of kind SIP with its `sip.*` attributes, identity `sip_<number>`), and talks and listens through
+ * a phone line. It exercises everything after livekit-sip, not livekit-sip itself.
+ */
+export async function placePhoneShapedCall(
+  livekit: LivekitEndpoint,
+  agentName: string,
+  phone: Omit<PhoneIdentity, 'callId'>,
+  caller: Omit<CallerOptions, 'url' | 'token' | 'phoneLine'>,
+): Promise<PlacedCall> {
+  const room = `call-${randomUUID().slice(0, 8)}`;
+  await dispatchAgent(livekit, room, agentName);
+  const token = await createCallerToken(livekit, { room, identity: `sip_${phone.number}`, phone: { ...phone, callId: `SCL_${randomUUID().slice(0, 12)}` } });
+  return { caller: await SimulatedCaller.join({ ...caller, url: livekit.url, token, phoneLine: true }), room };
 }

@@ -1,4 +1,5 @@
 import {
+  DisconnectReason,
   AudioStream,
   LocalAudioTrack,
   ParticipantKind,
@@ -10,9 +11,10 @@ import {
   TrackPublishOptions,
   TrackSource,
 } from '@livekit/rtc-node';
+import { PhoneLine } from '../speech/phone-line.js';
 import { AgentSpeechTracker, type SpeechSegment } from './agent-speech-tracker.js';
 import { EchoPath, type EchoOptions } from './echo-path.js';
-import { Microphone } from './microphone.js';
+import { MIC_SAMPLE_RATE, Microphone } from './microphone.js';
 
 export interface SpeechSynthesizer {
   synthesize(text: string): Promise<{ pcm: Int16Array; sampleRate: number }>;
@@ -33,7 +35,15 @@ export interface CallerOptions {
   agentDoneSilenceMs?: number;
   /** The agent's voice comes back into the caller's microphone (speakerphone, no echo cancellation). */
   echo?: EchoOptions;
+  /**
+   * A phone network between the caller and the room, both ways (phone-line.ts): what a caller
+   * behind livekit-sip sends and hears.
+   */
+  phoneLine?: boolean;
 }
+
+/** RFC 4733 event codes of the keypad, as livekit-sip forwards them. */
+const DTMF_CODES: Record<string, number> = { '0': 0, '1': 1, '2': 2, '3': 3, '4': 4, '5': 5, '6': 6, '7': 7, '8': 8, '9': 9, '*': 10, '#': 11 };
 
 export interface HeardSpeech {
   text: string;
@@ -92,6 +102,11 @@ export class SimulatedCaller {
   readonly #timer: NodeJS.Timeout;
   #agent?: RemoteParticipant;
   #agentAudio = false;
+  /** Keys other participants pressed into the call (DTMF), as a phone hears them, in order. */
+  readonly keysHeard: string[] = [];
+  /** Resolves with the reason when the server ends this caller's connection (removed, room deleted), not when it hangs up. */
+  readonly removed: Promise<DisconnectReason>;
+  #hungUp = false;
 
   private constructor(
     readonly room: Room,
@@ -99,8 +114,16 @@ export class SimulatedCaller {
     tracker: AgentSpeechTracker,
     private readonly opts: Required<Pick<CallerOptions, 'timeoutMs' | 'agentDoneSilenceMs'>> & CallerOptions,
     private readonly echo?: EchoPath,
+    /** The line's direction towards the caller. */
+    private readonly earpiece?: PhoneLine,
   ) {
     this.#tracker = tracker;
+    this.removed = new Promise((resolve) => {
+      room.on(RoomEvent.Disconnected, (reason: DisconnectReason) => {
+        if (!this.#hungUp) resolve(reason);
+      });
+    });
+    room.on(RoomEvent.DtmfReceived, (_code: number, digit: string) => this.keysHeard.push(digit));
     // Frames may stop arriving altogether (agent left): close segments on wall-clock time too.
     this.#timer = setInterval(() => tracker.closeIfQuiet(performance.now()), 50);
   }
@@ -110,8 +133,8 @@ export class SimulatedCaller {
     const room = new Room();
     const tracker = new AgentSpeechTracker({ sampleRate: RECEIVE_RATE, hangoverMs: opts.agentDoneSilenceMs });
     const echo = opts.echo && new EchoPath(opts.echo, RECEIVE_RATE);
-    const mic = new Microphone(echo);
-    const caller = new SimulatedCaller(room, mic, tracker, opts, echo);
+    const mic = new Microphone(echo, opts.phoneLine ? new PhoneLine(MIC_SAMPLE_RATE) : undefined);
+    const caller = new SimulatedCaller(room, mic, tracker, opts, echo, opts.phoneLine ? new PhoneLine(RECEIVE_RATE) : undefined);
     room.on(RoomEvent.TrackSubscribed, (track: RemoteTrack, _pub, participant: RemoteParticipant) => {
       if (track.kind !== TrackKind.KIND_AUDIO || participant.kind !== ParticipantKind.AGENT) return;
       caller.#agent = participant;
@@ -172,6 +195,16 @@ export class SimulatedCaller {
   /** Publishes prepared audio; resolves with performance.now() when its last sample was sent. */
   speak(speech: { pcm: Int16Array; sampleRate: number }): Promise<number> {
     return this.mic.speak(speech.pcm, speech.sampleRate);
+  }
+
+  /** Presses keys on the keypad, as livekit-sip forwards them into the room (RFC 4733 events), `gapMs` apart. */
+  async pressKeys(keys: string, gapMs = 150): Promise<void> {
+    for (const key of keys) {
+      const code = DTMF_CODES[key];
+      if (code === undefined) throw new Error(`'${key}' is not a key of a phone keypad`);
+      await this.room.localParticipant!.publishDtmf(code, key);
+      await new Promise((r) => setTimeout(r, gapMs));
+    }
   }
 
   /** Resolves once the agent is not speaking (its last reply ended with the hangover's quiet). */
@@ -236,6 +269,7 @@ export class SimulatedCaller {
   }
 
   async hangUp(): Promise<void> {
+    this.#hungUp = true;
     clearInterval(this.#timer);
     // The microphone first: once the room is gone its queue never drains and a pending frame would hang.
     await this.mic.close();
@@ -251,8 +285,9 @@ export class SimulatedCaller {
   async #record(track: RemoteTrack): Promise<void> {
     const stream = new AudioStream(track, { sampleRate: RECEIVE_RATE, numChannels: 1 });
     for await (const frame of stream) {
-      this.#tracker.push(frame.data, performance.now());
-      this.echo?.heard(frame.data);
+      const heard = this.earpiece ? this.earpiece.process(frame.data) : frame.data;
+      this.#tracker.push(heard, performance.now());
+      this.echo?.heard(heard);
     }
   }
 }

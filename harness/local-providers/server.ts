@@ -7,6 +7,7 @@ import { FliteSynthesizer } from '../speech/flite.js';
 import { PocketsphinxRecognizer } from '../speech/pocketsphinx.js';
 import { recognizerPrimer } from '../speech/recognizer-primer.js';
 import { AGENT_VOICE, CALLER_VOICE } from '../speech/voices.js';
+import { LOCAL_TELEPHONY_STT_MODEL } from '../../agent/providers/build.js';
 import { handleCartesiaBytes, handleCartesiaSocket } from './cartesia-tts.js';
 import { HttpError, readJson, sendJson, sendOpenAIError } from './http-util.js';
 import { handleSpeech, handleTranscription } from './openai-audio.js';
@@ -59,8 +60,9 @@ export async function startLocalProviders(opts: LocalProvidersOptions = {}): Pro
   const behaviour = new StageBehaviour(latency);
   const log = new RequestLog();
   const synthesizer = new FliteSynthesizer({ voice: opts.voice ?? AGENT_VOICE });
-  // Every decoder hears one sentence first (see PocketsphinxOptions.primer), in a caller-like voice.
-  const primer = await recognizerPrimer(CALLER_VOICE);
+  // Every decoder hears one sentence first (see PocketsphinxOptions.primer), in a caller-like voice,
+  // over the phone band for the telephony model.
+  const [primer, phonePrimer] = await Promise.all([recognizerPrimer(CALLER_VOICE, 'wide'), recognizerPrimer(CALLER_VOICE, 'phone')]);
   const recognizer = await PocketsphinxRecognizer.start({ primer });
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -117,9 +119,11 @@ export async function startLocalProviders(opts: LocalProvidersOptions = {}): Pro
     if (path === '/tts/websocket') {
       wss.handleUpgrade(req, socket, head, (ws) => handleCartesiaSocket(ws, { synthesizer, behaviour, log }));
     } else if (path === '/v1/realtime') {
+      // The OpenAI plugin names the model on the URL for servers other than OpenAI's.
+      const telephony = new URL(req.url ?? '/', 'http://local').searchParams.get('model') === LOCAL_TELEPHONY_STT_MODEL;
       wss.handleUpgrade(req, socket, head, (ws) => {
         // One decoder per connection, loading while the call sets up: an utterance holds it until its final.
-        const streamingRecognizer = PocketsphinxRecognizer.startInBackground({ primer });
+        const streamingRecognizer = PocketsphinxRecognizer.startInBackground({ primer: telephony ? phonePrimer : primer });
         handleRealtimeTranscription(ws, { recognizer: streamingRecognizer, behaviour, log }, () => void streamingRecognizer.close());
       });
     } else {

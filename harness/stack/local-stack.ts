@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type PlacedCall, placeCall } from '../caller/place-call.js';
+import type { PhoneIdentity } from '../caller/caller-token.js';
+import { type PlacedCall, placeCall, placePhoneShapedCall } from '../caller/place-call.js';
 import type { CallerOptions } from '../caller/simulated-caller.js';
 import { type LatencyProfileName, type RunningLocalProviders, startLocalProviders } from '../local-providers/index.js';
 import { type RunningLivekitServer, localRedisAddress, startLivekitServer } from './livekit-server.js';
@@ -33,6 +34,8 @@ export interface StackWorkerOptions {
 export interface StackWorker extends RunningWorker {
   agentName: string;
   log: WorkerLog;
+  /** The calls the worker says it is on (its `GET /worker`, as livekit-server hears it too). */
+  activeCalls(): Promise<number>;
 }
 
 /**
@@ -95,12 +98,21 @@ export class LocalStack {
       logFile,
     });
     this.#workers.push(worker);
-    return { ...worker, agentName: opts.agentName, log: new WorkerLog(logFile) };
+    const activeCalls = async () => {
+      const info = (await (await fetch(`http://127.0.0.1:${opts.httpPort}/worker`)).json()) as { active_jobs: number };
+      return info.active_jobs;
+    };
+    return { ...worker, agentName: opts.agentName, log: new WorkerLog(logFile), activeCalls };
   }
 
-  /** A simulated caller in a new room, with `agentName` dispatched by its token. */
+  /** A simulated caller in a new room, with `agentName` dispatched into it. */
   placeCall(agentName: string, caller: Omit<CallerOptions, 'url' | 'token'>): Promise<PlacedCall> {
     return placeCall(this.livekit, agentName, caller);
+  }
+
+  /** A phone-shaped caller (see placePhoneShapedCall) in a new room, with `agentName` dispatched into it. */
+  placePhoneShapedCall(agentName: string, phone: Omit<PhoneIdentity, 'callId'>, caller: Omit<CallerOptions, 'url' | 'token' | 'phoneLine'>): Promise<PlacedCall> {
+    return placePhoneShapedCall(this.livekit, agentName, phone, caller);
   }
 
   /** Workers first (SIGTERM drains their calls, SIGKILL after `workerGraceMs`), then the providers, livekit-server and Redis. */

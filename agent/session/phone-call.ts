@@ -1,0 +1,72 @@
+import { ParticipantKind, type RemoteParticipant, type Room, RoomEvent } from '@livekit/rtc-node';
+
+/** A caller on the phone, from the attributes livekit-sip sets on its participant. */
+export interface PhoneCaller {
+  /** The caller's number, when the carrier passed it on. */
+  number?: string;
+  /** The number they dialled. */
+  dialled?: string;
+  callId?: string;
+}
+
+/** The phone caller `participant` is, if it is one (livekit-sip joins calls as participants of kind SIP). */
+export function phoneCallerOf(participant: RemoteParticipant): PhoneCaller | undefined {
+  if (participant.kind !== ParticipantKind.SIP) return undefined;
+  const a = participant.attributes;
+  return { number: a['sip.phoneNumber'] || undefined, dialled: a['sip.trunkPhoneNumber'] || undefined, callId: a['sip.callID'] || undefined };
+}
+
+/**
+ * Resolves once the phone call is answered: at once for a call that came in; for a call the agent
+ * placed (`npm run dial`), when livekit-sip sets `sip.callStatus` to `active`. False if the phone
+ * participant left first (no answer, busy, hung up while ringing).
+ */
+export async function callAnswered(room: Room, participant: RemoteParticipant): Promise<boolean> {
+  const answered = () => ['active', undefined, ''].includes(participant.attributes['sip.callStatus']);
+  if (answered()) return true;
+  return new Promise((resolve) => {
+    const done = (result: boolean) => {
+      room.off(RoomEvent.ParticipantAttributesChanged, onChange).off(RoomEvent.ParticipantDisconnected, onLeft);
+      resolve(result);
+    };
+    const onChange = (_changed: Record<string, string>, p: { identity: string }) => {
+      if (p.identity === participant.identity && answered()) done(true);
+    };
+    const onLeft = (p: RemoteParticipant) => {
+      if (p.identity === participant.identity) done(false);
+    };
+    room.on(RoomEvent.ParticipantAttributesChanged, onChange).on(RoomEvent.ParticipantDisconnected, onLeft);
+  });
+}
+
+/** A phone number as logs show it: its last four digits. */
+export function redactNumber(number: string | undefined): string | undefined {
+  if (!number) return undefined;
+  return number.length > 4 ? `${'*'.repeat(number.length - 4)}${number.slice(-4)}` : '****';
+}
+
+/** What the LLM is told of the call, after its instructions. */
+export function phoneCallContext(caller: PhoneCaller): string {
+  const from = caller.number ? `, calling from ${caller.number}` : '';
+  const to = caller.dialled ? ` (they dialled ${caller.dialled})` : '';
+  return `The caller is on the telephone${from}${to}. Keep every answer short and easy to follow by ear. They may also type on their keypad.`;
+}
+
+/** A phone number in E.164 form, e.g. +15550100001. */
+export const E164_NUMBER = /^\+[1-9]\d{6,14}$/;
+const E164_ANYWHERE = new RegExp(E164_NUMBER.source.slice(1, -1), 'g');
+const REDACTING = Symbol.for('voice-agent.redacting-phone-numbers');
+
+/**
+ * Cuts every phone number this process writes to its standard output to its last four digits.
+ * Our own logs redact numbers where they log them, but the framework logs participant identities
+ * (under `lk.pii.*` keys), and livekit-sip makes those from the caller's number (`sip_+15550100001`).
+ * Installed once per process: the worker and each job process.
+ */
+export function redactPhoneNumbersInOutput(stream: NodeJS.WriteStream = process.stdout): void {
+  if ((stream as { [REDACTING]?: boolean })[REDACTING]) return;
+  const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  (stream as { [REDACTING]?: boolean })[REDACTING] = true;
+  stream.write = ((chunk: unknown, ...rest: unknown[]) =>
+    write(typeof chunk === 'string' ? chunk.replace(E164_ANYWHERE, (n) => redactNumber(n)!) : Buffer.isBuffer(chunk) ? Buffer.from(chunk.toString('utf8').replace(E164_ANYWHERE, (n) => redactNumber(n)!)) : chunk, ...rest)) as typeof stream.write;
+}
