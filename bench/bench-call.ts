@@ -7,11 +7,23 @@ const PREPARED_AUDIO_ONLY: Pick<CallerOptions, 'synthesizer' | 'transcriber'> = 
   transcriber: { recognize: async () => ({ text: '' }) },
 };
 
+/** How the benchmark caller reaches the agent: a LiveKit client over WebRTC, or a phone-shaped caller (as livekit-sip joins, through G.711). */
+export const CALLER_KINDS = ['webrtc', 'phone'] as const;
+export type CallerKind = (typeof CALLER_KINDS)[number];
+
+/** The phone-shaped benchmark caller's number, and the one it dials (fiction range). */
+const BENCH_PHONE = { number: '+15550100002', dialled: '+15550100000' };
+
 /** A benchmark caller in a new room with `agentName` dispatched. */
 export async function placeBenchCall(
   stack: LocalStack,
   agentName: string,
-  opts: Pick<CallerOptions, 'echo' | 'agentDoneSilenceMs'> = {},
+  opts: Pick<CallerOptions, 'echo' | 'agentDoneSilenceMs'> & { kind?: CallerKind } = {},
 ): Promise<SimulatedCaller> {
-  return (await stack.placeCall(agentName, { ...PREPARED_AUDIO_ONLY, ...opts })).caller;
+  const { kind = 'webrtc', ...caller } = opts;
+  const placed =
+    kind === 'phone'
+      ? await stack.placePhoneShapedCall(agentName, BENCH_PHONE, { ...PREPARED_AUDIO_ONLY, ...caller })
+      : await stack.placeCall(agentName, { ...PREPARED_AUDIO_ONLY, ...caller });
+  return placed.caller;
 }

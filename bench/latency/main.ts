@@ -6,7 +6,7 @@ import { loadConfig } from '../../agent/config/load.js';
 import { LATENCY_PROFILE_NAMES, type LatencyProfileName } from '../../harness/local-providers/index.js';
 import { requireNamespaceNodeIp } from '../../harness/netns/node-ip.js';
 import { LocalStack } from '../../harness/stack/local-stack.js';
-import { placeBenchCall } from '../bench-call.js';
+import { CALLER_KINDS, type CallerKind, placeBenchCall } from '../bench-call.js';
 import { CORPUS, type CorpusUtterance, synthesizeCorpus } from '../corpus.js';
 import { AGENT_KINDS, type AgentKind, parseAgentEnv, withAgentUnderTest } from './agents-under-test.js';
 import { type CallerSessionResult, runCallerSession } from './caller-session.js';
@@ -21,6 +21,7 @@ const USAGE = `usage: npm run bench -- [options]
   --sessions N      load mode instead: 1..N simultaneous callers per agent (first profile only)
   --load-turns N    utterances per caller in load mode (default 6)
   --budget-ms MS    end-to-end p95 budget reported in load mode (default 1200)
+  --caller KIND     webrtc (a LiveKit client) or phone (phone-shaped: as livekit-sip joins, G.711 both ways) (default webrtc)
   --agent-env K=V   extra configuration for both agents, repeatable (e.g. STT_STREAMING=false to compare)
   --out DIR         report directory (default .run/bench/<time>)
 
@@ -46,6 +47,7 @@ interface Options {
   loadTurns: number;
   budgetMs: number;
   agentEnv: Record<string, string>;
+  caller: CallerKind;
   out: string;
 }
 
@@ -59,6 +61,7 @@ function parseOptions(): Options | undefined {
       'load-turns': { type: 'string', default: '6' },
       'budget-ms': { type: 'string', default: '1200' },
       'agent-env': { type: 'string', multiple: true, default: [] },
+      caller: { type: 'string', default: 'webrtc' },
       out: { type: 'string', default: join('.run/bench', new Date().toISOString().replace(/[:.]/g, '-')) },
       help: { type: 'boolean', default: false },
     },
@@ -82,6 +85,7 @@ function parseOptions(): Options | undefined {
     loadTurns: positive('load-turns', values['load-turns']),
     budgetMs: positive('budget-ms', values['budget-ms']),
     agentEnv: parseAgentEnv(values['agent-env']),
+    caller: list('caller', values.caller, CALLER_KINDS)[0]!,
     out: values.out,
   };
 }
@@ -89,8 +93,8 @@ function parseOptions(): Options | undefined {
 const mb = (bytes: number) => bytes / 2 ** 20;
 
 /** One call: the caller's session, with the job given time to close so its CPU is counted. */
-async function call(stack: LocalStack, agentName: string, utterances: readonly CorpusUtterance[]): Promise<CallerSessionResult> {
-  const caller = await placeBenchCall(stack, agentName);
+async function call(stack: LocalStack, agentName: string, utterances: readonly CorpusUtterance[], kind: CallerKind): Promise<CallerSessionResult> {
+  const caller = await placeBenchCall(stack, agentName, { kind });
   try {
     return await runCallerSession(caller, utterances);
   } finally {
@@ -98,11 +102,19 @@ async function call(stack: LocalStack, agentName: string, utterances: readonly C
   }
 }
 
-async function latencyRun(stack: LocalStack, kind: AgentKind, env: Record<string, string>, profile: string, corpus: CorpusUtterance[], silenceMs: number): Promise<LatencyRun> {
+async function latencyRun(
+  stack: LocalStack,
+  kind: AgentKind,
+  env: Record<string, string>,
+  profile: string,
+  corpus: CorpusUtterance[],
+  silenceMs: number,
+  callerKind: CallerKind,
+): Promise<LatencyRun> {
   return withAgentUnderTest(stack, kind, { ...env, AGENT_NUM_IDLE_PROCESSES: '1' }, async (agent, usage) => {
     stack.providers.log.clear();
     const window = usage.window();
-    const session = await call(stack, agent.agentName, corpus);
+    const session = await call(stack, agent.agentName, corpus, callerKind);
     await new Promise((r) => setTimeout(r, 1500)); // the job notices the hang-up and closes
     const used = window.end();
     const requests = stack.providers.log.list();
@@ -126,6 +138,7 @@ async function loadRuns(
   corpus: CorpusUtterance[],
   maxSessions: number,
   turns: number,
+  callerKind: CallerKind,
 ): Promise<LoadRun[]> {
   const loadEnv = { ...env, AGENT_NUM_IDLE_PROCESSES: String(maxSessions), AGENT_MAX_CONCURRENT_CALLS: String(maxSessions + 1) };
   return withAgentUnderTest(stack, kind, loadEnv, async (agent, usage) => {
@@ -135,7 +148,7 @@ async function loadRuns(
       const sessions = await Promise.all(
         Array.from({ length: n }, (_, i) => {
           const mine = Array.from({ length: turns }, (_, k) => corpus[(i * turns + k) % corpus.length]!);
-          return call(stack, agent.agentName, mine);
+          return call(stack, agent.agentName, mine, callerKind);
         }),
       );
       await new Promise((r) => setTimeout(r, 1500));
@@ -169,6 +182,7 @@ async function main(): Promise<void> {
     machine: { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30) },
     endpointingSilenceMs: silenceMs,
     agentEnv: opts.agentEnv,
+    caller: opts.caller,
     budgetMs: opts.budgetMs,
     corpus: { utterances: opts.turns, minSeconds: Math.min(...corpus.map((u) => u.seconds)), maxSeconds: Math.max(...corpus.map((u) => u.seconds)) },
     latency: [],
@@ -181,11 +195,11 @@ async function main(): Promise<void> {
       for (const kind of opts.agents) {
         if (opts.sessions) {
           console.log(`profile ${profile}, ${kind}: 1..${opts.sessions} simultaneous sessions`);
-          report.load.push(...(await loadRuns(stack, kind, opts.agentEnv, profile, corpus, opts.sessions, opts.loadTurns)));
+          report.load.push(...(await loadRuns(stack, kind, opts.agentEnv, profile, corpus, opts.sessions, opts.loadTurns, opts.caller)));
           continue;
         }
         console.log(`profile ${profile}, ${kind}: ${opts.turns} turns`);
-        const run = await latencyRun(stack, kind, opts.agentEnv, profile, corpus.slice(0, opts.turns), silenceMs);
+        const run = await latencyRun(stack, kind, opts.agentEnv, profile, corpus.slice(0, opts.turns), silenceMs, opts.caller);
         const s = summarize(run);
         console.log(
           `  e2e p50 ${s.endToEnd?.p50.toFixed(0)} ms p95 ${s.endToEnd?.p95.toFixed(0)} ms; overhead p50 ${s.overhead?.p50.toFixed(0)} ms p95 ${s.overhead?.p95.toFixed(0)} ms; ` +

@@ -1,5 +1,6 @@
 import { percentile } from '../../agent/metrics/turn-latency-tracer.js';
 import type { AgentKind } from './agents-under-test.js';
+import type { CallerKind } from '../bench-call.js';
 import { TIMELINE_STAGE_LABELS, TIMELINE_STAGES, type TimelineStage, type TurnTimeline } from './turn-timeline.js';
 
 export interface Spread {
@@ -43,6 +44,8 @@ export interface BenchReport {
   endpointingSilenceMs: number;
   /** Configuration given to both agents on top of the defaults. */
   agentEnv: Record<string, string>;
+  /** How the callers reached the agents (bench/bench-call.ts). */
+  caller: CallerKind;
   budgetMs: number;
   corpus: { utterances: number; minSeconds: number; maxSeconds: number };
   latency: LatencyRun[];
@@ -76,7 +79,8 @@ export function renderMarkdown(report: BenchReport): string {
     `# Voice-to-voice latency benchmark`,
     '',
     `${report.startedAt}; ${report.machine.cpus} CPUs, ${report.machine.memoryGb} GiB. Corpus: ${report.corpus.utterances} utterances of ` +
-      `${report.corpus.minSeconds.toFixed(1)}–${report.corpus.maxSeconds.toFixed(1)} s (flite), one caller per call over real WebRTC in a network namespace.`,
+      `${report.corpus.minSeconds.toFixed(1)}–${report.corpus.maxSeconds.toFixed(1)} s (flite), one caller per call over real WebRTC in a network namespace` +
+      (report.caller === 'phone' ? ', phone-shaped (joined as livekit-sip joins, 8 kHz G.711 µ-law both ways).' : '.'),
     `End to end = last sample of the caller's speech sent → first audible agent sample received. ` +
       `Agent overhead = end to end − endpointing silence (${report.endpointingSilenceMs} ms) − provider time on the critical path.`,
     Object.keys(report.agentEnv).length ? `Agent configuration on top of the defaults: ${Object.entries(report.agentEnv).map(([k, v]) => `\`${k}=${v}\``).join(', ')}.` : 'Both agents on their default configuration.',
