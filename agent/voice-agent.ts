@@ -29,7 +29,11 @@ export default defineAgent<ProcessData>({
 
     await ctx.connect();
     // Greet only once somebody is there to hear it; a caller on the phone shapes the session.
-    const caller = await ctx.waitForParticipant();
+    const caller = await ctx.waitForParticipant().catch((e: unknown) => {
+      if (ctx.room.isConnected) throw e;
+      return undefined; // the room was closed first, e.g. an outbound call that could not be placed
+    });
+    if (!caller) return log().info('room closed before a caller joined');
     const phoneCaller = phoneCallerOf(caller);
     if (phoneCaller) {
       log().info({ caller: redactNumber(phoneCaller.number), dialled: redactNumber(phoneCaller.dialled), callId: phoneCaller.callId }, 'phone call');

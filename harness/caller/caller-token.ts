@@ -8,6 +8,8 @@ export interface PhoneIdentity {
   /** The number the caller dialled (the trunk's). */
   dialled: string;
   callId: string;
+  /** livekit-sip's `sip.callStatus`: `active` once answered; an outbound call joins `dialing` and is answered later. */
+  callStatus?: 'dialing' | 'ringing' | 'active';
 }
 
 export interface CallerTokenOptions {
@@ -34,7 +36,7 @@ export function createCallerToken(livekit: Pick<LivekitEndpoint, 'apiKey' | 'api
       'sip.phoneNumber': opts.phone.number,
       'sip.trunkPhoneNumber': opts.phone.dialled,
       'sip.callID': opts.phone.callId,
-      'sip.callStatus': 'active',
+      'sip.callStatus': opts.phone.callStatus ?? 'active',
     };
   }
   return token.toJwt();

@@ -207,6 +207,13 @@ export class SimulatedCaller {
     }
   }
 
+  /** Resolves with when the agent was first heard speaking after `after` (performance.now()), as soon as it is. */
+  async agentSpeaking(after: number): Promise<number> {
+    const since = () => this.#tracker.segments.find((s) => s.start >= after)?.start ?? ((this.#tracker.openSince ?? -1) >= after ? this.#tracker.openSince : undefined);
+    await this.#tracker.waitUntil(() => since() !== undefined, this.opts.timeoutMs, 'the agent to speak');
+    return since()!;
+  }
+
   /** Resolves once the agent is not speaking (its last reply ended with the hangover's quiet). */
   waitUntilAgentQuiet(): Promise<void> {
     return this.#tracker.waitUntil(() => !this.#tracker.speaking, this.opts.timeoutMs, 'the agent to stop speaking');
