@@ -99,7 +99,9 @@ describe('phone calls', () => {
       const reply = await caller.hearNextSpeech(performance.now());
       console.log(JSON.stringify({ heard: reply.text }));
       expect(llmInputs().at(-1)).toContain(keypadMessage('4729'));
-      expect(wordOverlap('Your number is four seven two nine. Thank you.', reply.text)).toBeGreaterThanOrEqual(MIN_PHONE_OVERLAP);
+      // Spoken digits have homophones, which the recognizer picks as often as not ('for seven to nine').
+      const heardDigits = reply.text.replace(/\bfor\b/g, 'four').replace(/\bto\b|\btoo\b/g, 'two');
+      expect(wordOverlap('Your number is four seven two nine. Thank you.', heardDigits)).toBeGreaterThanOrEqual(MIN_PHONE_OVERLAP);
 
       await caller.waitUntilAgentQuiet();
       await caller.pressKeys('12');
@@ -118,8 +120,9 @@ describe('phone calls', () => {
 
   it('says goodbye, then ends the call: the phone participant is removed and the job ends', async () => {
     await phoneCall(async (caller, room) => {
-      // 'Thank you, goodbye.' came through the phone band as 'and you could buy it'; this is heard whole.
-      const reply = await ask(caller, 'Thank you very much, goodbye.');
+      // Through the phone band 'Thank you, goodbye.' was heard as 'and you could buy it', and
+      // 'Thank you very much, goodbye.' as '... the bike'; this is heard whole.
+      const reply = await ask(caller, 'No thank you, bye bye.');
       const removed = await Promise.race([caller.removed, new Promise((r) => setTimeout(() => r('still connected'), 10_000))]);
       console.log(JSON.stringify({ heard: reply.text, removed }));
       expect(wordOverlap('You are welcome. Have a nice day and goodbye.', reply.text)).toBeGreaterThanOrEqual(MIN_PHONE_OVERLAP);
