@@ -3,12 +3,17 @@
 # virtualenv when it is measured, and runs one inside a network namespace made for the run.
 #   bench/run.sh [options]                 voice-to-voice latency and load (bench/latency/main.ts)
 #   bench/run.sh interruptions [options]   barge-in, heard text, false interruptions, echo (bench/interruptions/main.ts)
+#   bench/run.sh turn-taking [options]     false cut-offs vs end-of-turn delay, offline replay (bench/turn-taking/main.ts)
 # Options: see --help of each.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash infra/install.sh
 script=bench/latency/main.ts
-if [ "${1:-}" = interruptions ]; then
+if [ "${1:-}" = turn-taking ]; then
+  shift
+  # Offline: no server, no network, so no namespace.
+  exec env NODE_ENV=production node --import tsx bench/turn-taking/main.ts "$@"
+elif [ "${1:-}" = interruptions ]; then
   shift
   script=bench/interruptions/main.ts
 else

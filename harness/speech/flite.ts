@@ -21,6 +21,8 @@ export interface SynthesizedSpeech {
 export interface FliteOptions {
   /** One of flite's built-in voices (see voices.ts). */
   voice: string;
+  /** Speaking rate as flite's duration stretch: 1 is the voice's own, 1.3 is 30 % slower. */
+  durationStretch?: number;
   binary?: string;
 }
 
@@ -33,10 +35,12 @@ export interface FliteOptions {
 export class FliteSynthesizer {
   readonly #voice: string;
   readonly #binary: string;
+  readonly #rate: string[];
 
   constructor(opts: FliteOptions) {
     this.#voice = opts.voice;
     this.#binary = opts.binary ?? 'flite';
+    this.#rate = opts.durationStretch ? ['--setf', `duration_stretch=${opts.durationStretch}`] : [];
   }
 
   async synthesize(text: string, signal?: AbortSignal): Promise<SynthesizedSpeech> {
@@ -59,7 +63,7 @@ export class FliteSynthesizer {
 
   #run(args: string[], signal?: AbortSignal): Promise<string> {
     return new Promise((resolve, reject) => {
-      const child = spawn(this.#binary, ['-voice', this.#voice, ...args], { signal, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(this.#binary, ['-voice', this.#voice, ...this.#rate, ...args], { signal, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let err = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
