@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { AgentDispatchClient, RoomServiceClient, SipClient } from 'livekit-server-sdk';
+import type { AgentConfig } from '../agent/config/schema.js';
 import { E164_NUMBER, redactNumber } from '../agent/session/phone-call.js';
 
-export interface LivekitApi {
-  /** `ws(s)://` or `http(s)://`. */
-  url: string;
-  apiKey: string;
-  apiSecret: string;
-}
+/** livekit-server's API: the worker's own setting (`ws(s)://` or `http(s)://`). */
+type LivekitApi = AgentConfig['livekit'];
 
 export interface OutboundCallRequest {
   /** The number to call, E.164. */

@@ -14,14 +14,14 @@ export interface TransferTarget {
 }
 
 /** Prefix of what the transfer tool returns when livekit-server refused or failed the transfer. */
-export const TRANSFER_FAILED = 'Transfer failed';
+const TRANSFER_FAILED = 'Transfer failed';
 
 /**
  * A cold transfer of the caller to a person: livekit-server asks livekit-sip to send the caller's
  * phone a SIP REFER to `transferTo`; the caller's leg then leaves the room and the session ends.
  * When it fails (no SIP service, the callee's network refused) the LLM is told so, to tell the caller.
  */
-export function transferToPersonTool(target: TransferTarget) {
+function transferToPersonTool(target: TransferTarget) {
   const logger = log().child({ component: 'phone' });
   return llm.tool({
     name: 'transfer_to_person',
