@@ -14,8 +14,8 @@ const DELAY_UPDATE_MS = 500;
  * after its own echo.
  */
 const AEC_DELAY_RANGE_MS = { min: 40, target: 150, max: 450 };
-/** Echo delay assumed by the residual echo gate until one is measured (the loops measured 240-560 ms). */
-const ASSUMED_ECHO_DELAY_MS = 500;
+/** Echo delay assumed by the residual echo gate until one is measured (the loops measured 240-920 ms). */
+const ASSUMED_ECHO_DELAY_MS = 1000;
 /** Mean square of a frame at about -50 dBFS. */
 const AUDIBLE_ENERGY_PER_SAMPLE = 32768 ** 2 * 1e-5;
 /** Near frames within this long of the agent's playout count as carrying its echo (for the summary). */

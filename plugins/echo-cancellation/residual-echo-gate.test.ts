@@ -20,8 +20,8 @@ describe('ResidualEchoGate', () => {
     // 20 dB under the far end: what a -10 dB echo leaves when AEC3 takes off only 10 dB.
     const muted = run(() => FAR / 100);
     expect(muted[0]).toBe(1000);
-    expect(muted.length).toBe((5000 + DELAY + 200 - 1000) / 10);
-    expect(muted.at(-1)).toBeLessThan(5000 + DELAY + 200);
+    expect(muted.length).toBe((5000 + DELAY + 300 - 1000) / 10);
+    expect(muted.at(-1)).toBeLessThan(5000 + DELAY + 300);
   });
 
   it('lets a caller who speaks up over the agent through', () => {
@@ -32,7 +32,7 @@ describe('ResidualEchoGate', () => {
 
   it('mutes nothing in a call in which the agent is silent, or after its echo has died away', () => {
     expect(new ResidualEchoGate().shouldMute(1000, 1, DELAY)).toBe(false);
-    expect(run(() => FAR / 100).filter((t) => t >= 5000 + DELAY + 200)).toEqual([]);
+    expect(run(() => FAR / 100).filter((t) => t >= 5000 + DELAY + 300)).toEqual([]);
   });
 
   it('follows the loudest far frame that can still be echoing', () => {
@@ -40,6 +40,6 @@ describe('ResidualEchoGate', () => {
     gate.farPlayed(0, FAR);
     gate.farPlayed(500, FAR / 1000); // the reply's last, quiet word
     expect(gate.shouldMute(550, FAR / 100, DELAY)).toBe(true); // the loud one can still echo
-    expect(gate.shouldMute(700, FAR / 100, DELAY)).toBe(false); // only the quiet one can now
+    expect(gate.shouldMute(800, FAR / 100, DELAY)).toBe(false); // only the quiet one can now
   });
 });

@@ -1,3 +1,8 @@
+/** Echo return loss of a speakerphone is 10 dB or more; a caller speaking up is within a few dB of the agent. */
+const DEFAULT_MARGIN_DB = 7;
+/** Far frames can still be echoing this long after the echo delay (the delay moves as jitter buffers drain and refill). */
+const DELAY_SLACK_MS = 300;
+
 export interface ResidualEchoGateOptions {
   /** Canceller output this much quieter than the loudest far frame that could echo in it is taken for echo. */
   marginDb?: number;
@@ -12,7 +17,10 @@ export interface ResidualEchoGateOptions {
  * two false interruptions). A canceller output `marginDb` quieter than the loudest far frame that
  * could be echoing in it is silenced. A caller who speaks up is about as loud as the agent and
  * passes; the echo left over is at least the room's loss (10 dB or more) plus whatever AEC3
- * already removed below it. Once the agent's echo has died away nothing is muted.
+ * already removed below it. The margin stays under that loss: before AEC3 has converged (the
+ * first reply of a call with a long echo delay) it removes nothing, and a 10 dB margin against
+ * a 10 dB echo passed half the frames (CI: the echo of "once upon a" heard as "what"). Once the
+ * agent's echo has died away nothing is muted.
  */
 export class ResidualEchoGate {
   readonly #margin: number;
@@ -22,7 +30,7 @@ export class ResidualEchoGate {
   mutedFrames = 0;
 
   constructor(opts: ResidualEchoGateOptions = {}) {
-    this.#margin = 10 ** (-(opts.marginDb ?? 10) / 10);
+    this.#margin = 10 ** (-(opts.marginDb ?? DEFAULT_MARGIN_DB) / 10);
   }
 
   /** A far frame played at `playedAt`, at this mean square per sample. */
@@ -36,7 +44,7 @@ export class ResidualEchoGate {
    */
   shouldMute(now: number, outMeanSquare: number, echoDelayMs: number): boolean {
     // Far frames older than this can no longer be echoing.
-    const oldest = now - echoDelayMs - 200;
+    const oldest = now - echoDelayMs - DELAY_SLACK_MS;
     while (this.#recent.length > 0 && this.#recent[0]![0] < oldest) this.#recent.shift();
     if (this.#recent.length === 0) return false;
     let loudest = 0;
