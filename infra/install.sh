@@ -12,7 +12,7 @@ bin_dir="$root/.tools/bin"
 mkdir -p "$bin_dir"
 log() { printf '[install] %s\n' "$*" >&2; }
 
-apt_packages=(flite pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev gcc libc6-dev pkg-config iproute2 redis-server)
+apt_packages=(flite festival festvox-kallpc16k festvox-us-slt-hts pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev gcc libc6-dev pkg-config iproute2 redis-server)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

@@ -1,4 +1,5 @@
 import { resample, trimSilence } from '../../harness/speech/audio.js';
+import { FESTIVAL_VOICES, FestivalSynthesizer } from '../../harness/speech/festival.js';
 import { FliteSynthesizer } from '../../harness/speech/flite.js';
 
 /** The rate every turn is made and replayed at: Silero's own. */
@@ -78,14 +79,22 @@ const SCRIPTS: TurnScript[] = [
   ),
 ];
 
-/** flite voices and speaking rates the turns are spread over (turn i gets voice i mod 4, rate i mod 3). */
-const VOICES = ['slt', 'awb', 'rms', 'kal16'] as const;
+/** Voices and speaking rates the turns are spread over (turn i gets voice i mod 6, rate i mod 3). */
+const VOICES = [...['slt', 'awb', 'rms', 'kal16'].map((v) => `flite:${v}`), ...FESTIVAL_VOICES.map((v) => `festival:${v}`)];
 const RATES = [1, 1.25, 0.9] as const;
+
+function synthesizer(voice: string, rate: number): { synthesize(text: string): Promise<{ pcm: Int16Array; sampleRate: number }> } {
+  const [engine, name] = voice.split(':') as [string, string];
+  if (engine === 'festival') return new FestivalSynthesizer({ voice: name as (typeof FESTIVAL_VOICES)[number], durationStretch: rate });
+  return new FliteSynthesizer({ voice: name, durationStretch: rate });
+}
 
 export interface Turn {
   id: string;
   kind: TurnKind;
   text: string;
+  /** What is said in each piece of `speech`. */
+  pieces: string[];
   voice: string;
   rate: number;
   /** The caller's audio (16 kHz), with silence before and after. */
@@ -100,32 +109,34 @@ export interface Turn {
 const LEAD_MS = 1000;
 const TAIL_MS = 4000;
 
-/** Every turn, synthesized offline. */
+/** Every turn, synthesized offline: one turn at a time (a festival process takes ~300 MB), its pieces in parallel. */
 export async function synthesizeTurns(): Promise<Turn[]> {
-  return Promise.all(
-    SCRIPTS.map(async (script, i) => {
-      const voice = VOICES[i % VOICES.length]!;
-      const rate = RATES[i % RATES.length]!;
-      const flite = new FliteSynthesizer({ voice, durationStretch: rate });
-      const pieces = await Promise.all(
-        script.pieces.map(async (text) => {
-          const s = await flite.synthesize(text);
-          return trimSilence(resample(s.pcm, s.sampleRate, TURN_SAMPLE_RATE), TURN_SAMPLE_RATE);
-        }),
-      );
-      const ms = (samples: number) => (samples / TURN_SAMPLE_RATE) * 1000;
-      const at = (msValue: number) => Math.round((msValue / 1000) * TURN_SAMPLE_RATE);
-      const pauses = script.pausesMs ?? [];
-      const total = at(LEAD_MS) + pieces.reduce((n, p) => n + p.length, 0) + pauses.reduce((n, p) => n + at(p), 0) + at(TAIL_MS);
-      const pcm = new Int16Array(total);
-      const speech: [number, number][] = [];
-      let cursor = at(LEAD_MS);
-      pieces.forEach((piece, k) => {
-        pcm.set(piece, cursor);
-        speech.push([ms(cursor), ms(cursor + piece.length)]);
-        cursor += piece.length + at(pauses[k] ?? 0);
-      });
-      return { id: `${script.kind}-${i}`, kind: script.kind, text: script.pieces.join(' … '), voice, rate, pcm, speech, endMs: speech.at(-1)![1] };
+  const turns: Turn[] = [];
+  for (const [i, script] of SCRIPTS.entries()) turns.push(await synthesizeTurn(script, i));
+  return turns;
+}
+
+async function synthesizeTurn(script: TurnScript, i: number): Promise<Turn> {
+  const voice = VOICES[i % VOICES.length]!;
+  const rate = RATES[i % RATES.length]!;
+  const engine = synthesizer(voice, rate);
+  const pieces = await Promise.all(
+    script.pieces.map(async (text) => {
+      const s = await engine.synthesize(text);
+      return trimSilence(resample(s.pcm, s.sampleRate, TURN_SAMPLE_RATE), TURN_SAMPLE_RATE);
     }),
   );
+  const ms = (samples: number) => (samples / TURN_SAMPLE_RATE) * 1000;
+  const at = (msValue: number) => Math.round((msValue / 1000) * TURN_SAMPLE_RATE);
+  const pauses = script.pausesMs ?? [];
+  const total = at(LEAD_MS) + pieces.reduce((n, p) => n + p.length, 0) + pauses.reduce((n, p) => n + at(p), 0) + at(TAIL_MS);
+  const pcm = new Int16Array(total);
+  const speech: [number, number][] = [];
+  let cursor = at(LEAD_MS);
+  pieces.forEach((piece, k) => {
+    pcm.set(piece, cursor);
+    speech.push([ms(cursor), ms(cursor + piece.length)]);
+    cursor += piece.length + at(pauses[k] ?? 0);
+  });
+  return { id: `${script.kind}-${i}`, kind: script.kind, text: script.pieces.join(' … '), pieces: script.pieces, voice, rate, pcm, speech, endMs: speech.at(-1)![1] };
 }

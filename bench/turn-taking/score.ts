@@ -3,9 +3,25 @@ import type { Condition } from './conditions.js';
 import type { Turn } from './corpus.js';
 import type { VadSetting } from './replay.js';
 
-/** A detector setting: the VAD's and the endpointing delay after it. */
+/**
+ * How the end of a turn is decided: `vad`, a fixed delay after the VAD's end of speech;
+ * `vad+policy`, the agent's endpointing policy (agent/session/endpointing-policy.ts) waiting longer
+ * after a word that needs more; `eot`, the audio end-of-turn model choosing between a short and a
+ * long delay; `eot+policy`, the model with the policy choosing the delays from the words.
+ */
+export type Detector = 'vad' | 'vad+policy' | 'eot' | 'eot+policy';
+
+/** A detector setting: the VAD's and the endpointing delays after it. */
 export interface TurnSetting extends VadSetting {
+  detector: Detector;
+  /** The fixed delay (`vad`), or the delay when the model says the caller is done. */
   endpointingDelayMs: number;
+  /** `eot`, `eot+policy`: the delay when the model says the caller is not done. */
+  unsureDelayMs?: number;
+  /** `*+policy`: the delay after a word that needs more. */
+  unfinishedDelayMs?: number;
+  /** `eot*`: the model's probability below which the caller is not done. */
+  modelThreshold?: number;
 }
 
 /** What callers experienced with one setting under one condition. */
@@ -53,10 +69,10 @@ export function frontier(results: SettingResult[]): SettingResult[] {
   return out;
 }
 
-/** Acceptable false cut-off rate for the choice below: a VAD alone cannot tell a thinking pause from an ended turn. */
-export const CHOICE_MAX_FALSE_CUT_OFFS = 0.1;
+/** Acceptable false cut-off rate for the choice below: the issue's target for clean speech. */
+export const CHOICE_MAX_FALSE_CUT_OFFS = 0.05;
 
-/** The chosen setting for a condition: the quickest (median delay) with at most CHOICE_MAX_FALSE_CUT_OFFS cut off and none missed. */
-export function choose(results: SettingResult[]): SettingResult | undefined {
-  return frontier(results).find((r) => falseCutOffRate(r) <= CHOICE_MAX_FALSE_CUT_OFFS);
+/** The chosen setting for a condition: the quickest (median delay) with at most `maxFalseCutOffs` cut off and none missed. */
+export function choose(results: SettingResult[], maxFalseCutOffs = CHOICE_MAX_FALSE_CUT_OFFS): SettingResult | undefined {
+  return frontier(results).find((r) => falseCutOffRate(r) <= maxFalseCutOffs);
 }

@@ -28,7 +28,7 @@ describe('the turn-taking replay', () => {
 
   it('keeps the settings nothing beats on both axes, and chooses the quickest with few cut-offs', () => {
     const result = (endpointingDelayMs: number, cut: number, delay: number) =>
-      summarizeOutcomes('clean', { activationThreshold: 0.5, minSilenceDurationMs: 300, endpointingDelayMs }, [
+      summarizeOutcomes('clean', { detector: 'vad', activationThreshold: 0.5, minSilenceDurationMs: 300, endpointingDelayMs }, [
         ...Array.from({ length: cut }, () => ({ kind: 'cut-off' as const })),
         ...Array.from({ length: 10 - cut }, () => ({ kind: 'ended' as const, delayMs: delay })),
       ]);
@@ -37,6 +37,7 @@ describe('the turn-taking replay', () => {
     const careful = result(800, 1, 900);
     const safest = result(1600, 0, 1700);
     expect(frontier([safest, slowerWorse, careful, quick])).toEqual([quick, careful, safest]);
-    expect(choose([safest, slowerWorse, careful, quick])).toBe(careful);
+    expect(choose([safest, slowerWorse, careful, quick], 0.1)).toBe(careful);
+    expect(choose([safest, slowerWorse, careful, quick])).toBe(safest);
   });
 });
