@@ -27,7 +27,14 @@ const sttSchema = z
      * `model`, except for `local`, whose telephony model is used.
      */
     phoneModel: z.string().min(1).optional(),
-    /** Streaming only: the provider's end-of-utterance silence; shorter than the VAD's so the final transcript precedes the end of the turn. */
+    /**
+     * Streaming only: who ends an utterance. `agent`: the session's VAD, the moment it hears the
+     * caller stop (a manual `input_audio_buffer.commit`, the provider's own turn detection off), so
+     * the transcript is there as the turn is decided; `provider`: its server VAD, after
+     * `endOfUtteranceSilenceMs` of silence.
+     */
+    commit: z.enum(['agent', 'provider']).default('agent'),
+    /** Streaming with `commit: provider`: the provider's end-of-utterance silence. */
     endOfUtteranceSilenceMs: z.number().int().min(100).max(2000).default(350),
     /** Start the LLM on the last interim transcript when the STT ends an utterance, before its final one (agent/session/preflight-transcripts.ts). */
     preflightTranscripts: z.boolean().default(true),
@@ -59,18 +66,46 @@ const ttsSchema = z
   })
   .strict();
 
+/**
+ * `npm run bench -- turn-taking`: with the model, its "done" is right often enough to answer after
+ * a short silence; a VAD alone cannot tell a finished caller from a thinking one, and waits longer.
+ */
+const DEFAULT_MIN_ENDPOINTING_DELAY_MS = { model: 200, vad: 500 } as const;
+
 const turnSchema = z
   .object({
-    /** Silence after the user's speech before the turn is declared over (VAD end-of-speech counts towards it). */
-    minEndpointingDelayMs: z.number().int().min(0).default(500),
-    maxEndpointingDelayMs: positiveMs.default(3000),
+    /**
+     * What decides that the caller has finished: `model`, the offline audio end-of-turn model
+     * (turn-detector-v1-mini, shipped in @livekit/local-inference, never a cloud one) choosing
+     * between the delays below; `vad`, `minEndpointingDelayMs` after the VAD's end of speech. With
+     * either, agent/session/endpointing-policy.ts waits `unfinishedDelayMs` after a word that needs more.
+     * `npm run bench -- turn-taking` measures both.
+     */
+    detector: z.enum(['model', 'vad']).default('model'),
+    /** Silence after the caller's last speech before the turn is over when the model says they are done (`vad`: always); default by detector, below. */
+    minEndpointingDelayMs: z.number().int().min(0).optional(),
+    /** … when the model says they are not done. */
+    maxEndpointingDelayMs: positiveMs.default(1600),
+    /** … when their last word needs more: a digit being dictated, "um", "and", "the". */
+    unfinishedDelayMs: z.number().int().min(0).default(1600),
+    /** Added to each on a phone line, where 8 kHz speech leaves the model and the VAD less to go on. */
+    phoneExtraDelayMs: z.number().int().min(0).default(0),
+    /**
+     * The model's end-of-turn probability below which the caller is not done. Its own for English
+     * is 0.36, calibrated on natural speech; on the benchmark's synthetic callers it then called
+     * most finished turns unfinished (median delay ~1.2 s), and 0.2 was its quickest good setting.
+     */
+    modelThreshold: z.number().min(0).max(1).default(0.2),
+    /** Silero's speech probability above which a window is speech. */
+    vadActivationThreshold: z.number().min(0.05).max(0.95).default(0.5),
     /**
      * Silence that ends a speech segment for the VAD. The turn ends at the later of this and
-     * `minEndpointingDelayMs` (both count from the end of speech): at silero's own 550 ms the
+     * the endpointing delay (both count from the end of speech): at silero's own 550 ms the
      * endpointing delay below it would have no effect, so the VAD is kept shorter and the
-     * endpointing delay is the one knob.
+     * endpointing delay is the one knob. The model is asked after 200 ms of silence, so with
+     * `model` this must not be shorter.
      */
-    vadMinSilenceMs: z.number().int().min(50).max(3000).default(300),
+    vadMinSilenceMs: z.number().int().min(50).max(3000).default(250),
     /**
      * Caller speech over the agent for this long pauses its playout, so a barge-in is heard to stop
      * the agent at once (`npm run bench -- interruptions` measures it); a transcript then confirms
@@ -89,9 +124,14 @@ const turnSchema = z
     preemptiveTts: z.boolean().default(true),
   })
   .strict()
+  .transform((t) => ({ ...t, minEndpointingDelayMs: t.minEndpointingDelayMs ?? DEFAULT_MIN_ENDPOINTING_DELAY_MS[t.detector] }))
   .refine((t) => t.maxEndpointingDelayMs >= t.minEndpointingDelayMs, {
     message: 'maxEndpointingDelayMs must be >= minEndpointingDelayMs',
     path: ['maxEndpointingDelayMs'],
+  })
+  .refine((t) => t.detector !== 'model' || t.vadMinSilenceMs >= 200, {
+    message: 'vadMinSilenceMs must be >= 200 with the model detector, which is asked after 200 ms of silence',
+    path: ['vadMinSilenceMs'],
   });
 
 const phoneSchema = z

@@ -30,7 +30,7 @@ function endpoint(stage: { provider: string; baseUrl?: string; apiKey?: string }
 }
 
 export function buildVad(cfg: AgentConfig): Promise<VAD> {
-  return silero.VAD.load({ minSilenceDuration: cfg.turn.vadMinSilenceMs });
+  return silero.VAD.load({ activationThreshold: cfg.turn.vadActivationThreshold, minSilenceDuration: cfg.turn.vadMinSilenceMs });
 }
 
 /**
@@ -42,16 +42,18 @@ export function buildStt(cfg: AgentConfig, onTranscriptionLost?: () => void, opt
   const { language } = cfg.stt;
   const phoneModel = opts.phone ? (cfg.stt.phoneModel ?? (cfg.stt.provider === 'local' ? LOCAL_TELEPHONY_STT_MODEL : undefined)) : undefined;
   if (cfg.stt.streaming) {
-    // Server-side endpointing (a non-realtime-only model): the provider commits each utterance after
-    // this silence, which is shorter than the VAD's, so the transcript is final before the turn ends
-    // and preemptive generation can start on it.
+    // `agent`: no turn detection on the provider and no VAD of the plugin's own; the session's VAD
+    // commits each utterance (agent/session/stt-commit.ts). `provider`: its server VAD does, after
+    // its silence.
+    const agentCommits = cfg.stt.commit === 'agent';
     const transcriber = new openai.STT({
       useRealtime: true,
       model: phoneModel ?? cfg.stt.model ?? 'gpt-4o-transcribe',
       language,
       baseURL: baseUrl,
       apiKey,
-      turnDetection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: cfg.stt.endOfUtteranceSilenceMs },
+      turnDetection: agentCommits ? null : { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: cfg.stt.endOfUtteranceSilenceMs },
+      ...(agentCommits ? { vad: null } : {}),
     });
     return keptAlive(transcriber, cfg, onTranscriptionLost);
   }

@@ -18,6 +18,8 @@ export interface ReconnectOptions {
 export class ReconnectingSTT extends stt.STT {
   readonly label: string;
   readonly #logger = log().child({ component: 'reconnecting-stt' });
+  /** The stream the session reads now (a new agent activity opens a new one). */
+  #live?: ReconnectingSpeechStream;
 
   constructor(
     readonly inner: stt.STT,
@@ -43,7 +45,26 @@ export class ReconnectingSTT extends stt.STT {
   }
 
   stream(options: { connOptions?: APIConnectOptions } = {}): stt.SpeechStream {
-    return new ReconnectingSpeechStream(this, options.connOptions, this.#logger, this.opts);
+    this.#live = new ReconnectingSpeechStream(this, options.connOptions, this.#logger, this.opts);
+    return this.#live;
+  }
+
+  /**
+   * The caller started speaking (the session's VAD heard it): for a provider that commits only when
+   * told to (no `turn_detection`), which sends no speech events of its own, this is when an
+   * utterance opens and could be lost with its stream.
+   */
+  speechStarted(): void {
+    this.#live?.speechStarted();
+  }
+
+  /** The caller stopped speaking: the audio so far is committed, and the provider transcribes it now. */
+  commit(): void {
+    try {
+      this.#live?.flush();
+    } catch {
+      // the session closed its stream (the call is ending): nothing left to transcribe
+    }
   }
 
   override async close(): Promise<void> {
@@ -53,6 +74,8 @@ export class ReconnectingSTT extends stt.STT {
 
 class ReconnectingSpeechStream extends stt.SpeechStream {
   label = 'ReconnectingSpeechStream';
+  /** The caller has spoken since the last final transcript: a stream ending now loses what they said. */
+  #utteranceOpen = false;
 
   constructor(
     private readonly owner: ReconnectingSTT,
@@ -89,11 +112,11 @@ class ReconnectingSpeechStream extends stt.SpeechStream {
     let failures = 0;
     while (!inputEnded && !this.abortSignal.aborted) {
       current = this.owner.inner.stream({ connOptions: this.providerConnOptions });
-      let utteranceOpen = false;
+      this.#utteranceOpen = false;
       for await (const event of current) {
-        if (event.type === stt.SpeechEventType.START_OF_SPEECH) utteranceOpen = true;
+        if (event.type === stt.SpeechEventType.START_OF_SPEECH) this.#utteranceOpen = true;
         if (event.type === stt.SpeechEventType.FINAL_TRANSCRIPT) {
-          utteranceOpen = false;
+          this.#utteranceOpen = false;
           failures = 0;
         }
         if (this.queue.closed) break;
@@ -104,8 +127,10 @@ class ReconnectingSpeechStream extends stt.SpeechStream {
       current = undefined;
       failures++;
       const waitMs = this.opts.retryIntervalMs * 2 ** Math.min(failures - 1, 3);
-      this.events.warn({ stt: this.owner.inner.label, utteranceLost: utteranceOpen, reconnectInMs: waitMs }, 'provider stream ended mid-call, reconnecting');
-      if (utteranceOpen) {
+      const utteranceLost = this.#utteranceOpen;
+      this.#utteranceOpen = false;
+      this.events.warn({ stt: this.owner.inner.label, utteranceLost, reconnectInMs: waitMs }, 'provider stream ended mid-call, reconnecting');
+      if (utteranceLost) {
         // The consumer would otherwise wait for the end of a speech that will never come.
         this.queue.put({ type: stt.SpeechEventType.END_OF_SPEECH });
         this.opts.onUtteranceLost?.();
@@ -114,5 +139,9 @@ class ReconnectingSpeechStream extends stt.SpeechStream {
     }
     current?.close();
     await pump;
+  }
+
+  speechStarted(): void {
+    this.#utteranceOpen = true;
   }
 }

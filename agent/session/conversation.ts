@@ -6,9 +6,12 @@ import type { AgentConfig } from '../config/schema.js';
 import { logTurnLatencies } from '../metrics/turn-latency-logging.js';
 import type { TurnLatencyRecord } from '../metrics/turn-latency-tracer.js';
 import { ListeningAgent } from './listening-agent.js';
+import { ReconnectingSTT } from '../providers/reconnecting-stt.js';
+import { AdaptiveEndpointing } from './adaptive-endpointing.js';
 import { type PhoneCaller, phoneCallContext } from './phone-call.js';
 import { ProviderFailureApology } from './provider-failure-apology.js';
-import { sessionOptions } from './session-options.js';
+import { endpointingPolicy, sessionOptions } from './session-options.js';
+import { commitOnEndOfSpeech } from './stt-commit.js';
 
 export interface ConversationProviders {
   vad: VAD;
@@ -40,14 +43,17 @@ export class Conversation {
     } = {},
   ) {
     const apology = new ProviderFailureApology(cfg.agent.apology);
+    const transcriber = providers.stt(() => apology.transcriptionLost());
     this.session = new voice.AgentSession({
       vad: providers.vad,
-      stt: providers.stt(() => apology.transcriptionLost()),
+      stt: transcriber,
       llm: providers.llm,
       tts: providers.tts,
-      ...sessionOptions(cfg),
+      ...sessionOptions(cfg, { phoneLine: opts.phoneCaller !== undefined }),
     });
     apology.attach(this.session);
+    if (transcriber instanceof ReconnectingSTT) commitOnEndOfSpeech(this.session, transcriber);
+    new AdaptiveEndpointing(this.session, endpointingPolicy(cfg.turn), opts.phoneCaller !== undefined);
     logTurnLatencies(this.session, opts.onTurn);
     const instructions = opts.phoneCaller ? `${cfg.agent.instructions}\n\n${phoneCallContext(opts.phoneCaller)}` : cfg.agent.instructions;
     this.#agent = new ListeningAgent(

@@ -109,3 +109,18 @@ export function trimSilence(pcm: Int16Array, sampleRate: number): Int16Array {
   while (last > first && !loud(last)) last -= win;
   return pcm.slice(first, Math.min(pcm.length, last + win));
 }
+
+/** Pieces of mono speech at one rate, trimmed and said one after another with exactly `pausesMs[k]` of silence after piece k. */
+export function joinWithPauses(pieces: { pcm: Int16Array; sampleRate: number }[], pausesMs: number[]): { pcm: Int16Array; sampleRate: number } {
+  const sampleRate = pieces[0]!.sampleRate;
+  if (pieces.some((p) => p.sampleRate !== sampleRate)) throw new Error('joinWithPauses: pieces at different sample rates');
+  const trimmed = pieces.map((p) => trimSilence(p.pcm, sampleRate));
+  const gaps = trimmed.map((_, k) => (k < trimmed.length - 1 ? Math.round(((pausesMs[k] ?? 0) / 1000) * sampleRate) : 0));
+  const pcm = new Int16Array(trimmed.reduce((n, p, k) => n + p.length + gaps[k]!, 0));
+  let at = 0;
+  trimmed.forEach((p, k) => {
+    pcm.set(p, at);
+    at += p.length + gaps[k]!;
+  });
+  return { pcm, sampleRate };
+}

@@ -31,7 +31,15 @@ describe('loadConfig', () => {
     expect(cfg.tts.provider).toBe('local');
     expect(cfg.localProviders.url).toBe(DEFAULT_LOCAL_PROVIDERS_URL);
     expect(cfg.worker.agentName).toBe('voice-agent');
-    expect(cfg.turn.minEndpointingDelayMs).toBe(500);
+    expect(cfg.turn.detector).toBe('model');
+  });
+
+  it('waits a shorter silence by default with the end-of-turn model than with the VAD alone, and takes a set one for either', () => {
+    expect(loadConfig(LIVEKIT).turn.minEndpointingDelayMs).toBe(200);
+    expect(loadConfig({ ...LIVEKIT, TURN_DETECTOR: 'vad' }).turn.minEndpointingDelayMs).toBe(500);
+    expect(loadConfig({ ...LIVEKIT, TURN_DETECTOR: 'vad', TURN_MIN_ENDPOINTING_DELAY_MS: '300' }).turn.minEndpointingDelayMs).toBe(300);
+    expect(configError({ ...LIVEKIT, TURN_VAD_MIN_SILENCE_MS: '150' })).toContain('turn.vadMinSilenceMs');
+    expect(loadConfig({ ...LIVEKIT, TURN_DETECTOR: 'vad', TURN_VAD_MIN_SILENCE_MS: '150' }).turn.vadMinSilenceMs).toBe(150);
   });
 
   it('names each missing LiveKit key and the variable that sets it', () => {
@@ -54,7 +62,7 @@ describe('loadConfig', () => {
   it('reads the streaming STT, listening and echo settings, and names a bad one', () => {
     const defaults = loadConfig(LIVEKIT);
     expect(defaults.stt.streaming).toBe(true);
-    expect(defaults.turn).toMatchObject({ vadMinSilenceMs: 300, preemptiveTts: true, ignoreBackchannels: true, falseInterruptionTimeoutMs: 1000 });
+    expect(defaults.turn).toMatchObject({ vadMinSilenceMs: 250, preemptiveTts: true, ignoreBackchannels: true, falseInterruptionTimeoutMs: 1000 });
     expect(defaults.audio.echoCancellation).toBe('auto');
     const cfg = loadConfig({ ...LIVEKIT, STT_STREAMING: 'false', TURN_IGNORE_BACKCHANNELS: 'false', AUDIO_ECHO_CANCELLATION: 'on', STT_PREFLIGHT_TRANSCRIPTS: 'false' });
     expect([cfg.stt.streaming, cfg.turn.ignoreBackchannels, cfg.audio.echoCancellation, cfg.stt.preflightTranscripts]).toEqual([false, false, 'on', false]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeWords } from '../../agent/session/words.js';
+import { waitFor } from '../../harness/stack/wait.js';
 import { configFrom, useInProcessCalls } from '../support/in-process-call.js';
 import { scriptedAnswer } from '../support/scripted-answers.js';
 
@@ -57,5 +58,23 @@ describe('a conversation on the agent session logic, in process', () => {
     const answer = result.expect.nextEvent().isMessage({ role: 'assistant' }).event().item;
     expect(words(answer.textContent ?? '')).toBe(words(scriptedAnswer(question)));
     result.expect.noMoreEvents();
+  });
+
+  it('waits for the rest of a number being dictated before it takes the turn; a complete question it takes at once', async () => {
+    const call = await calls.start();
+    await call.reply(0);
+    /** From the final transcript to the turn committed (the user's message in the history). */
+    const turnTakenAfter = async (text: string) => {
+      const before = call.history.length;
+      const { finalAt } = await call.stt.utter(text);
+      await waitFor(() => call.history.slice(before).some((m) => m.role === 'user'), { timeoutMs: 10_000, what: 'the turn to be committed', intervalMs: 10 });
+      return Date.now() - finalAt;
+    };
+    const complete = await turnTakenAfter(WEATHER);
+    await call.quiet();
+    const dictating = await turnTakenAfter('my order number is four seven');
+    const { turn } = configFrom();
+    console.log(JSON.stringify({ completeMs: complete, dictatingMs: dictating }));
+    expect(dictating - complete).toBeGreaterThan((turn.unfinishedDelayMs - turn.minEndpointingDelayMs) / 2);
   });
 });

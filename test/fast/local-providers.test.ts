@@ -126,16 +126,7 @@ describe('local providers, driven by the real plugins', () => {
     const collecting = (async () => {
       for await (const ev of stream) events.push({ type: EVENT_NAMES[ev.type] ?? 'other', text: ev.alternatives?.[0]?.text });
     })();
-    const frameMs = 20;
-    const pushInRealTime = async (pcm: Int16Array, rate: number) => {
-      const n = (rate * frameMs) / 1000;
-      for (let i = 0; i < pcm.length; i += n) {
-        const part = new Int16Array(n);
-        part.set(pcm.subarray(i, i + n));
-        stream.pushFrame(new AudioFrame(part, rate, 1, n));
-        await new Promise((r) => setTimeout(r, frameMs)); // as a caller speaks: the decoder keeps up, interims come
-      }
-    };
+    const pushInRealTime = (pcm: Int16Array, rate: number) => pushInRealTimeTo(stream, pcm, rate);
     // Silence first, as while the agent greets: the connection's decoder loads and hears its primer meanwhile.
     await pushInRealTime(new Int16Array(3 * 16_000), 16_000);
     for (const text of utterances) {
@@ -156,6 +147,34 @@ describe('local providers, driven by the real plugins', () => {
     expect(events.filter((e) => e.type === 'interim').length).toBeGreaterThan(0);
     const record = providers.log.list('stt');
     expect(record.map((r) => r.outcome)).toEqual(['completed', 'completed']);
+  });
+
+  it('with its turn detection off, transcribes each utterance the moment the client commits it', async () => {
+    const synth = new FliteSynthesizer({ voice: AGENT_VOICE });
+    const utterances = ['It is sunny and warm today.', 'Tell me a funny joke.'];
+    // As the agent runs it with `stt.commit: agent`: the session's VAD commits (here: flush()).
+    const stt = new openai.STT({ useRealtime: true, model: 'gpt-4o-transcribe', baseURL: `${providers.url}/v1`, apiKey: 'local', turnDetection: null, vad: null });
+    const stream = stt.stream();
+    const finals: { text: string; at: number }[] = [];
+    const collecting = (async () => {
+      for await (const ev of stream) if (ev.type === sttApi.SpeechEventType.FINAL_TRANSCRIPT) finals.push({ text: ev.alternatives?.[0]?.text ?? '', at: performance.now() });
+    })();
+    await pushInRealTimeTo(stream, new Int16Array(3 * 16_000), 16_000);
+    for (const [i, text] of utterances.entries()) {
+      const speech = await synth.synthesize(text);
+      await pushInRealTimeTo(stream, speech.pcm, speech.sampleRate);
+      // A second of silence is not the end of anything without a commit: no server VAD decides.
+      await pushInRealTimeTo(stream, new Int16Array(speech.sampleRate), speech.sampleRate);
+      expect(finals).toHaveLength(i);
+      const committedAt = performance.now();
+      stream.flush();
+      await waitFor(() => finals.length > i, { timeoutMs: 10_000, what: 'the final transcript of the committed utterance' });
+      console.log(`commit → final: ${Math.round(finals[i]!.at - committedAt)} ms`);
+    }
+    stream.endInput();
+    stream.close();
+    await collecting.catch(() => undefined);
+    utterances.forEach((u, i) => expect(wordOverlap(u, finals[i]!.text)).toBeGreaterThanOrEqual(0.6));
   });
 
   async function synthesizeAll(engine: tts.TTS, sentences: string[]) {
@@ -193,3 +212,15 @@ describe('local providers, driven by the real plugins', () => {
     expect(frames.reduce((n, f) => n + f.samplesPerChannel, 0)).toBeGreaterThan(24000 * 0.5);
   });
 });
+
+/** Pushes audio into an STT stream 20 ms at a time, as a caller speaks: the decoder keeps up, interims come. */
+async function pushInRealTimeTo(stream: sttApi.SpeechStream, pcm: Int16Array, rate: number): Promise<void> {
+  const frameMs = 20;
+  const n = (rate * frameMs) / 1000;
+  for (let i = 0; i < pcm.length; i += n) {
+    const part = new Int16Array(n);
+    part.set(pcm.subarray(i, i + n));
+    stream.pushFrame(new AudioFrame(part, rate, 1, n));
+    await new Promise((r) => setTimeout(r, frameMs));
+  }
+}

@@ -1,0 +1,15 @@
+import { voice } from '@livekit/agents';
+import type { ReconnectingSTT } from '../providers/reconnecting-stt.js';
+
+/**
+ * The end of the caller's speech, as the session's VAD hears it, commits their audio to the STT:
+ * the transcript then arrives while the turn is being decided instead of after the provider's own
+ * silence (~100 ms later, and a second silence detector to tune). Speech starting opens the
+ * utterance, so a provider stream lost before its transcript is reported (ReconnectingSTT).
+ */
+export function commitOnEndOfSpeech(session: voice.AgentSession, transcriber: ReconnectingSTT): void {
+  session.on(voice.AgentSessionEventTypes.UserStateChanged, (ev) => {
+    if (ev.newState === 'speaking') transcriber.speechStarted();
+    else if (ev.oldState === 'speaking') transcriber.commit();
+  });
+}

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TurnLatencyRecord } from '../../agent/metrics/turn-latency-tracer.js';
+import { normalizeWords } from '../../agent/session/words.js';
+import type { HeardSpeech } from '../../harness/caller/simulated-caller.js';
+import { joinWithPauses } from '../../harness/speech/audio.js';
+import { wordOverlap } from '../../harness/speech/words.js';
+import type { StackWorker } from '../../harness/stack/local-stack.js';
+import { type CallTestBed, startCallTestBed } from '../support/call-test-bed.js';
+
+/** How long after its reply the agent is given to answer a second time (it must not). */
+const SECOND_ANSWER_WAIT_MS = 2500;
+
+/** When the agent decides the caller is done, heard from the caller's side: the end-of-turn model and the endpointing policy (the default). */
+describe('turn-taking', () => {
+  let bed: CallTestBed;
+  /**
+   * The same stack's agent deciding on a fixed delay after the VAD (`TURN_DETECTOR=vad`), as long
+   * as it takes a VAD alone to stop cutting callers off: 1200 ms, its quickest setting under 5 %
+   * false cut-offs in `npm run bench -- turn-taking`.
+   */
+  let fixedDelayWorker: StackWorker;
+
+  beforeAll(async () => {
+    bed = await startCallTestBed({ name: 'turn-taking', httpPort: 18189 });
+    fixedDelayWorker = await bed.startWorker('agent-turn-taking-fixed', 18190, { TURN_DETECTOR: 'vad', TURN_MIN_ENDPOINTING_DELAY_MS: '1200', TURN_UNFINISHED_DELAY_MS: '1200' });
+  });
+  afterAll(async () => {
+    await bed?.stop();
+  });
+
+  interface SpokenTurn {
+    reply: HeardSpeech;
+    /** performance.now() when the caller's last sample was sent. */
+    finishedAt: number;
+    /** The turns the worker logged for it. */
+    turns: TurnLatencyRecord[];
+  }
+
+  /** One call: after the greeting, the caller says `pieces` with `pausesMs` between them and hears the reply. */
+  async function sayInPieces(worker: StackWorker, pieces: string[], pausesMs: number[] = []): Promise<SpokenTurn> {
+    const { caller } = await bed.call(worker.agentName);
+    try {
+      await caller.waitForAgent();
+      await caller.hearNextSpeech(0);
+      const speech = await Promise.all(pieces.map((p) => bed.voice.synthesize(p)));
+      const mark = worker.log.mark();
+      const startedAt = performance.now();
+      const finishedAt = await caller.speak(joinWithPauses(speech, pausesMs));
+      // From the start: an agent that answers in a pause is heard before the caller has finished.
+      const reply = await caller.hearNextSpeech(startedAt);
+      await new Promise((r) => setTimeout(r, SECOND_ANSWER_WAIT_MS));
+      await caller.waitUntilAgentQuiet();
+      return { reply, finishedAt, turns: worker.log.turns(mark) };
+    } finally {
+      await caller.hangUp();
+    }
+  }
+
+  it('a caller who pauses 800 ms mid-sentence is not cut off and gets one answer to the whole sentence', async () => {
+    const pieces = ['So my question is', 'do you deliver on Sundays?'];
+    const { reply, finishedAt, turns } = await sayInPieces(bed.worker, pieces, [800]);
+    console.log(JSON.stringify({ heard: reply.text, afterFinishMs: reply.startedAt - finishedAt, turns: turns.map((t) => t.userText) }));
+    expect(reply.startedAt).toBeGreaterThan(finishedAt);
+    expect(turns).toHaveLength(1);
+    expect(wordOverlap(pieces.join(' '), turns[0]!.userText)).toBeGreaterThanOrEqual(0.6);
+  });
+
+  it('a dictated number with pauses between its groups arrives whole', async () => {
+    const pieces = ['My order number is', 'four seven', 'two nine.'];
+    const { reply, finishedAt, turns } = await sayInPieces(bed.worker, pieces, [700, 900]);
+    console.log(JSON.stringify({ heard: reply.text, afterFinishMs: reply.startedAt - finishedAt, turns: turns.map((t) => t.userText) }));
+    expect(reply.startedAt).toBeGreaterThan(finishedAt);
+    expect(turns).toHaveLength(1);
+    // One turn holding every group: the recognizer hears flite's digits poorly (homophones, 'barth'
+    // for 'four'), so the words after the preamble are counted rather than read.
+    const words = normalizeWords(turns[0]!.userText);
+    expect(wordOverlap('my order number is', words.slice(0, 4).join(' '))).toBeGreaterThanOrEqual(0.5);
+    expect(words.length).toBeGreaterThanOrEqual(7);
+  });
+
+  it('a plain complete question is answered sooner than with a fixed delay that protects as well', async () => {
+    const question = ['What is the weather like today?'];
+    const latency = async (worker: StackWorker) => {
+      const { reply, finishedAt } = await sayInPieces(worker, question);
+      return reply.startedAt - finishedAt;
+    };
+    // Alternating, twice each, so that a slow moment of the machine does not land on one side only.
+    const model: number[] = [];
+    const fixed: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      model.push(await latency(bed.worker));
+      fixed.push(await latency(fixedDelayWorker));
+    }
+    console.log(JSON.stringify({ modelMs: model.map(Math.round), fixedDelayMs: fixed.map(Math.round) }));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(model)).toBeLessThan(mean(fixed));
+  });
+});
