@@ -85,9 +85,9 @@ const turnSchema = z
     /** Silence after the caller's last speech before the turn is over when the model says they are done (`vad`: always); default by detector, below. */
     minEndpointingDelayMs: z.number().int().min(0).optional(),
     /** … when the model says they are not done. */
-    maxEndpointingDelayMs: positiveMs.default(1600),
+    maxEndpointingDelayMs: positiveMs.default(1200),
     /** … when their last word needs more: a digit being dictated, "um", "and", "the". */
-    unfinishedDelayMs: z.number().int().min(0).default(1600),
+    unfinishedDelayMs: z.number().int().min(0).default(1200),
     /** Added to each on a phone line, where 8 kHz speech leaves the model and the VAD less to go on. */
     phoneExtraDelayMs: z.number().int().min(0).default(0),
     /**

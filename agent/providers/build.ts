@@ -55,7 +55,7 @@ export function buildStt(cfg: AgentConfig, onTranscriptionLost?: () => void, opt
       turnDetection: agentCommits ? null : { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: cfg.stt.endOfUtteranceSilenceMs },
       ...(agentCommits ? { vad: null } : {}),
     });
-    return keptAlive(transcriber, cfg, onTranscriptionLost);
+    return keptAlive(transcriber, cfg, onTranscriptionLost, agentCommits);
   }
   // The HTTP transcription endpoint: AgentSession wraps it with the VAD into a stream (one request per utterance).
   const transcriber = new openai.STT({ useRealtime: false, model: phoneModel ?? cfg.stt.model ?? 'whisper-1', language, baseURL: baseUrl, apiKey });
@@ -63,8 +63,8 @@ export function buildStt(cfg: AgentConfig, onTranscriptionLost?: () => void, opt
 }
 
 /** A streaming STT kept open for the whole call: every stream the provider ends is replaced (see ReconnectingSTT). */
-export function keptAlive(transcriber: stt.STT, cfg: AgentConfig, onTranscriptionLost?: () => void): stt.STT {
-  return new ReconnectingSTT(transcriber, { retryIntervalMs: cfg.providerRequests.retryIntervalMs, onUtteranceLost: onTranscriptionLost });
+export function keptAlive(transcriber: stt.STT, cfg: AgentConfig, onTranscriptionLost?: () => void, agentCommits = false): stt.STT {
+  return new ReconnectingSTT(transcriber, { retryIntervalMs: cfg.providerRequests.retryIntervalMs, onUtteranceLost: onTranscriptionLost, agentCommits });
 }
 
 export function buildLlm(cfg: AgentConfig): llm.LLM {

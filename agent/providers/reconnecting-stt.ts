@@ -6,6 +6,11 @@ export interface ReconnectOptions {
   retryIntervalMs: number;
   /** The caller had started an utterance that the failed stream took with it. */
   onUtteranceLost?: () => void;
+  /**
+   * The provider runs without turn detection: the agent commits each utterance (commit()), and the
+   * provider sends no speech events of its own.
+   */
+  agentCommits?: boolean;
 }
 
 /**
@@ -60,8 +65,10 @@ export class ReconnectingSTT extends stt.STT {
 
   /** The caller stopped speaking: the audio so far is committed, and the provider transcribes it now. */
   commit(): void {
+    if (!this.opts.agentCommits) return;
     try {
       this.#live?.flush();
+      this.#live?.committed();
     } catch {
       // the session closed its stream (the call is ending): nothing left to transcribe
     }
@@ -76,6 +83,8 @@ class ReconnectingSpeechStream extends stt.SpeechStream {
   label = 'ReconnectingSpeechStream';
   /** The caller has spoken since the last final transcript: a stream ending now loses what they said. */
   #utteranceOpen = false;
+  /** The agent committed an utterance whose first transcript has not come yet. */
+  #awaitingTranscript = false;
 
   constructor(
     private readonly owner: ReconnectingSTT,
@@ -121,6 +130,12 @@ class ReconnectingSpeechStream extends stt.SpeechStream {
         }
         if (this.queue.closed) break;
         this.queue.put(event);
+        // The first transcript of an utterance the agent committed is the end of it, as a provider's
+        // own speech_stopped would have said: agent/session/preflight-transcripts.ts starts the LLM on it.
+        if (this.#awaitingTranscript && (event.type === stt.SpeechEventType.INTERIM_TRANSCRIPT || event.type === stt.SpeechEventType.FINAL_TRANSCRIPT)) {
+          this.#awaitingTranscript = false;
+          if (event.type === stt.SpeechEventType.INTERIM_TRANSCRIPT) this.queue.put({ type: stt.SpeechEventType.END_OF_SPEECH });
+        }
       }
       if (inputEnded || this.abortSignal.aborted) break;
       current.close();
@@ -143,5 +158,9 @@ class ReconnectingSpeechStream extends stt.SpeechStream {
 
   speechStarted(): void {
     this.#utteranceOpen = true;
+  }
+
+  committed(): void {
+    this.#awaitingTranscript = true;
   }
 }

@@ -2,7 +2,7 @@ import { voice } from '@livekit/agents';
 import type { ReconnectingSTT } from '../providers/reconnecting-stt.js';
 
 /**
- * The end of the caller's speech, as the session's VAD hears it, commits their audio to the STT:
+ * The end of the caller's speech, as the session's VAD hears it, commits their audio to the STT (`stt.commit: agent`):
  * the transcript then arrives while the turn is being decided instead of after the provider's own
  * silence (~100 ms later, and a second silence detector to tune). Speech starting opens the
  * utterance, so a provider stream lost before its transcript is reported (ReconnectingSTT).
