@@ -46,13 +46,13 @@ export function endsUnfinished(transcript: string): boolean {
 }
 
 /**
- * The policy: from the caller's latest words and the line, the two delays the framework chooses
- * between on the end-of-turn model's answer. After an unfinished word both are long, so even a
- * model sure of the end waits for the next digit group.
+ * The policy: from whether the caller's words end unfinished (endsUnfinished) and the line, the
+ * two delays the framework chooses between on the end-of-turn model's answer. After an unfinished
+ * word both are long, so even a model sure of the end waits for the next digit group.
  */
-export function endpointingDelays(transcript: string, phoneLine: boolean, policy: EndpointingPolicy): EndpointingDelays {
+export function endpointingDelays(unfinished: boolean, phoneLine: boolean, policy: EndpointingPolicy): EndpointingDelays {
   const extra = phoneLine ? policy.phoneExtraDelayMs : 0;
-  if (endsUnfinished(transcript)) {
+  if (unfinished) {
     const wait = Math.max(policy.unfinishedDelayMs, policy.completeDelayMs) + extra;
     return { minDelay: wait, maxDelay: Math.max(wait, policy.unsureDelayMs + extra) };
   }

@@ -33,7 +33,7 @@ export function sessionOptions(cfg: AgentConfig, opts: { phoneLine: boolean }): 
       turnDetection: model ? new inference.TurnDetector({ version: 'v1-mini', unlikelyThreshold: cfg.turn.modelThreshold }) : 'vad',
       endpointing: {
         mode: 'fixed',
-        ...endpointingDelays('', opts.phoneLine, endpointingPolicy(cfg.turn)),
+        ...endpointingDelays(false, opts.phoneLine, endpointingPolicy(cfg.turn)),
       },
       interruption: {
         enabled: true,

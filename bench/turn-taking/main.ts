@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initializeLogger } from '@livekit/agents';
 import { loadConfig } from '../../agent/config/load.js';
-import { endpointingDelays } from '../../agent/session/endpointing-policy.js';
+import { endpointingDelays, endsUnfinished } from '../../agent/session/endpointing-policy.js';
 import { renderTradeOff } from './chart.js';
 import { CONDITIONS, type Condition, LineConditions } from './conditions.js';
 import { type Turn, type TurnKind, synthesizeTurns } from './corpus.js';
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
       for (const complete of COMPLETE_DELAYS_MS) {
         for (const unfinished of UNFINISHED_DELAYS_MS) {
           const policy = policyFor(complete, complete, unfinished);
-          sweep({ detector: 'vad+policy', ...vadSetting, endpointingDelayMs: complete, unfinishedDelayMs: unfinished }, (turn, segment) => endpointingDelays(wordsBy(turn, segment), false, policy).minDelay);
+          sweep({ detector: 'vad+policy', ...vadSetting, endpointingDelayMs: complete, unfinishedDelayMs: unfinished }, (turn, segment) => endpointingDelays(endsUnfinished(wordsBy(turn, segment)), false, policy).minDelay);
         }
         for (const modelThreshold of MODEL_THRESHOLDS) {
           // No prediction (the VAD ended the segment before the model was asked): the framework takes the "done" delay.
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
             for (const unfinished of UNFINISHED_DELAYS_MS) {
               const policy = policyFor(complete, unsure, unfinished);
               sweep({ detector: 'eot+policy', ...vadSetting, endpointingDelayMs: complete, unsureDelayMs: unsure, unfinishedDelayMs: unfinished, modelThreshold }, (turn, segment, p) => {
-                const delays = endpointingDelays(wordsBy(turn, segment), false, policy);
+                const delays = endpointingDelays(endsUnfinished(wordsBy(turn, segment)), false, policy);
                 return saysDone(p) ? delays.minDelay : delays.maxDelay;
               });
             }

@@ -5,14 +5,14 @@ const POLICY: EndpointingPolicy = { completeDelayMs: 200, unsureDelayMs: 1200, u
 
 describe('endpointing policy', () => {
   it('answers a complete sentence after the short delay when the model agrees, the long one when it does not', () => {
-    expect(endpointingDelays('What is the weather like today?', false, POLICY)).toEqual({ minDelay: 200, maxDelay: 1200 });
+    expect(endpointingDelays(endsUnfinished('What is the weather like today?'), false, POLICY)).toEqual({ minDelay: 200, maxDelay: 1200 });
   });
 
   it('waits long, model or not, while the caller dictates digits, hesitates or stops on a word that needs more', () => {
     // Transcripts as the STT sends them while the caller pauses mid-turn.
     for (const words of ['my order number is four seven', 'the code is 1 2 3', 'room two one', 'um', 'I would like to order the', 'so my question is', 'I was thinking and']) {
       expect(endsUnfinished(words), words).toBe(true);
-      expect(endpointingDelays(words, false, POLICY), words).toEqual({ minDelay: 1500, maxDelay: 1500 });
+      expect(endpointingDelays(endsUnfinished(words), false, POLICY), words).toEqual({ minDelay: 1500, maxDelay: 1500 });
     }
   });
 
@@ -24,13 +24,13 @@ describe('endpointing policy', () => {
   });
 
   it('adds the phone line extra to every delay', () => {
-    expect(endpointingDelays('Please cancel my order.', true, POLICY)).toEqual({ minDelay: 300, maxDelay: 1300 });
-    expect(endpointingDelays('it is nine', true, POLICY)).toEqual({ minDelay: 1600, maxDelay: 1600 });
+    expect(endpointingDelays(endsUnfinished('Please cancel my order.'), true, POLICY)).toEqual({ minDelay: 300, maxDelay: 1300 });
+    expect(endpointingDelays(endsUnfinished('it is nine'), true, POLICY)).toEqual({ minDelay: 1600, maxDelay: 1600 });
   });
 
   it('keeps the delays ordered whatever the configuration', () => {
     const odd: EndpointingPolicy = { completeDelayMs: 900, unsureDelayMs: 600, unfinishedDelayMs: 300, phoneExtraDelayMs: 0 };
-    expect(endpointingDelays('yes', false, odd)).toEqual({ minDelay: 900, maxDelay: 900 });
-    expect(endpointingDelays('um', false, odd)).toEqual({ minDelay: 900, maxDelay: 900 });
+    expect(endpointingDelays(false, false, odd)).toEqual({ minDelay: 900, maxDelay: 900 });
+    expect(endpointingDelays(true, false, odd)).toEqual({ minDelay: 900, maxDelay: 900 });
   });
 });

@@ -62,7 +62,10 @@ describe('turn-taking', () => {
     console.log(JSON.stringify({ heard: reply.text, afterFinishMs: reply.startedAt - finishedAt, turns: turns.map((t) => t.userText) }));
     expect(reply.startedAt).toBeGreaterThan(finishedAt);
     expect(turns).toHaveLength(1);
-    expect(wordOverlap(pieces.join(' '), turns[0]!.userText)).toBeGreaterThanOrEqual(0.6);
+    // Words of both pieces in the one turn (the recognizer gets some of each wrong: 'get the ballot or'
+    // for 'do you deliver').
+    expect(wordOverlap(pieces[0]!, turns[0]!.userText)).toBeGreaterThanOrEqual(0.5);
+    expect(wordOverlap(pieces[1]!, turns[0]!.userText)).toBeGreaterThanOrEqual(0.3);
   });
 
   it('a dictated number with pauses between its groups arrives whole', async () => {
