@@ -28,12 +28,14 @@ const sttSchema = z
      */
     phoneModel: z.string().min(1).optional(),
     /**
-     * Streaming only: who ends an utterance. `agent`: the session's VAD, the moment it hears the
-     * caller stop (a manual `input_audio_buffer.commit`, the provider's own turn detection off), so
-     * the transcript is there as the turn is decided; `provider`: its server VAD, after
-     * `endOfUtteranceSilenceMs` of silence.
+     * Streaming only: who ends an utterance. `provider`: its server VAD, after
+     * `endOfUtteranceSilenceMs` of silence; `agent`: the session's VAD, the moment it hears the
+     * caller stop (a manual `input_audio_buffer.commit`, the provider's own turn detection off).
+     * `agent` made the transcript no sooner here (pocketsphinx's final decoding dominates), and a
+     * fresh-clone CI run under load lost the second half of a paused sentence with it, so it is
+     * not the default.
      */
-    commit: z.enum(['agent', 'provider']).default('agent'),
+    commit: z.enum(['agent', 'provider']).default('provider'),
     /** Streaming with `commit: provider`: the provider's end-of-utterance silence. */
     endOfUtteranceSilenceMs: z.number().int().min(100).max(2000).default(350),
     /** Start the LLM on the last interim transcript when the STT ends an utterance, before its final one (agent/session/preflight-transcripts.ts). */
