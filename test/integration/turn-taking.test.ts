@@ -62,10 +62,12 @@ describe('turn-taking', () => {
     console.log(JSON.stringify({ heard: reply.text, afterFinishMs: reply.startedAt - finishedAt, turns: turns.map((t) => t.userText) }));
     expect(reply.startedAt).toBeGreaterThan(finishedAt);
     expect(turns).toHaveLength(1);
-    // Words of both pieces in the one turn (the recognizer gets some of each wrong: 'get the ballot or'
-    // for 'do you deliver').
-    expect(wordOverlap(pieces[0]!, turns[0]!.userText)).toBeGreaterThanOrEqual(0.5);
-    expect(wordOverlap(pieces[1]!, turns[0]!.userText)).toBeGreaterThanOrEqual(0.3);
+    // Both pieces in the one turn: the first one's words, then more. The recognizer gets many of the
+    // second one's wrong under load ('to be the liver and sundays' for 'do you deliver on Sundays'),
+    // so those are counted rather than read; a turn that lost them held 4 words.
+    const words = normalizeWords(turns[0]!.userText);
+    expect(wordOverlap(pieces[0]!, words.slice(0, 4).join(' '))).toBeGreaterThanOrEqual(0.5);
+    expect(words.length).toBeGreaterThanOrEqual(normalizeWords(pieces[0]!).length + 2);
   });
 
   it('a dictated number with pauses between its groups arrives whole', async () => {
