@@ -45,6 +45,7 @@ export const ENV_KEYS: Readonly<Record<string, readonly [path: string, kind: Val
   TTS_PROVIDER: ['tts.provider', 'string'],
   TTS_MODEL: ['tts.model', 'string'],
   TTS_VOICE: ['tts.voice', 'string'],
+  TTS_FIRST_PHRASE_WORDS: ['tts.firstPhraseWords', 'number'],
   TTS_BASE_URL: ['tts.baseUrl', 'string'],
   TTS_API_KEY: ['tts.apiKey', 'string'],
   TURN_DETECTOR: ['turn.detector', 'string'],

@@ -63,6 +63,12 @@ const ttsSchema = z
     provider: z.enum(['local', 'openai', 'cartesia']).default('local'),
     model: z.string().min(1).optional(),
     voice: z.string().min(1).optional(),
+    /**
+     * Streaming TTS: the reply's first clause, or this many words if no clause ends sooner, is sent
+     * for synthesis at once instead of with the whole first sentence (agent/session/first-phrase.ts);
+     * 0 sends whole sentences only.
+     */
+    firstPhraseWords: z.number().int().min(0).max(50).default(5),
     baseUrl: url.optional(),
     apiKey: z.string().min(1).optional(),
   })

@@ -58,7 +58,7 @@ export class Conversation {
     const instructions = opts.phoneCaller ? `${cfg.agent.instructions}\n\n${phoneCallContext(opts.phoneCaller)}` : cfg.agent.instructions;
     this.#agent = new ListeningAgent(
       { instructions, tools: opts.tools },
-      { preflightTranscripts: cfg.stt.preflightTranscripts, ignoreBackchannels: cfg.turn.ignoreBackchannels },
+      { preflightTranscripts: cfg.stt.preflightTranscripts, ignoreBackchannels: cfg.turn.ignoreBackchannels, firstPhraseWords: cfg.tts.firstPhraseWords },
     );
   }
 

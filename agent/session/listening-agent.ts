@@ -1,7 +1,8 @@
-import { type ModelSettings, type llm, log, type stt, voice } from '@livekit/agents';
+import { type ModelSettings, USERDATA_TIMED_TRANSCRIPT, type llm, log, type stt, tts, voice } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
-import type { ReadableStream } from 'node:stream/web';
+import { ReadableStream } from 'node:stream/web';
 import { backchannelFilter } from './backchannel-filter.js';
+import { feedWithFirstPhraseFlush } from './first-phrase.js';
 import { preflightOnEndOfUtterance } from './preflight-transcripts.js';
 
 export interface ListeningOptions {
@@ -9,6 +10,8 @@ export interface ListeningOptions {
   preflightTranscripts: boolean;
   /** See backchannel-filter.ts. */
   ignoreBackchannels: boolean;
+  /** See first-phrase.ts; 0: the framework's TTS node, whole sentences. */
+  firstPhraseWords: number;
 }
 
 /** How long a reply the caller cut off may take to be committed to the history before the next reply goes on without it. */
@@ -17,8 +20,9 @@ const CUT_REPLY_COMMIT_TIMEOUT_MS = 2000;
 /**
  * The agent of every call: the framework's `voice.Agent`, with our policy on what it hears applied
  * to its STT node: preflight transcripts so replies start sooner, and backchannels ignored while it
- * speaks so an "uh-huh" or a cough does not cut a reply short; and the reply to a barge-in made
- * knowing what the caller heard of the reply it cut.
+ * speaks so an "uh-huh" or a cough does not cut a reply short; the reply to a barge-in made
+ * knowing what the caller heard of the reply it cut; and its replies' first phrase spoken without
+ * waiting for the rest of the first sentence.
  */
 export class ListeningAgent extends voice.Agent {
   readonly #logger = log().child({ component: 'listening' });
@@ -69,5 +73,42 @@ export class ListeningAgent extends voice.Agent {
       );
     }
     return events;
+  }
+
+  /**
+   * The framework's TTS node (agents-js 1.8.1 `Agent.default.ttsNode`) feeds the text through a
+   * stream that cannot carry a flush (its `pumpInput` stops at one), so this node feeds the TTS
+   * stream itself to flush after the first phrase. Non-streaming TTSes keep the framework's node.
+   */
+  override async ttsNode(text: ReadableStream<string> | AsyncIterable<string>, settings: ModelSettings): Promise<ReadableStream<AudioFrame> | null> {
+    const activity = this.getActivityOrThrow();
+    const engine = activity.tts;
+    if (this.listening.firstPhraseWords === 0 || !engine?.capabilities.streaming) return super.ttsNode(text, settings);
+    const input = text instanceof ReadableStream ? text : ReadableStream.from(text);
+    const stream = engine.stream({ connOptions: activity.agentSession.connOptions.ttsConnOptions });
+    const logger = this.#logger;
+    feedWithFirstPhraseFlush(input, stream, this.listening.firstPhraseWords).catch((error: unknown) => {
+      logger.warn({ error }, 'reply text not fed to the TTS');
+      stream.endInput();
+    });
+    const cleanup = async () => {
+      stream.close();
+      await input.cancel('tts node cleanup').catch(() => {});
+    };
+    return new ReadableStream<AudioFrame>({
+      async start(controller) {
+        try {
+          for await (const chunk of stream) {
+            if (chunk === tts.SynthesizeStream.END_OF_STREAM) break;
+            if (chunk.timedTranscripts?.length) chunk.frame.userdata[USERDATA_TIMED_TRANSCRIPT] = chunk.timedTranscripts;
+            controller.enqueue(chunk.frame);
+          }
+          controller.close();
+        } finally {
+          await cleanup();
+        }
+      },
+      cancel: cleanup,
+    });
   }
 }

@@ -32,6 +32,25 @@ describe('a conversation on the agent session logic, in process', () => {
     expect(calls.spoken()).toEqual([GREETING, scriptedAnswer(WEATHER)]);
   });
 
+  it("sends the reply's first phrase to the TTS on its own, then the rest of it, in the one context", async () => {
+    const story = 'tell me a story';
+    const firstSentence = scriptedAnswer(story).split('. ')[0]!;
+    const pieces = async (env: Record<string, string> = {}) => {
+      const call = await calls.start(env);
+      await call.reply(0);
+      await call.stt.utter(story);
+      await call.reply(call.history.length);
+      const request = calls.providers.log.list('tts').at(-1)!;
+      return (request.input as string[]).map((p) => p.trim()).filter(Boolean);
+    };
+    const early = await pieces();
+    expect(normalizeWords(early[0]!).length).toBeLessThan(normalizeWords(firstSentence).length);
+    expect(normalizeWords(early[0]!).length).toBeGreaterThanOrEqual(5);
+    expect(early.join(' ')).toBe(scriptedAnswer(story));
+    const whole = await pieces({ TTS_FIRST_PHRASE_WORDS: '0' });
+    expect(whole[0]).toBe(`${firstSentence}.`);
+  });
+
   it('starts the LLM on the last interim transcript as the utterance ends, before the final one', async () => {
     const call = await calls.start();
     await call.reply(0);
