@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { AgentConfig } from './config/schema.js';
-import { TURN_RECORDS_URL_ENV } from './metrics/turn-record-channel.js';
+import { turnRecordsEnv } from './metrics/turn-record-channel.js';
 import { TurnMetrics } from './metrics/turn-metrics.js';
 import { redactPhoneNumbersInOutput } from './session/phone-call.js';
 import { callCountLoad } from './worker/call-count-load.js';
@@ -25,9 +25,10 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const metrics = new TurnMetrics({ stt: cfg.stt.provider, llm: cfg.llm.provider, tts: cfg.tts.provider });
-  const front = await startWorkerHttpFront({ port: cfg.worker.httpPort, metrics });
-  // Forked job processes inherit the environment: this is how they find the worker's metrics.
-  process.env[TURN_RECORDS_URL_ENV] = front.recordsUrl;
+  const front = await startWorkerHttpFront({ port: cfg.worker.httpPort, host: cfg.worker.httpHost, metrics });
+  // Forked job processes inherit the environment: this is how they find the worker's metrics, and the
+  // token that shows the records they send there are theirs.
+  Object.assign(process.env, turnRecordsEnv(front.turnRecords));
 
   // Same extension as this file: `.ts` under tsx, `.js` once compiled.
   const agentFile = fileURLToPath(new URL(`./voice-agent${extname(import.meta.url)}`, import.meta.url));

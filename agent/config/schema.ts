@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Where the `local` stages find the local providers unless told otherwise; `npm start` runs them there. */
@@ -6,9 +7,45 @@ export const DEFAULT_LOCAL_PROVIDERS_URL = 'http://127.0.0.1:8788';
 export const DEFAULT_AGENT_NAME = 'voice-agent';
 /** Health (`GET /`), worker info (`GET /worker`), Prometheus (`GET /metrics`). */
 export const DEFAULT_WORKER_HTTP_PORT = 8081;
+/** The worker's HTTP port answers this machine only unless told otherwise. */
+export const DEFAULT_WORKER_HTTP_HOST = '127.0.0.1';
 
-const url = z.string().url();
-const positiveMs = z.number().int().positive();
+/**
+ * Node keeps a timer's delay in a signed 32-bit integer: a longer `setTimeout` fires after 1 ms
+ * instead, and `AbortSignal.timeout` throws. No duration may exceed it.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** No turn-taking wait is longer: a caller silent for half a minute has finished, or gone. */
+const MAX_TURN_WAIT_MS = 30_000;
+
+/** A whole number of milliseconds within [min, max]. */
+const ms = (min: number, max: number) => z.number().int().min(min).max(max);
+
+/** A URL with one of `schemes` and a host (`new URL` alone takes `file:///x`, and `http:x` as `http://x/`). */
+function urlOf(schemes: readonly string[]) {
+  const pattern = new RegExp(`^(${schemes.join('|')})://`, 'i');
+  return z
+    .string()
+    .trim()
+    .refine((value) => pattern.test(value) && URL.canParse(value) && new URL(value).hostname !== '', {
+      message: `must be a ${schemes.map((s) => `${s}://`).join(', ')} URL with a host`,
+    });
+}
+const providerUrl = urlOf(['http', 'https']);
+
+/** An API key or secret: surrounding whitespace is a copy-and-paste slip, and a blank one is no credential. */
+const credential = z.string().trim().min(1, 'must not be blank');
+
+/**
+ * Where the worker's HTTP port may listen: its job processes post their turn records to it over
+ * loopback, which a loopback address and the any-address (`0.0.0.0`, `::`) both serve.
+ */
+const listenHost = z
+  .string()
+  .trim()
+  .refine((host) => isIP(host) !== 0 && (/^127\./.test(host) || ['::1', '0.0.0.0', '::'].includes(host)), {
+    message: 'must be a loopback address (127.0.0.1, ::1), or 0.0.0.0 or :: to answer on every interface',
+  });
 
 const sttSchema = z
   .object({
@@ -37,12 +74,12 @@ const sttSchema = z
      */
     commit: z.enum(['agent', 'provider']).default('provider'),
     /** Streaming with `commit: provider`: the provider's end-of-utterance silence. */
-    endOfUtteranceSilenceMs: z.number().int().min(100).max(2000).default(350),
+    endOfUtteranceSilenceMs: ms(100, 2000).default(350),
     /** Start the LLM on the last interim transcript when the STT ends an utterance, before its final one (agent/session/preflight-transcripts.ts). */
     preflightTranscripts: z.boolean().default(true),
     language: z.string().min(2).default('en'),
-    baseUrl: url.optional(),
-    apiKey: z.string().min(1).optional(),
+    baseUrl: providerUrl.optional(),
+    apiKey: credential.optional(),
   })
   .strict();
 
@@ -52,8 +89,8 @@ const llmSchema = z
     provider: z.enum(['local', 'openai']).default('local'),
     model: z.string().min(1).default('gpt-4o-mini'),
     temperature: z.number().min(0).max(2).optional(),
-    baseUrl: url.optional(),
-    apiKey: z.string().min(1).optional(),
+    baseUrl: providerUrl.optional(),
+    apiKey: credential.optional(),
   })
   .strict();
 
@@ -69,8 +106,8 @@ const ttsSchema = z
      * 0 sends whole sentences only.
      */
     firstPhraseWords: z.number().int().min(0).max(50).default(5),
-    baseUrl: url.optional(),
-    apiKey: z.string().min(1).optional(),
+    baseUrl: providerUrl.optional(),
+    apiKey: credential.optional(),
   })
   .strict();
 
@@ -91,13 +128,13 @@ const turnSchema = z
      */
     detector: z.enum(['model', 'vad']).default('model'),
     /** Silence after the caller's last speech before the turn is over when the model says they are done (`vad`: always); default by detector, below. */
-    minEndpointingDelayMs: z.number().int().min(0).optional(),
+    minEndpointingDelayMs: ms(0, MAX_TURN_WAIT_MS).optional(),
     /** … when the model says they are not done. */
-    maxEndpointingDelayMs: positiveMs.default(1200),
+    maxEndpointingDelayMs: ms(1, MAX_TURN_WAIT_MS).default(1200),
     /** … when their last word needs more: a digit being dictated, "um", "and", "the". */
-    unfinishedDelayMs: z.number().int().min(0).default(1200),
+    unfinishedDelayMs: ms(0, MAX_TURN_WAIT_MS).default(1200),
     /** Added to each on a phone line, where 8 kHz speech leaves the model and the VAD less to go on. */
-    phoneExtraDelayMs: z.number().int().min(0).default(0),
+    phoneExtraDelayMs: ms(0, MAX_TURN_WAIT_MS).default(0),
     /**
      * The model's end-of-turn probability below which the caller is not done. Its own for English
      * is 0.36, calibrated on natural speech; on the benchmark's synthetic callers it then called
@@ -113,16 +150,16 @@ const turnSchema = z
      * endpointing delay is the one knob. The model is asked after 200 ms of silence, so with
      * `model` this must not be shorter.
      */
-    vadMinSilenceMs: z.number().int().min(50).max(3000).default(250),
+    vadMinSilenceMs: ms(50, 3000).default(250),
     /**
      * Caller speech over the agent for this long pauses its playout, so a barge-in is heard to stop
      * the agent at once (`npm run bench -- interruptions` measures it); a transcript then confirms
      * the interruption. The pause alone cuts nothing off: a reply paused by a noise resumes.
      */
-    minInterruptionDurationMs: z.number().int().min(0).default(80),
+    minInterruptionDurationMs: ms(0, MAX_TURN_WAIT_MS).default(80),
     minInterruptionWords: z.number().int().min(0).default(0),
     /** A pause with no transcript after it (a cough, a click) ends after this: the reply resumes where it stopped. */
-    falseInterruptionTimeoutMs: positiveMs.default(1000),
+    falseInterruptionTimeoutMs: ms(1, MAX_TURN_WAIT_MS).default(1000),
     resumeFalseInterruption: z.boolean().default(true),
     /** "uh-huh", "yeah", "okay" while the agent speaks are not interruptions (agent/session/backchannel-filter.ts). */
     ignoreBackchannels: z.boolean().default(true),
@@ -153,17 +190,25 @@ const phoneSchema = z
       .regex(/^(tel:\+[1-9]\d{6,14}|sips?:[^\s@]+@[^\s@]+)$/, 'must be tel:+<E.164 number> or sip:user@host')
       .optional(),
     /** Keys a phone caller types end with `#`, or after this long without another key. */
-    keypadPauseMs: z.number().int().min(300).max(10_000).default(2000),
+    keypadPauseMs: ms(300, 10_000).default(2000),
   })
   .strict();
 
 const providerRequestsSchema = z
   .object({
-    /** Per-attempt timeout of an STT, LLM or TTS request; a stalled provider fails after this. */
-    timeoutMs: positiveMs.default(10_000),
+    /**
+     * Per-attempt timeout of an STT, LLM or TTS request; a stalled provider fails after this. Under
+     * 100 ms requests that were on their way fail; a provider silent for 10 minutes has lost the call anyway.
+     */
+    timeoutMs: ms(100, 10 * 60_000).default(10_000),
     /** Retries before an error is reported; the framework retries only errors marked retryable. */
     maxRetry: z.number().int().min(0).max(10).default(2),
-    retryIntervalMs: z.number().int().min(0).default(200),
+    /**
+     * Wait before a retry, and before reopening a lost STT stream (doubled per failure up to 8×).
+     * At 0 a lost stream is reopened as fast as the provider refuses it, hundreds of times a second;
+     * past 10 s the caller goes unheard too long.
+     */
+    retryIntervalMs: ms(10, 10_000).default(200),
   })
   .strict();
 
@@ -171,9 +216,10 @@ export const configSchema = z
   .object({
     livekit: z
       .object({
-        url: z.string().regex(/^wss?:\/\//, 'must start with ws:// or wss://'),
-        apiKey: z.string().min(1),
-        apiSecret: z.string().min(1),
+        /** The worker turns `http(s)://` into `ws(s)://` for its connection, and the server APIs take either. */
+        url: urlOf(['ws', 'wss', 'http', 'https']),
+        apiKey: credential,
+        apiSecret: credential,
       })
       .strict(),
     worker: z
@@ -191,8 +237,10 @@ export const configSchema = z
         maxConcurrentCalls: z.number().int().positive().optional(),
         numIdleProcesses: z.number().int().positive().optional(),
         httpPort: z.number().int().min(1).max(65535).default(DEFAULT_WORKER_HTTP_PORT),
+        /** `0.0.0.0` where the port must be reached from outside, e.g. a container's health probe or a Prometheus scraper. */
+        httpHost: listenHost.default(DEFAULT_WORKER_HTTP_HOST),
         /** How long SIGTERM waits for active calls to end. */
-        drainTimeoutMs: positiveMs.default(30 * 60_000),
+        drainTimeoutMs: ms(1, MAX_TIMER_MS).default(30 * 60_000),
       })
       .strict()
       .default({}),
@@ -208,7 +256,7 @@ export const configSchema = z
       })
       .strict()
       .default({}),
-    localProviders: z.object({ url: url.default(DEFAULT_LOCAL_PROVIDERS_URL) }).strict().default({}),
+    localProviders: z.object({ url: providerUrl.default(DEFAULT_LOCAL_PROVIDERS_URL) }).strict().default({}),
     audio: z
       .object({
         /**

@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../../agent/config/load.js';
-import { DEFAULT_LOCAL_PROVIDERS_URL } from '../../agent/config/schema.js';
+import { DEFAULT_LOCAL_PROVIDERS_URL, MAX_TIMER_MS } from '../../agent/config/schema.js';
 
 const LIVEKIT = { LIVEKIT_URL: 'ws://127.0.0.1:7880', LIVEKIT_API_KEY: 'devkey', LIVEKIT_API_SECRET: 'secret' };
 
@@ -78,8 +78,52 @@ describe('loadConfig', () => {
     expect(configError({ ...LIVEKIT, TTS_PROVIDER: 'elevenlabs' })).toMatch(/tts\.provider: .*'local' \| 'openai' \| 'cartesia'.* \(env TTS_PROVIDER\)/);
   });
 
-  it('rejects a bad LiveKit URL', () => {
-    expect(configError({ ...LIVEKIT, LIVEKIT_URL: 'http://x' })).toContain('livekit.url: must start with ws:// or wss:// (env LIVEKIT_URL)');
+  it('takes a LiveKit URL of a scheme the worker can connect with, and with a host', () => {
+    for (const url of ['ws://', 'wss://', 'ftp://x', 'x', 'ws:x', 'ws://:7880']) {
+      expect(configError({ ...LIVEKIT, LIVEKIT_URL: url })).toContain('livekit.url: must be a ws://, wss://, http://, https:// URL with a host (env LIVEKIT_URL)');
+    }
+    for (const url of ['wss://project.livekit.cloud', 'http://127.0.0.1:7880', 'https://x']) expect(loadConfig({ ...LIVEKIT, LIVEKIT_URL: url }).livekit.url).toBe(url);
+  });
+
+  it('takes provider URLs over http(s) with a host only', () => {
+    expect(configError({ ...LIVEKIT, STT_BASE_URL: 'file:///etc/passwd' })).toContain('stt.baseUrl: must be a http://, https:// URL with a host (env STT_BASE_URL)');
+    expect(configError({ ...LIVEKIT, LLM_BASE_URL: 'http://' })).toContain('llm.baseUrl');
+    expect(configError({ ...LIVEKIT, TTS_BASE_URL: 'wss://api.cartesia.ai' })).toContain('tts.baseUrl');
+    expect(configError({ ...LIVEKIT, LOCAL_PROVIDERS_URL: 'javascript:alert(1)' })).toContain('localProviders.url');
+    expect(loadConfig({ ...LIVEKIT, STT_BASE_URL: ' https://api.openai.com/v1 ' }).stt.baseUrl).toBe('https://api.openai.com/v1');
+  });
+
+  it('refuses a blank key or secret, and trims the whitespace a paste leaves around one', () => {
+    expect(configError({ ...LIVEKIT, LIVEKIT_API_SECRET: '   ' })).toContain('livekit.apiSecret: must not be blank (env LIVEKIT_API_SECRET)');
+    expect(configError({ ...LIVEKIT, LIVEKIT_API_KEY: '\t' })).toContain('livekit.apiKey: must not be blank (env LIVEKIT_API_KEY)');
+    expect(configError({ ...LIVEKIT, LLM_PROVIDER: 'openai', LLM_API_KEY: ' ' })).toContain('llm.apiKey: must not be blank');
+    expect(loadConfig({ ...LIVEKIT, LIVEKIT_API_SECRET: 'secret\n' }).livekit.apiSecret).toBe('secret');
+  });
+
+  it('bounds every duration by what Node timers hold, and by what makes sense', () => {
+    expect(configError({ ...LIVEKIT, AGENT_DRAIN_TIMEOUT_MS: '3000000000' })).toContain(
+      `worker.drainTimeoutMs: Number must be less than or equal to ${MAX_TIMER_MS} (env AGENT_DRAIN_TIMEOUT_MS)`,
+    );
+    expect(loadConfig({ ...LIVEKIT, AGENT_DRAIN_TIMEOUT_MS: String(MAX_TIMER_MS) }).worker.drainTimeoutMs).toBe(MAX_TIMER_MS);
+    expect(configError({ ...LIVEKIT, PROVIDER_TIMEOUT_MS: '5000000000' })).toContain('providerRequests.timeoutMs: Number must be less than or equal to 600000');
+    expect(configError({ ...LIVEKIT, PROVIDER_TIMEOUT_MS: '0' })).toContain('providerRequests.timeoutMs: Number must be greater than or equal to 100');
+    // At 0 a lost STT stream is reopened as fast as the provider refuses it.
+    expect(configError({ ...LIVEKIT, PROVIDER_RETRY_INTERVAL_MS: '0' })).toContain('providerRequests.retryIntervalMs: Number must be greater than or equal to 10');
+    expect(configError({ ...LIVEKIT, PROVIDER_RETRY_INTERVAL_MS: '1e12' })).toContain('providerRequests.retryIntervalMs');
+    for (const name of ['TURN_MIN_ENDPOINTING_DELAY_MS', 'TURN_UNFINISHED_DELAY_MS', 'TURN_PHONE_EXTRA_DELAY_MS', 'TURN_MIN_INTERRUPTION_DURATION_MS', 'TURN_FALSE_INTERRUPTION_TIMEOUT_MS']) {
+      expect(configError({ ...LIVEKIT, TURN_MAX_ENDPOINTING_DELAY_MS: '30000', [name]: '3000000000' })).toContain(`(env ${name})`);
+    }
+    expect(configError({ ...LIVEKIT, AGENT_DRAIN_TIMEOUT_MS: 'Infinity' })).toContain('worker.drainTimeoutMs');
+  });
+
+  it('listens on loopback unless told to open the HTTP port, and only where its jobs can reach it', () => {
+    expect(loadConfig(LIVEKIT).worker.httpHost).toBe('127.0.0.1');
+    expect(loadConfig({ ...LIVEKIT, AGENT_HTTP_HOST: '0.0.0.0' }).worker.httpHost).toBe('0.0.0.0');
+    expect(loadConfig({ ...LIVEKIT, AGENT_HTTP_HOST: '::' }).worker.httpHost).toBe('::');
+    expect(loadConfig({ ...LIVEKIT, AGENT_HTTP_HOST: '::1' }).worker.httpHost).toBe('::1');
+    for (const host of ['localhost', '10.0.0.7', '127.0.0.256', 'not a host']) {
+      expect(configError({ ...LIVEKIT, AGENT_HTTP_HOST: host })).toContain('worker.httpHost: must be a loopback address (127.0.0.1, ::1), or 0.0.0.0 or :: to answer on every interface (env AGENT_HTTP_HOST)');
+    }
   });
 
   it('requires a key for a cloud provider, and takes the vendor variable', () => {
@@ -111,6 +155,64 @@ describe('loadConfig', () => {
     expect(configError({ ...LIVEKIT, AGENT_CONFIG: '/nonexistent/agent.yaml' })).toContain('cannot read config file /nonexistent/agent.yaml');
     expect(configError({ ...LIVEKIT, AGENT_CONFIG: writeFile('bad.yaml', 'turn: [1, 2') })).toContain('not valid YAML/JSON');
     expect(configError({ ...LIVEKIT, AGENT_CONFIG: writeFile('list.yaml', '- 1\n- 2\n') })).toContain('must hold a mapping');
+  });
+
+  describe('keeps secrets out of its errors', () => {
+    const SECRET = 's3cr3t-Qx7vN2pL9wZ4';
+    const lines = (apiSecretLine: string) => `livekit:\n  url: ws://127.0.0.1:7880\n  apiKey: devkey\n${apiSecretLine}\n`;
+
+    it.each([
+      ['an unclosed quote', lines(`  apiSecret: "${SECRET}`), 5], // found at the end of the file
+      ['a bad escape', lines(`  apiSecret: "${SECRET}\\q"`), 4],
+      ['a colon in a plain value', lines(`  apiSecret: ${SECRET}: x`), 4],
+      ['a block scalar header', lines(`  apiSecret: |${SECRET}`), 4],
+      ['JSON on one line', `{"livekit": {"apiSecret": "${SECRET}", "url": [}}`, 1],
+      ['the line after it', `${lines(`  apiSecret: ${SECRET}`)}  url ws://x\n`, 5],
+    ])('a syntax error at or near the secret (%s) is placed by line and key, never quoted', (_, text, line) => {
+      const msg = configError({ AGENT_CONFIG: writeFile('agent.yaml', text) });
+      expect(msg).toContain('not valid YAML/JSON');
+      expect(msg).toContain(`line ${line}, column `);
+      expect(msg).not.toContain(SECRET);
+      expect(msg).not.toContain(SECRET.slice(0, 8));
+    });
+
+    it('names the secret key a syntax error sits in, with its code', () => {
+      expect(configError({ AGENT_CONFIG: writeFile('agent.yaml', lines(`  apiSecret: "${SECRET}\\q"`)) })).toMatch(
+        /line 4, column \d+: BAD_DQ_ESCAPE in the value of apiSecret \(the text there is not shown\)/,
+      );
+    });
+
+    it('does not let the YAML parser print a warning that quotes the secret', () => {
+      const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+      const consoleWarn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      try {
+        configError({ AGENT_CONFIG: writeFile('agent.yaml', lines(`  apiSecret: !${SECRET}`)) });
+        expect(JSON.stringify([warn.mock.calls, consoleWarn.mock.calls].map(String))).not.toContain(SECRET);
+        expect(warn).not.toHaveBeenCalled();
+      } finally {
+        warn.mockRestore();
+        consoleWarn.mockRestore();
+      }
+    });
+
+    it('hides a secret wherever a message would echo it, from the environment or the file', () => {
+      // A vendor key pasted into the provider variable: the enum error echoes what it received.
+      const fromEnv = configError({ ...LIVEKIT, STT_PROVIDER: SECRET, OPENAI_API_KEY: SECRET });
+      expect(fromEnv).toContain("stt.provider: Invalid enum value. Expected 'local' | 'openai', received '[redacted]' (env STT_PROVIDER)");
+      expect(fromEnv).not.toContain(SECRET);
+      const file = writeFile('agent.yaml', `${lines(`  apiSecret: ${SECRET}`)}llm:\n  provider: ${SECRET}\n`);
+      expect(configError({ AGENT_CONFIG: file })).not.toContain(SECRET);
+    });
+
+    it('quotes unknown keys and enum values only as plain words, which cannot hold a secret key and its value', () => {
+      const asKey = configError({ AGENT_CONFIG: writeFile('agent.yaml', `${lines('  apiSecret: x')}  "apiSecret: ${SECRET}": 1\n  apiSecrett: 1\n`) });
+      expect(asKey).toContain(
+        "livekit.(a key that is not a plain name), livekit.apiSecrett: Unrecognized key(s) in object: '(a key that is not a plain name)', 'apiSecrett'",
+      );
+      const asValue = configError({ ...LIVEKIT, AGENT_CONFIG: writeFile('agent.yaml', `stt:\n  provider: >\n    apiSecret: ${SECRET}\n`) });
+      expect(asValue).toContain("stt.provider: Invalid enum value. Expected 'local' | 'openai' (file ");
+      expect(`${asKey}${asValue}`).not.toContain(SECRET);
+    });
   });
 
   it('checks endpointing bounds against each other', () => {
