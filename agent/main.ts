@@ -1,8 +1,10 @@
-import { ServerOptions, cli } from '@livekit/agents';
+import { ServerOptions, cli, log } from '@livekit/agents';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { AgentConfig } from './config/schema.js';
+import { CallRescuer } from './continuity/call-rescuer.js';
+import { CallStore } from './continuity/call-store.js';
 import { turnRecordsEnv } from './metrics/turn-record-channel.js';
 import { TurnMetrics } from './metrics/turn-metrics.js';
 import { redactPhoneNumbersInOutput } from './session/phone-call.js';
@@ -46,8 +48,16 @@ async function main(): Promise<void> {
       host: '127.0.0.1',
       port: front.internalPort,
       drainTimeout: cfg.worker.drainTimeoutMs,
+      // The framework gives up after 10 failed reconnections (~80 s) and the worker exits; a worker
+      // that outlives any LiveKit outage keeps trying, every 10 s at most, unhealthy meanwhile.
+      maxRetry: Number.POSITIVE_INFINITY,
     }),
   );
+  // After runApp: it sets up the framework's logger as it starts the worker.
+  if (cfg.redis.url) {
+    const store = CallStore.connect(cfg.redis.url, (error) => log().warn({ error: error.message }, 'call store unreachable'));
+    new CallRescuer(store, cfg.worker.agentName, cfg.livekit).start();
+  }
 }
 
 main().catch((e: unknown) => {

@@ -1,5 +1,6 @@
 import { type JobContext, type JobProcess, type VAD, defineAgent, log, voice } from '@livekit/agents';
 import { loadConfig } from './config/load.js';
+import { CallJournal } from './continuity/call-journal.js';
 import { turnRecordSink } from './metrics/turn-record-channel.js';
 import { buildLlm, buildStt, buildTts, buildVad } from './providers/build.js';
 import { Conversation } from './session/conversation.js';
@@ -7,6 +8,7 @@ import { echoCancellationFor } from './session/echo-cancellation.js';
 import { KeypadInput } from './session/keypad-input.js';
 import { callAnswered, phoneCallerOf, redactNumber, redactPhoneNumbersInOutput } from './session/phone-call.js';
 import { phoneTools } from './session/phone-tools.js';
+import { allowConcurrentRoomRequests } from './session/room-requests.js';
 
 interface ProcessData {
   vad?: VAD;
@@ -28,6 +30,7 @@ export default defineAgent<ProcessData>({
     const vad = ctx.proc.userData.vad ?? (await buildVad(cfg));
 
     await ctx.connect();
+    allowConcurrentRoomRequests(ctx.room);
     // Greet only once somebody is there to hear it; a caller on the phone shapes the session.
     const caller = await ctx.waitForParticipant().catch((e: unknown) => {
       if (ctx.room.isConnected) throw e;
@@ -43,6 +46,10 @@ export default defineAgent<ProcessData>({
         return ctx.shutdown('phone call not answered');
       }
     }
+    const journal = cfg.redis.url
+      ? await CallJournal.open(cfg.redis.url, { room: ctx.room.name!, agentName: cfg.worker.agentName, agentIdentity: ctx.room.localParticipant!.identity })
+      : undefined;
+    log().info({ room: ctx.room.name, takenOver: Boolean(journal?.earlier.length) }, 'call started');
     const transferTo = cfg.phone.transferTo;
     const conversation = new Conversation(
       cfg,
@@ -58,13 +65,17 @@ export default defineAgent<ProcessData>({
         tools: phoneCaller
           ? phoneTools(transferTo ? { livekit: cfg.livekit, room: ctx.room.name!, callerIdentity: caller.identity, transferTo } : undefined)
           : undefined,
+        earlier: journal?.earlier,
       },
     );
+    journal?.record(conversation.session);
     // The job is the call: when the session closes (the caller hung up, the agent ended the call) the
     // job ends with it, and the worker is free at once. agents-js 1.8.1 leaves the job connected until
     // livekit-server closes the room (its departure timeout), upstream agents-js #927 (AJS-265 in
     // AgentSession.start); this can go when the framework ends the job with its session.
     conversation.session.on(voice.AgentSessionEventTypes.Close, (ev) => ctx.shutdown(`session closed: ${ev.reason}`));
+    // Ended, not lost: a job that dies never gets here, and its call is taken over (agent/continuity).
+    if (journal) ctx.addShutdownCallback(() => journal.end());
     if (phoneCaller) {
       const keypad = new KeypadInput(ctx.room, caller, conversation.session, cfg.phone.keypadPauseMs);
       ctx.addShutdownCallback(async () => keypad.close());

@@ -26,6 +26,8 @@ export const ENV_KEYS: Readonly<Record<string, readonly [path: string, kind: Val
   AGENT_GREETING: ['agent.greeting', 'string'],
   AGENT_APOLOGY: ['agent.apology', 'string'],
   LOCAL_PROVIDERS_URL: ['localProviders.url', 'string'],
+  REDIS_URL: ['redis.url', 'string'],
+  AGENT_RESUMPTION: ['agent.resumption', 'string'],
   PHONE_TRANSFER_TO: ['phone.transferTo', 'string'],
   PHONE_KEYPAD_PAUSE_MS: ['phone.keypadPauseMs', 'number'],
   STT_PROVIDER: ['stt.provider', 'string'],

@@ -5,6 +5,8 @@ import { z } from 'zod';
 export const DEFAULT_LOCAL_PROVIDERS_URL = 'http://127.0.0.1:8788';
 /** Explicit dispatch only: rooms get the agent through a dispatch that names it. */
 export const DEFAULT_AGENT_NAME = 'voice-agent';
+/** Said by the agent that takes over a call whose agent was lost. */
+export const DEFAULT_RESUMPTION = 'Sorry, I lost the thread for a moment. I am back now.';
 /** Health (`GET /`), worker info (`GET /worker`), Prometheus (`GET /metrics`). */
 export const DEFAULT_WORKER_HTTP_PORT = 8081;
 /** The worker's HTTP port answers this machine only unless told otherwise. */
@@ -253,10 +255,17 @@ export const configSchema = z
         greeting: z.string().min(1).default('Hello! How can I help you today?'),
         /** Said when a provider failed for good on a turn, so the caller is not left in silence. */
         apology: z.string().min(1).default('Sorry, I had a problem just now. Could you say that again?'),
+        /** Said by the agent that takes over a call whose agent was lost (a job process or worker died). */
+        resumption: z.string().min(1).default(DEFAULT_RESUMPTION),
       })
       .strict()
       .default({}),
     localProviders: z.object({ url: providerUrl.default(DEFAULT_LOCAL_PROVIDERS_URL) }).strict().default({}),
+    /**
+     * Where calls in progress are kept (`redis://host:port`), so that a call outlives its job process
+     * or worker (agent/continuity): unset, a call whose job dies is lost.
+     */
+    redis: z.object({ url: urlOf(['redis', 'rediss']).optional() }).strict().default({}),
     audio: z
       .object({
         /**

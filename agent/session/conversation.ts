@@ -1,8 +1,9 @@
-import type { VAD, llm, stt, tts } from '@livekit/agents';
-import { voice } from '@livekit/agents';
+import type { VAD, stt, tts } from '@livekit/agents';
+import { llm, voice } from '@livekit/agents';
 import type { Room } from '@livekit/rtc-node';
 import type { EchoCancellation } from '../../plugins/echo-cancellation/index.js';
 import type { AgentConfig } from '../config/schema.js';
+import type { HistoryEntry } from '../continuity/call-store.js';
 import { logTurnLatencies } from '../metrics/turn-latency-logging.js';
 import type { TurnLatencyRecord } from '../metrics/turn-latency-tracer.js';
 import { ListeningAgent } from './listening-agent.js';
@@ -29,6 +30,7 @@ export interface ConversationProviders {
 export class Conversation {
   readonly session: voice.AgentSession;
   readonly #agent: ListeningAgent;
+  readonly #earlier: HistoryEntry[];
 
   constructor(
     private readonly cfg: AgentConfig,
@@ -40,6 +42,8 @@ export class Conversation {
       phoneCaller?: PhoneCaller;
       /** What the agent can do besides talking (e.g. phoneTools()). */
       tools?: llm.ToolContextEntry[];
+      /** The call so far, when this conversation takes over a call whose agent was lost (agent/continuity). */
+      earlier?: HistoryEntry[];
     } = {},
   ) {
     const apology = new ProviderFailureApology(cfg.agent.apology);
@@ -56,16 +60,28 @@ export class Conversation {
     new AdaptiveEndpointing(this.session, endpointingPolicy(cfg.turn), opts.phoneCaller !== undefined);
     logTurnLatencies(this.session, opts.onTurn);
     const instructions = opts.phoneCaller ? `${cfg.agent.instructions}\n\n${phoneCallContext(opts.phoneCaller)}` : cfg.agent.instructions;
+    this.#earlier = opts.earlier ?? [];
+    const chatCtx = llm.ChatContext.empty();
+    for (const line of this.#earlier) chatCtx.addMessage({ role: line.role, content: line.text });
     this.#agent = new ListeningAgent(
-      { instructions, tools: opts.tools },
+      { instructions, tools: opts.tools, chatCtx },
       { preflightTranscripts: cfg.stt.preflightTranscripts, ignoreBackchannels: cfg.turn.ignoreBackchannels, firstPhraseWords: cfg.tts.firstPhraseWords },
     );
   }
 
-  /** Starts the session (in `room`, when given, with the caller's echo removed if asked) and greets the caller. */
+  /**
+   * Starts the session (in `room`, when given, with the caller's echo removed if asked) and greets
+   * the caller; on a call taken over from a lost agent, says so instead and answers what the caller
+   * said last if the lost agent had not.
+   */
   async start(opts: { room?: Room; echoCancellation?: EchoCancellation } = {}): Promise<void> {
     await this.session.start({ agent: this.#agent, room: opts.room, inputOptions: opts.echoCancellation?.inputOptions });
     opts.echoCancellation?.attach(this.session);
-    this.session.say(this.cfg.agent.greeting);
+    if (this.#earlier.length === 0) {
+      this.session.say(this.cfg.agent.greeting);
+      return;
+    }
+    this.session.say(this.cfg.agent.resumption, { addToChatCtx: false });
+    if (this.#earlier.at(-1)?.role === 'user') this.session.generateReply();
   }
 }

@@ -4,7 +4,7 @@ import type { PhoneIdentity } from '../caller/caller-token.js';
 import { type PlacedCall, placeCall, placePhoneShapedCall } from '../caller/place-call.js';
 import type { CallerOptions } from '../caller/simulated-caller.js';
 import { type LatencyProfileName, type RunningLocalProviders, startLocalProviders } from '../local-providers/index.js';
-import { type RunningLivekitServer, localRedisAddress, startLivekitServer } from './livekit-server.js';
+import { type LivekitServerOptions, type RunningLivekitServer, localRedisAddress, startLivekitServer } from './livekit-server.js';
 import { type RunningRedis, startRedis } from './redis.js';
 import { WorkerLog } from './worker-log.js';
 import { type RunningWorker, startWorkerProcess } from './worker-process.js';
@@ -28,6 +28,8 @@ export interface StackWorkerOptions {
   httpPort: number;
   /** Extra worker configuration (agent/config), e.g. TTS_PROVIDER. */
   env?: Record<string, string>;
+  /** The log file's name is `worker-<logName>.log`: `agentName` unless two workers share it. */
+  logName?: string;
 }
 
 /** A worker of our agent on the stack, and the one reader of what it logs. */
@@ -48,10 +50,22 @@ export class LocalStack {
 
   private constructor(
     readonly redis: RunningRedis,
-    readonly livekit: RunningLivekitServer,
+    private server: RunningLivekitServer,
+    private readonly serverOptions: LivekitServerOptions,
     readonly providers: RunningLocalProviders,
     readonly logDir: string,
   ) {}
+
+  get livekit(): RunningLivekitServer {
+    return this.server;
+  }
+
+  /** An outage: livekit-server killed (its rooms with it), down for `downMs`, then started again as it was. */
+  async restartLivekit(downMs: number): Promise<void> {
+    await this.server.stop(0);
+    await new Promise((r) => setTimeout(r, downMs));
+    this.server = await startLivekitServer(this.serverOptions);
+  }
 
   /** Starts Redis, livekit-server and the local providers; stops what it started if a part fails. */
   static async start(opts: LocalStackOptions): Promise<LocalStack> {
@@ -61,15 +75,16 @@ export class LocalStack {
       const redisAddress = opts.redisPort ? `127.0.0.1:${opts.redisPort}` : localRedisAddress();
       const redis = await startRedis({ address: redisAddress, logFile: join(opts.logDir, 'redis.log') });
       stops.push(() => redis.stop());
-      const livekit = await startLivekitServer({
+      const serverOptions: LivekitServerOptions = {
         port: opts.livekitPort,
         nodeIp: opts.nodeIp,
         redisAddress,
         logFile: join(opts.logDir, 'livekit-server.log'),
-      });
+      };
+      const livekit = await startLivekitServer(serverOptions);
       stops.push(() => livekit.stop());
       const providers = await startLocalProviders({ port: opts.providersPort ?? 0, latency: opts.latency });
-      return new LocalStack(redis, livekit, providers, opts.logDir);
+      return new LocalStack(redis, livekit, serverOptions, providers, opts.logDir);
     } catch (e) {
       for (const stop of stops.reverse()) await stop().catch(() => undefined);
       throw e;
@@ -85,13 +100,14 @@ export class LocalStack {
       LIVEKIT_API_KEY: this.livekit.apiKey,
       LIVEKIT_API_SECRET: this.livekit.apiSecret,
       LOCAL_PROVIDERS_URL: this.providers.url,
+      REDIS_URL: `redis://${this.redis.address}`,
       ...extra,
     };
   }
 
-  /** A worker of our agent registered under `agentName`, logging to `worker-<agentName>.log`; stopped with the stack. */
+  /** A worker of our agent registered under `agentName`, logging to `worker-<logName>.log`; stopped with the stack. */
   async startWorker(opts: StackWorkerOptions): Promise<StackWorker> {
-    const logFile = join(this.logDir, `worker-${opts.agentName}.log`);
+    const logFile = join(this.logDir, `worker-${opts.logName ?? opts.agentName}.log`);
     const worker = await startWorkerProcess({
       env: this.workerEnv({ AGENT_NAME: opts.agentName, ...opts.env }),
       httpPort: opts.httpPort,

@@ -22,8 +22,8 @@ export interface CallTestBed {
   voice: FliteSynthesizer;
   /** The phone-shaped callers' voice. */
   phoneVoice: FliteSynthesizer;
-  /** Another worker of our agent on the same stack, e.g. with another TTS. */
-  startWorker(agentName: string, httpPort: number, env: Record<string, string>): Promise<StackWorker>;
+  /** Another worker of our agent on the same stack, e.g. with another TTS (`logName` when it shares the agent name). */
+  startWorker(agentName: string, httpPort: number, env: Record<string, string>, logName?: string): Promise<StackWorker>;
   /** A simulated caller in a new room with the agent dispatched (the bed's worker unless named). */
   call(agentName?: string, caller?: TestCallerOptions): Promise<PlacedCall>;
   /** A phone-shaped caller calling from `number` (see placePhoneShapedCall), the bed's worker unless named. */
@@ -47,8 +47,8 @@ export async function startCallTestBed(opts: { name: string; httpPort: number; e
     await stack.stop();
   };
   try {
-    const startWorker = (agentName: string, httpPort: number, env: Record<string, string>) =>
-      stack.startWorker({ agentName, httpPort, env: { AGENT_NUM_IDLE_PROCESSES: '1', ...env } });
+    const startWorker = (agentName: string, httpPort: number, env: Record<string, string>, logName?: string) =>
+      stack.startWorker({ agentName, httpPort, logName, env: { AGENT_NUM_IDLE_PROCESSES: '1', ...env } });
     const worker = await startWorker(`agent-${opts.name}`, opts.httpPort, opts.env ?? {});
     const transcriber = (recognizer = await primedRecognizer(AGENT_VOICE));
     const voice = new FliteSynthesizer({ voice: CALLER_VOICE });

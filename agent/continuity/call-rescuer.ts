@@ -1,0 +1,77 @@
+import { ParticipantInfo_Kind } from '@livekit/protocol';
+import { log } from '@livekit/agents';
+import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
+import type { CallStore } from './call-store.js';
+
+/** How often the worker looks for calls whose job died. */
+const SCAN_INTERVAL_MS = 1000;
+/** How long one worker has to bring an agent back before another may try (a job takes ~2 s to join). */
+const RESCUE_CLAIM_MS = 15_000;
+
+export interface LivekitApi {
+  url: string;
+  apiKey: string;
+  apiSecret: string;
+}
+
+/**
+ * The worker's side of a call that outlives its job. Self-hosted livekit-server does not learn
+ * that a job failed and does not dispatch the agent again (upstream livekit/livekit#4894), so every
+ * worker watches the calls its agent holds: when a call's lease lapses (its job process or its
+ * worker died) and a caller is still in the room, one worker removes the dead agent from the room
+ * and dispatches a new one, which picks the conversation up from the store. It can go when
+ * livekit-server re-dispatches failed jobs itself.
+ */
+export class CallRescuer {
+  readonly #logger = log().child({ component: 'call-rescuer' });
+  readonly #rooms: RoomServiceClient;
+  readonly #dispatch: AgentDispatchClient;
+  #timer?: NodeJS.Timeout;
+  #scanning = false;
+
+  constructor(
+    private readonly store: CallStore,
+    private readonly agentName: string,
+    livekit: LivekitApi,
+  ) {
+    const host = livekit.url.replace(/^ws/, 'http');
+    this.#rooms = new RoomServiceClient(host, livekit.apiKey, livekit.apiSecret);
+    this.#dispatch = new AgentDispatchClient(host, livekit.apiKey, livekit.apiSecret);
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => void this.#scan(), SCAN_INTERVAL_MS);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  async #scan(): Promise<void> {
+    if (this.#scanning) return;
+    this.#scanning = true;
+    try {
+      for (const call of await this.store.orphaned(this.agentName)) {
+        if (!(await this.store.claimRescue(call.room, RESCUE_CLAIM_MS))) continue;
+        await this.#rescue(call.room, call.agentIdentity);
+      }
+    } catch (error) {
+      this.#logger.warn({ error: String(error) }, 'calls not checked for a lost agent');
+    } finally {
+      this.#scanning = false;
+    }
+  }
+
+  async #rescue(room: string, lostAgent: string): Promise<void> {
+    const participants = await this.#rooms.listParticipants(room).catch(() => []);
+    if (!participants.some((p) => p.kind !== ParticipantInfo_Kind.AGENT)) {
+      this.#logger.info({ room }, 'call lost its agent after the caller left: forgotten');
+      return this.store.forget(room);
+    }
+    // The dead agent stays in the room until livekit-server times it out (~20 s): the caller would
+    // see two agents, and the new one would take it for a participant.
+    if (lostAgent) await this.#rooms.removeParticipant(room, lostAgent).catch(() => undefined);
+    await this.#dispatch.createDispatch(room, this.agentName);
+    this.#logger.warn({ room, lostAgent }, 'call lost its agent: a new one dispatched');
+  }
+}
