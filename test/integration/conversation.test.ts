@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TURN_LATENCY_LOG } from '../../agent/metrics/turn-latency-logging.js';
@@ -71,7 +72,10 @@ describe('a spoken conversation through a real livekit-server', () => {
   }
 
   it('holds a conversation with the Cartesia TTS plugin (the local default)', async () => {
+    const logFrom = readFileSync(bed.worker.log.path, 'utf8').length;
     expectScriptedConversation(await converse(bed.worker.agentName));
+    // Every job printed this at its first preemptive generation (agent/session/room-requests.ts).
+    expect(readFileSync(bed.worker.log.path, 'utf8').slice(logFrom)).not.toContain('MaxListenersExceededWarning');
   });
 
   /** Turns counted by the worker's Prometheus histogram and counter so far. */
