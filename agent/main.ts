@@ -5,9 +5,9 @@ import { ConfigError, loadConfig } from './config/load.js';
 import type { AgentConfig } from './config/schema.js';
 import { CallRescuer } from './continuity/call-rescuer.js';
 import { CallStore } from './continuity/call-store.js';
+import { redactOutput } from './logging/redacted-output.js';
 import { turnRecordsEnv } from './metrics/turn-record-channel.js';
 import { TurnMetrics } from './metrics/turn-metrics.js';
-import { redactPhoneNumbersInOutput } from './session/phone-call.js';
 import { callCountLoad } from './worker/call-count-load.js';
 import { startWorkerHttpFront } from './worker/worker-http-front.js';
 
@@ -17,7 +17,6 @@ import { startWorkerHttpFront } from './worker/worker-http-front.js';
  * (active calls finish, no new ones are taken). `dev` is the framework's development mode.
  */
 async function main(): Promise<void> {
-  redactPhoneNumbersInOutput();
   let cfg: AgentConfig;
   try {
     cfg = loadConfig();
@@ -26,6 +25,7 @@ async function main(): Promise<void> {
     console.error(`voice-agent: ${e.message}`);
     process.exit(1);
   }
+  redactOutput(cfg.log);
   const metrics = new TurnMetrics({ stt: cfg.stt.provider, llm: cfg.llm.provider, tts: cfg.tts.provider });
   const front = await startWorkerHttpFront({ port: cfg.worker.httpPort, host: cfg.worker.httpHost, metrics });
   // Forked job processes inherit the environment: this is how they find the worker's metrics, and the

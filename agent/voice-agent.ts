@@ -1,12 +1,13 @@
 import { type JobContext, type JobProcess, type VAD, defineAgent, log, voice } from '@livekit/agents';
 import { loadConfig } from './config/load.js';
 import { CallJournal } from './continuity/call-journal.js';
+import { redactOutput } from './logging/redacted-output.js';
 import { turnRecordSink } from './metrics/turn-record-channel.js';
 import { buildLlm, buildStt, buildTts, buildVad } from './providers/build.js';
 import { Conversation } from './session/conversation.js';
 import { echoCancellationFor } from './session/echo-cancellation.js';
 import { KeypadInput } from './session/keypad-input.js';
-import { callAnswered, phoneCallerOf, redactNumber, redactPhoneNumbersInOutput } from './session/phone-call.js';
+import { callAnswered, phoneCallerOf, redactNumber } from './session/phone-call.js';
 import { phoneTools } from './session/phone-tools.js';
 import { allowConcurrentRoomRequests } from './session/room-requests.js';
 
@@ -21,12 +22,13 @@ interface ProcessData {
 export default defineAgent<ProcessData>({
   // Idle job processes load the VAD before a call arrives, so the first turn does not pay for it.
   prewarm: async (proc: JobProcess<ProcessData>) => {
-    redactPhoneNumbersInOutput();
-    proc.userData.vad = await buildVad(loadConfig());
+    const cfg = loadConfig();
+    redactOutput(cfg.log);
+    proc.userData.vad = await buildVad(cfg);
   },
   entry: async (ctx: JobContext<ProcessData>) => {
-    redactPhoneNumbersInOutput();
     const cfg = loadConfig();
+    redactOutput(cfg.log);
     const vad = ctx.proc.userData.vad ?? (await buildVad(cfg));
 
     await ctx.connect();

@@ -27,6 +27,7 @@ export const ENV_KEYS: Readonly<Record<string, readonly [path: string, kind: Val
   AGENT_APOLOGY: ['agent.apology', 'string'],
   LOCAL_PROVIDERS_URL: ['localProviders.url', 'string'],
   REDIS_URL: ['redis.url', 'string'],
+  LOG_TRANSCRIPTS: ['log.transcripts', 'boolean'],
   AGENT_RESUMPTION: ['agent.resumption', 'string'],
   PHONE_TRANSFER_TO: ['phone.transferTo', 'string'],
   PHONE_KEYPAD_PAUSE_MS: ['phone.keypadPauseMs', 'number'],

@@ -266,6 +266,17 @@ export const configSchema = z
      * or worker (agent/continuity): unset, a call whose job dies is lost.
      */
     redis: z.object({ url: urlOf(['redis', 'rediss']).optional() }).strict().default({}),
+    log: z
+      .object({
+        /**
+         * What callers and the agent said, in the logs (framework `lk.pii.*` fields, turn records):
+         * off, it is left out, so conversations do not end up in log storage; on for debugging.
+         * Phone numbers are cut to their last four digits either way.
+         */
+        transcripts: z.boolean().default(false),
+      })
+      .strict()
+      .default({}),
     audio: z
       .object({
         /**

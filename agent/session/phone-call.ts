@@ -54,19 +54,3 @@ export function phoneCallContext(caller: PhoneCaller): string {
 
 /** A phone number in E.164 form, e.g. +15550100001. */
 export const E164_NUMBER = /^\+[1-9]\d{6,14}$/;
-const E164_ANYWHERE = new RegExp(E164_NUMBER.source.slice(1, -1), 'g');
-const REDACTING = Symbol.for('voice-agent.redacting-phone-numbers');
-
-/**
- * Cuts every phone number this process writes to its standard output to its last four digits.
- * Our own logs redact numbers where they log them, but the framework logs participant identities
- * (under `lk.pii.*` keys), and livekit-sip makes those from the caller's number (`sip_+15550100001`).
- * Installed once per process: the worker and each job process.
- */
-export function redactPhoneNumbersInOutput(stream: NodeJS.WriteStream = process.stdout): void {
-  if ((stream as { [REDACTING]?: boolean })[REDACTING]) return;
-  const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
-  (stream as { [REDACTING]?: boolean })[REDACTING] = true;
-  stream.write = ((chunk: unknown, ...rest: unknown[]) =>
-    write(typeof chunk === 'string' ? chunk.replace(E164_ANYWHERE, (n) => redactNumber(n)!) : Buffer.isBuffer(chunk) ? Buffer.from(chunk.toString('utf8').replace(E164_ANYWHERE, (n) => redactNumber(n)!)) : chunk, ...rest)) as typeof stream.write;
-}

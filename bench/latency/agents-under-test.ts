@@ -33,7 +33,8 @@ export async function withAgentUnderTest<T>(
   const logFile = join(stack.logDir, `worker-${agentName}.log`);
   const worker =
     kind === 'ours'
-      ? await stack.startWorker({ agentName, httpPort, env })
+      ? // The benchmarks read what was said from the turn records, which production logs leave out.
+        await stack.startWorker({ agentName, httpPort, env: { LOG_TRANSCRIPTS: 'true', ...env } })
       : await startPythonWorker(stack.workerEnv({ ...env, AGENT_NAME: agentName, AGENT_HTTP_PORT: String(httpPort) }), logFile);
   const usage = new ProcessTreeUsage(worker.pid);
   try {

@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../agent/config/load.js';
 import { keypadMessage } from '../../agent/session/keypad-input.js';
-import { phoneCallContext, redactNumber, redactPhoneNumbersInOutput } from '../../agent/session/phone-call.js';
+import { redactOutput } from '../../agent/logging/redacted-output.js';
+import { phoneCallContext, redactNumber } from '../../agent/session/phone-call.js';
 
 const LIVEKIT = { LIVEKIT_URL: 'ws://127.0.0.1:7880', LIVEKIT_API_KEY: 'k', LIVEKIT_API_SECRET: 's' };
 
@@ -17,11 +18,22 @@ describe('a phone call, as the agent sees it', () => {
   it("cuts every E.164 number a process writes (the framework's lines included) to its last four digits", () => {
     const written: string[] = [];
     const out = new Writable({ write: (chunk: Buffer, _enc, done) => (written.push(chunk.toString()), done()) }) as unknown as NodeJS.WriteStream;
-    redactPhoneNumbersInOutput(out);
-    redactPhoneNumbersInOutput(out); // once per process, however often it is installed
+    redactOutput({ transcripts: true }, out);
+    redactOutput({ transcripts: true }, out); // once per process, however often it is installed
     out.write('{"lk.pii.participant_identity":"sip_+15550100001","msg":"x"}\n');
     out.write(Buffer.from('from +442071838750 to +15550100000\n'));
     expect(written.join('')).toBe('{"lk.pii.participant_identity":"sip_********0001","msg":"x"}\nfrom *********8750 to ********0000\n');
+  });
+
+  it('leaves what was said out of the logs unless transcripts are asked for, numbers cut either way', () => {
+    const line = '{"lk.pii.transcript":"my number is +15550100001","userText":"say \\"hi\\" to me","agentText":"Hello!","turn":2,"msg":"x"}\n';
+    const written: string[] = [];
+    const out = new Writable({ write: (chunk: Buffer, _enc, done) => (written.push(chunk.toString()), done()) }) as unknown as NodeJS.WriteStream;
+    redactOutput({ transcripts: false }, out);
+    out.write(line);
+    expect(JSON.parse(written.join(''))).toEqual({ 'lk.pii.transcript': '[redacted]', userText: '[redacted]', agentText: '[redacted]', turn: 2, msg: 'x' });
+    expect(loadConfig(LIVEKIT).log.transcripts).toBe(false);
+    expect(loadConfig({ ...LIVEKIT, LOG_TRANSCRIPTS: 'true' }).log.transcripts).toBe(true);
   });
 
   it('tells the LLM the caller is on the phone, and from where', () => {

@@ -48,7 +48,8 @@ export async function startCallTestBed(opts: { name: string; httpPort: number; e
   };
   try {
     const startWorker = (agentName: string, httpPort: number, env: Record<string, string>, logName?: string) =>
-      stack.startWorker({ agentName, httpPort, logName, env: { AGENT_NUM_IDLE_PROCESSES: '1', ...env } });
+      // The tests read what was said from the workers' turn records, which production logs leave out.
+      stack.startWorker({ agentName, httpPort, logName, env: { AGENT_NUM_IDLE_PROCESSES: '1', LOG_TRANSCRIPTS: 'true', ...env } });
     const worker = await startWorker(`agent-${opts.name}`, opts.httpPort, opts.env ?? {});
     const transcriber = (recognizer = await primedRecognizer(AGENT_VOICE));
     const voice = new FliteSynthesizer({ voice: CALLER_VOICE });
