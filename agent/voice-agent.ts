@@ -1,6 +1,7 @@
 import { type JobContext, type JobProcess, type VAD, defineAgent, log, voice } from '@livekit/agents';
 import { loadConfig } from './config/load.js';
 import { CallJournal } from './continuity/call-journal.js';
+import { repeatRepliesLostToReconnection } from './continuity/lost-replies.js';
 import { redactOutput } from './logging/redacted-output.js';
 import { turnRecordSink } from './metrics/turn-record-channel.js';
 import { buildLlm, buildStt, buildTts, buildVad } from './providers/build.js';
@@ -10,6 +11,9 @@ import { KeypadInput } from './session/keypad-input.js';
 import { callAnswered, phoneCallerOf, redactNumber } from './session/phone-call.js';
 import { phoneTools } from './session/phone-tools.js';
 import { allowConcurrentRoomRequests } from './session/room-requests.js';
+
+/** Session close reasons that end the call. */
+const CALL_ENDED = new Set<string>([voice.CloseReason.PARTICIPANT_DISCONNECTED, voice.CloseReason.USER_INITIATED]);
 
 interface ProcessData {
   vad?: VAD;
@@ -71,13 +75,18 @@ export default defineAgent<ProcessData>({
       },
     );
     journal?.record(conversation.session);
+    repeatRepliesLostToReconnection(ctx.room, conversation.session, cfg.agent.resumption);
     // The job is the call: when the session closes (the caller hung up, the agent ended the call) the
     // job ends with it, and the worker is free at once. agents-js 1.8.1 leaves the job connected until
     // livekit-server closes the room (its departure timeout), upstream agents-js #927 (AJS-265 in
     // AgentSession.start); this can go when the framework ends the job with its session.
-    conversation.session.on(voice.AgentSessionEventTypes.Close, (ev) => ctx.shutdown(`session closed: ${ev.reason}`));
-    // Ended, not lost: a job that dies never gets here, and its call is taken over (agent/continuity).
-    if (journal) ctx.addShutdownCallback(() => journal.end());
+    conversation.session.on(voice.AgentSessionEventTypes.Close, (ev) => {
+      // Only a caller who left or a call the agent ended is over; any other close leaves the call to
+      // be taken over (agent/continuity), as a job that dies does.
+      if (CALL_ENDED.has(ev.reason)) void journal?.end();
+      ctx.shutdown(`session closed: ${ev.reason}`);
+    });
+    if (journal) ctx.addShutdownCallback(() => journal.release());
     if (phoneCaller) {
       const keypad = new KeypadInput(ctx.room, caller, conversation.session, cfg.phone.keypadPauseMs);
       ctx.addShutdownCallback(async () => keypad.close());

@@ -12,7 +12,7 @@ const JOURNAL_OPEN_TIMEOUT_MS = 2000;
 export class CallJournal {
   readonly #logger = log().child({ component: 'call-journal' });
   readonly #renewal: NodeJS.Timeout;
-  #ended = false;
+  #closed = false;
 
   private constructor(
     private readonly store: CallStore,
@@ -54,12 +54,23 @@ export class CallJournal {
     });
   }
 
-  /** The call is over (not lost): it is forgotten. */
+  /** The call is over (the caller left, or the agent ended it): it is forgotten. */
   async end(): Promise<void> {
-    if (this.#ended) return;
-    this.#ended = true;
+    if (this.#closed) return;
+    this.#closed = true;
     clearInterval(this.#renewal);
     await this.store.end(this.call).catch((error: unknown) => this.#logger.warn({ error: String(error) }, 'ended call not forgotten'));
+    await this.store.close();
+  }
+
+  /**
+   * This job lets go of a call that is not over (its session failed, its room was lost, the worker
+   * stopped waiting for it): the lease lapses, and if the caller is still there an agent takes over.
+   */
+  async release(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#renewal);
     await this.store.close();
   }
 }

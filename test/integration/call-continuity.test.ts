@@ -13,6 +13,8 @@ const QUESTION = 'What time is it?';
 const BACK_WITHIN_MS = 15_000;
 /** Longer than agents-js 1.8.1 retries a lost server before the worker gives up (10 attempts, ~80 s). */
 const OUTAGE_MS = 90_000;
+/** A restart: livekit-server down this long, its clients reconnecting to the new one. */
+const RESTART_DOWN_MS = 2000;
 
 /**
  * Chaos through the real stack: the process holding a call dies mid-reply, and the caller must hear
@@ -102,6 +104,16 @@ describe('a call outlives the process that held it', () => {
       const taker = [bed.worker, second].find((w) => w.log.messages('call started').some((e) => e.room === call.room && e.takenOver === true));
       expect(taker).toBeDefined();
       expect(taker).not.toBe(outcome.holder.worker);
+    } finally {
+      await call.caller.hangUp();
+    }
+  });
+
+  it('livekit-server restarted mid-reply: the reply lost with it is acknowledged, and the call goes on', async () => {
+    const call = await bed.call();
+    try {
+      const outcome = await killMidReply(call, () => void bed.stack.restartLivekit(RESTART_DOWN_MS));
+      await expectCarriedOn(call, outcome);
     } finally {
       await call.caller.hangUp();
     }
