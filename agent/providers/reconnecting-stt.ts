@@ -18,7 +18,8 @@ export interface ReconnectOptions {
  * when the provider closes its socket (no error: the agent would be deaf for the rest of the call),
  * and an `error` event from the provider ends it for good as an unrecoverable session error. Here
  * every provider stream that ends while the call goes on is replaced by a new one, and an utterance
- * it was transcribing is reported lost so the agent can ask again.
+ * it was transcribing is reported lost so the agent can ask again. What the caller says while the
+ * provider is unreachable is kept (up to 20 s) and transcribed once it is back.
  */
 export class ReconnectingSTT extends stt.STT {
   readonly label: string;
@@ -79,6 +80,33 @@ export class ReconnectingSTT extends stt.STT {
   }
 }
 
+/** The most of the caller's audio kept while the provider is unreachable, to transcribe once it is back. */
+const MAX_BACKLOG_MS = 20_000;
+/** A new provider stream that stays open this long, or sends anything, is taken to be working. */
+const STREAM_PROVEN_MS = 5000;
+
+/**
+ * The caller's audio since the provider stream failed: replayed into each new stream until one
+ * works, so what the caller said while the provider was unreachable is transcribed once it is back.
+ */
+class Backlog {
+  readonly #frames: AudioFrame[] = [];
+  #ms = 0;
+
+  add(frame: AudioFrame): void {
+    this.#frames.push(frame);
+    this.#ms += (frame.samplesPerChannel / frame.sampleRate) * 1000;
+    while (this.#ms > MAX_BACKLOG_MS) {
+      const dropped = this.#frames.shift()!;
+      this.#ms -= (dropped.samplesPerChannel / dropped.sampleRate) * 1000;
+    }
+  }
+
+  replayInto(stream: stt.SpeechStream): void {
+    for (const frame of this.#frames) stream.pushFrame(frame);
+  }
+}
+
 class ReconnectingSpeechStream extends stt.SpeechStream {
   label = 'ReconnectingSpeechStream';
   /** The caller has spoken since the last final transcript: a stream ending now loses what they said. */
@@ -98,10 +126,12 @@ class ReconnectingSpeechStream extends stt.SpeechStream {
   protected async run(): Promise<void> {
     let current: stt.SpeechStream | undefined;
     let inputEnded = false;
+    let backlog: Backlog | undefined;
     // One pump for the whole call: frames go to whichever provider stream is open (none for the
-    // few ms of a reconnection).
+    // few ms of a reconnection), and to the backlog while the provider is not known to work.
     const pump = (async () => {
       for await (const item of this.input) {
+        if (item !== ReconnectingSpeechStream.FLUSH_SENTINEL) backlog?.add(item as AudioFrame);
         if (!current) continue;
         try {
           if (item === ReconnectingSpeechStream.FLUSH_SENTINEL) current.flush();
@@ -122,7 +152,10 @@ class ReconnectingSpeechStream extends stt.SpeechStream {
     while (!inputEnded && !this.abortSignal.aborted) {
       current = this.owner.inner.stream({ connOptions: this.providerConnOptions });
       this.#utteranceOpen = false;
+      backlog?.replayInto(current);
+      const proven = setTimeout(() => (backlog = undefined), STREAM_PROVEN_MS);
       for await (const event of current) {
+        backlog = undefined;
         if (event.type === stt.SpeechEventType.START_OF_SPEECH) this.#utteranceOpen = true;
         if (event.type === stt.SpeechEventType.FINAL_TRANSCRIPT) {
           this.#utteranceOpen = false;
@@ -137,9 +170,11 @@ class ReconnectingSpeechStream extends stt.SpeechStream {
           if (event.type === stt.SpeechEventType.INTERIM_TRANSCRIPT) this.queue.put({ type: stt.SpeechEventType.END_OF_SPEECH });
         }
       }
+      clearTimeout(proven);
       if (inputEnded || this.abortSignal.aborted) break;
       current.close();
       current = undefined;
+      backlog ??= new Backlog();
       failures++;
       const waitMs = this.opts.retryIntervalMs * 2 ** Math.min(failures - 1, 3);
       const utteranceLost = this.#utteranceOpen;

@@ -52,9 +52,22 @@ export class LocalStack {
     readonly redis: RunningRedis,
     private server: RunningLivekitServer,
     private readonly serverOptions: LivekitServerOptions,
-    readonly providers: RunningLocalProviders,
+    private localProviders: RunningLocalProviders,
+    private readonly latency: LatencyProfileName | undefined,
     readonly logDir: string,
   ) {}
+
+  get providers(): RunningLocalProviders {
+    return this.localProviders;
+  }
+
+  /** An outage of the providers: stopped (every socket cut), down for `downMs`, then started again on the same port. */
+  async restartProviders(downMs: number): Promise<void> {
+    const port = Number(new URL(this.localProviders.url).port);
+    await this.localProviders.close();
+    await new Promise((r) => setTimeout(r, downMs));
+    this.localProviders = await startLocalProviders({ port, latency: this.latency });
+  }
 
   get livekit(): RunningLivekitServer {
     return this.server;
@@ -84,7 +97,7 @@ export class LocalStack {
       const livekit = await startLivekitServer(serverOptions);
       stops.push(() => livekit.stop());
       const providers = await startLocalProviders({ port: opts.providersPort ?? 0, latency: opts.latency });
-      return new LocalStack(redis, livekit, serverOptions, providers, opts.logDir);
+      return new LocalStack(redis, livekit, serverOptions, providers, opts.latency, opts.logDir);
     } catch (e) {
       for (const stop of stops.reverse()) await stop().catch(() => undefined);
       throw e;

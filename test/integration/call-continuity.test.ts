@@ -15,6 +15,7 @@ const BACK_WITHIN_MS = 15_000;
 const OUTAGE_MS = 90_000;
 /** A restart: livekit-server down this long, its clients reconnecting to the new one. */
 const RESTART_DOWN_MS = 2000;
+const PROVIDERS_DOWN_MS = 5000;
 
 /**
  * Chaos through the real stack: the process holding a call dies mid-reply, and the caller must hear
@@ -116,6 +117,26 @@ describe('a call outlives the process that held it', () => {
       await expectCarriedOn(call, outcome);
     } finally {
       await call.caller.hangUp();
+    }
+  });
+
+  it('the providers down for 5 s as the caller asks: the question is answered once they are back, and the call goes on', async () => {
+    const { caller } = await bed.call();
+    try {
+      await caller.waitForAgent();
+      await caller.hearNextSpeech(0);
+      const outage = bed.stack.restartProviders(PROVIDERS_DOWN_MS);
+      const askedAt = await caller.say(QUESTION);
+      await outage;
+      const backAt = performance.now();
+      const heard = await caller.hearNextSpeech(askedAt);
+      console.log(JSON.stringify({ heard: heard.text, heardAfterProvidersBackMs: Math.round(heard.startedAt - backAt) }));
+      // What the caller said while the STT was unreachable was kept and transcribed (agent/providers/reconnecting-stt.ts).
+      expect(wordOverlap(scriptedAnswer(QUESTION), heard.text)).toBeGreaterThanOrEqual(0.5);
+      const next = await caller.ask('Tell me a funny joke.');
+      expect(wordOverlap(scriptedAnswer('Tell me a funny joke.'), next.reply)).toBeGreaterThanOrEqual(0.5);
+    } finally {
+      await caller.hangUp();
     }
   });
 
