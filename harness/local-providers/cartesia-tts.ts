@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type RawData, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { resample } from '../speech/audio.js';
 import type { FliteSynthesizer } from '../speech/flite.js';
 import { beginHttpRequest } from './http-request.js';
 import { HttpError, readJson } from './http-util.js';
+import { serveJsonSocket } from './json-socket.js';
+import type { ConcurrencyLimits } from './limits.js';
 import { type FaultTransport, type ProviderDeps, ProviderRequest } from './provider-request.js';
 import { delay } from './stage-behaviour.js';
 
@@ -33,10 +35,17 @@ const generationSchema = z
     continue: z.boolean().default(false),
     add_timestamps: z.boolean().default(false),
     output_format: outputFormatSchema,
+    cancel: z.literal(false).optional(),
   })
   .passthrough();
 
 const cancelSchema = z.object({ context_id: z.string().min(1), cancel: z.literal(true) }).passthrough();
+
+/** What a client sends on the socket: text for a context, or the cancel of one. */
+const clientMessageSchema = z.discriminatedUnion('cancel', [cancelSchema, generationSchema]);
+
+/** The context an invalid message names, if it names one: its error goes to that context. */
+const namedContextSchema = z.object({ context_id: z.string() });
 
 export interface CartesiaDeps extends ProviderDeps {
   synthesizer: FliteSynthesizer;
@@ -133,57 +142,51 @@ class SpeechContext {
   }
 }
 
-export function handleCartesiaSocket(socket: WebSocket, deps: CartesiaDeps): void {
-  /** Contexts being spoken, and contexts a fault took (their further pieces are ignored). */
-  const contexts = new Map<string, SpeechContext | 'faulted'>();
+export function handleCartesiaSocket(socket: WebSocket, deps: CartesiaDeps, limits: Pick<ConcurrencyLimits, 'ttsContextsPerConnection'>): void {
+  const speaking = new Map<string, SpeechContext>();
+  /** Contexts a fault took: their further pieces are ignored. */
+  const faulted = new Set<string>();
   const send = (message: object) => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
   };
   const reject = (contextId: string, statusCode: number, error: string) =>
     send({ type: 'error', done: true, status_code: statusCode, error, context_id: contextId });
 
-  socket.on('message', (data: RawData) => {
-    let msg: unknown;
-    try {
-      msg = JSON.parse(data.toString());
-    } catch {
-      return reject('', 400, 'message is not valid JSON');
-    }
-    const cancel = cancelSchema.safeParse(msg);
-    if (cancel.success) {
-      const ctx = contexts.get(cancel.data.context_id);
-      if (ctx instanceof SpeechContext) ctx.cancel();
-      contexts.delete(cancel.data.context_id);
+  const receive = (msg: z.infer<typeof clientMessageSchema>) => {
+    if (msg.cancel) {
+      speaking.get(msg.context_id)?.cancel();
+      speaking.delete(msg.context_id);
+      faulted.delete(msg.context_id);
       return;
     }
-    const parsed = generationSchema.safeParse(msg);
-    if (!parsed.success) {
-      const id = typeof (msg as { context_id?: unknown })?.context_id === 'string' ? (msg as { context_id: string }).context_id : '';
-      const issue = parsed.error.issues[0];
-      return reject(id, 400, `invalid request: ${issue?.path.join('.')}: ${issue?.message}`);
-    }
-    const req = parsed.data;
-    let ctx = contexts.get(req.context_id);
-    if (ctx === 'faulted') return;
+    if (faulted.has(msg.context_id)) return;
+    let ctx = speaking.get(msg.context_id);
     if (!ctx) {
+      if (speaking.size >= limits.ttsContextsPerConnection) {
+        return reject(msg.context_id, 429, `at most ${limits.ttsContextsPerConnection} contexts at once on one connection: end or cancel one first`);
+      }
       const request = new ProviderRequest('tts', [], deps);
-      const transport: FaultTransport = { fail: (message) => reject(req.context_id, 500, message), cut: () => socket.terminate() };
+      const transport: FaultTransport = { fail: (message) => reject(msg.context_id, 500, message), cut: () => socket.terminate() };
       if (!request.admit(transport)) {
-        contexts.set(req.context_id, 'faulted');
+        faulted.add(msg.context_id);
         return;
       }
-      ctx = new SpeechContext(req.context_id, req.output_format.sample_rate, req.add_timestamps, request, transport, send, deps, () =>
-        contexts.delete(req.context_id),
+      ctx = new SpeechContext(msg.context_id, msg.output_format.sample_rate, msg.add_timestamps, request, transport, send, deps, () =>
+        speaking.delete(msg.context_id),
       );
-      contexts.set(req.context_id, ctx);
+      speaking.set(msg.context_id, ctx);
     }
-    ctx.push(req.transcript, req.continue);
-  });
+    ctx.push(msg.transcript, msg.continue);
+  };
 
-  socket.on('close', () => {
-    // The agent interrupted or hung up: stop synthesizing for it.
-    for (const ctx of contexts.values()) if (ctx instanceof SpeechContext) ctx.cancel();
-    contexts.clear();
+  serveJsonSocket(socket, clientMessageSchema, {
+    message: receive,
+    invalid: (reason, json) => reject(namedContextSchema.safeParse(json).data?.context_id ?? '', 400, reason),
+    close: () => {
+      // The agent interrupted or hung up: stop synthesizing for it.
+      for (const ctx of speaking.values()) ctx.cancel();
+      speaking.clear();
+    },
   });
 }
 

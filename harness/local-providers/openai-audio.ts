@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { encodeWav, readWav, resample } from '../speech/audio.js';
+import { encodeWav, resample } from '../speech/audio.js';
 import type { FliteSynthesizer } from '../speech/flite.js';
 import type { PocketsphinxRecognizer } from '../speech/pocketsphinx.js';
 import { beginHttpRequest } from './http-request.js';
 import { HttpError, readBody, readJson, sendJson } from './http-util.js';
+import { MAX_AUDIO_BODY_BYTES } from './limits.js';
 import type { ProviderDeps } from './provider-request.js';
 import { delay } from './stage-behaviour.js';
+import { decodeWavUpload } from './wav-upload.js';
 
 /** OpenAI's speech endpoint returns 24 kHz mono for `pcm`, and the plugin assumes that rate. */
 const OPENAI_TTS_SAMPLE_RATE = 24_000;
@@ -18,7 +20,7 @@ export async function handleTranscription(
   res: ServerResponse,
   deps: ProviderDeps & { recognizer: PocketsphinxRecognizer },
 ): Promise<void> {
-  const body = await readBody(req);
+  const body = await readBody(req, MAX_AUDIO_BODY_BYTES);
   // undici's Request parses multipart bodies, so no form-data dependency is needed here.
   const form = await new Request('http://local/', {
     method: 'POST',
@@ -31,12 +33,7 @@ export async function handleTranscription(
     });
   const file = form.get('file');
   if (!(file instanceof Blob)) throw new HttpError(400, "missing multipart field 'file'");
-  let audio;
-  try {
-    audio = readWav(Buffer.from(await file.arrayBuffer()));
-  } catch (e) {
-    throw new HttpError(400, `file is not a 16-bit PCM WAV: ${(e as Error).message}`);
-  }
+  const audio = decodeWavUpload(Buffer.from(await file.arrayBuffer()));
   const http = beginHttpRequest(res, 'stt', { seconds: audio.pcm.length / audio.channels / audio.sampleRate }, deps, { streamed: false });
   if (!http) return;
   const { request, signal } = http;

@@ -1,7 +1,8 @@
-import { type RawData, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { rms } from '../speech/audio.js';
 import type { PocketsphinxRecognizer, RecognizerStream } from '../speech/pocketsphinx.js';
+import { serveJsonSocket } from './json-socket.js';
 import { type FaultTransport, type ProviderDeps, ProviderRequest } from './provider-request.js';
 import { delay } from './stage-behaviour.js';
 
@@ -45,6 +46,15 @@ const sessionUpdateSchema = z
   })
   .passthrough();
 
+/** The client events served; anything else is answered with an `error` event. */
+const clientEventSchema = z.discriminatedUnion('type', [
+  sessionUpdateSchema,
+  z.object({ type: z.literal('input_audio_buffer.append'), audio: z.string().base64('audio must be base64') }).passthrough(),
+  z.object({ type: z.literal('input_audio_buffer.commit') }).passthrough(),
+  z.object({ type: z.literal('input_audio_buffer.clear') }).passthrough(),
+]);
+type ClientEvent = z.infer<typeof clientEventSchema>;
+
 type TurnDetection = z.infer<typeof turnDetectionSchema>;
 
 const DEFAULT_TURN_DETECTION: TurnDetection = { type: 'server_vad', silence_duration_ms: 500, prefix_padding_ms: 300 };
@@ -65,10 +75,13 @@ interface Utterance {
 /** Serves one realtime transcription connection until it closes. */
 export function handleRealtimeTranscription(socket: WebSocket, deps: RealtimeSttDeps, onClosed: () => void): void {
   const session = new RealtimeTranscription(socket, deps);
-  socket.on('message', (data: RawData) => session.receive(data));
-  socket.on('close', () => {
-    session.close();
-    onClosed();
+  serveJsonSocket(socket, clientEventSchema, {
+    message: (event) => session.receive(event),
+    invalid: (reason) => session.reject(reason),
+    close: () => {
+      session.close();
+      onClosed();
+    },
   });
 }
 
@@ -94,26 +107,17 @@ class RealtimeTranscription {
     this.#send({ type: 'session.created', session: { type: 'transcription' } });
   }
 
-  receive(data: RawData): void {
-    let msg: { type?: unknown; audio?: unknown };
-    try {
-      msg = JSON.parse(data.toString());
-    } catch {
-      return this.#sendError('message is not valid JSON');
-    }
-    switch (msg.type) {
+  receive(event: ClientEvent): void {
+    switch (event.type) {
       case 'session.update':
       case 'transcription_session.update': {
-        const update = sessionUpdateSchema.safeParse(msg);
-        if (!update.success) return this.#sendError(`invalid session.update: ${update.error.issues[0]?.message}`);
-        const s = update.data.session;
+        const s = event.session;
         const td = s.audio?.input?.turn_detection !== undefined ? s.audio.input.turn_detection : s.turn_detection;
         if (td !== undefined) this.#turnDetection = td;
-        return this.#send({ type: msg.type === 'session.update' ? 'session.updated' : 'transcription_session.updated', session: s });
+        return this.#send({ type: event.type === 'session.update' ? 'session.updated' : 'transcription_session.updated', session: s });
       }
       case 'input_audio_buffer.append': {
-        if (typeof msg.audio !== 'string') return this.#sendError("input_audio_buffer.append needs base64 'audio'");
-        const bytes = Buffer.from(msg.audio, 'base64');
+        const bytes = Buffer.from(event.audio, 'base64');
         // Copied: a decoded Buffer may start at an odd offset of its pool, which Int16Array cannot view.
         return this.#append(new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + (bytes.length & ~1))));
       }
@@ -129,9 +133,12 @@ class RealtimeTranscription {
         this.#utterance?.stream.end().catch(() => undefined);
         this.#utterance = undefined;
         return;
-      default:
-        return this.#sendError(`unsupported event type ${String(msg.type)}`);
     }
+  }
+
+  /** A message that is not a client event served here: answered as OpenAI answers one, the session carries on. */
+  reject(reason: string): void {
+    this.#sendError(reason);
   }
 
   close(): void {
@@ -186,6 +193,8 @@ class RealtimeTranscription {
       this.#send({ type: 'conversation.item.input_audio_transcription.completed', item_id: u.itemId, content_index: 0, transcript: transcript.text });
       request.end('completed', transcript.text);
     } catch (e) {
+      // Closing the connection stops its decoder: what was being decoded was cancelled, not failed.
+      if (this.#closed) return request.end('cancelled');
       request.end('error');
       this.#sendError(`transcription failed: ${(e as Error).message}`);
     }

@@ -1,7 +1,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
 import { FliteSynthesizer } from '../speech/flite.js';
 import { PocketsphinxRecognizer } from '../speech/pocketsphinx.js';
@@ -9,7 +9,9 @@ import { recognizerPrimer } from '../speech/recognizer-primer.js';
 import { AGENT_VOICE, CALLER_VOICE } from '../speech/voices.js';
 import { LOCAL_TELEPHONY_STT_MODEL } from '../../agent/providers/build.js';
 import { handleCartesiaBytes, handleCartesiaSocket } from './cartesia-tts.js';
-import { HttpError, readJson, sendJson, sendOpenAIError } from './http-util.js';
+import { checkControlAccess } from './control-access.js';
+import { HttpError, readJson, refuseUpgrade, requestUrl, sendJson, sendOpenAIError } from './http-util.js';
+import { type ConcurrencyLimits, DEFAULT_CONCURRENCY_LIMITS, MAX_SOCKET_MESSAGE_BYTES } from './limits.js';
 import { handleSpeech, handleTranscription } from './openai-audio.js';
 import { handleChatCompletions } from './openai-chat.js';
 import { handleRealtimeTranscription } from './openai-realtime-stt.js';
@@ -28,8 +30,10 @@ import {
 } from './stage-behaviour.js';
 
 export const DEFAULT_RESPONDER_SCRIPT = fileURLToPath(new URL('./responses.yaml', import.meta.url));
+const DEFAULT_HOST = '127.0.0.1';
 
 export interface LocalProvidersOptions {
+  /** Address to listen on; `/_control/*` also answers requests naming it as Host. */
   host?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -37,6 +41,8 @@ export interface LocalProvidersOptions {
   latency?: LatencyProfile | LatencyProfileName;
   /** flite voice of the agent (see voices.ts). */
   voice?: string;
+  /** Defaults: DEFAULT_CONCURRENCY_LIMITS. */
+  limits?: Partial<ConcurrencyLimits>;
 }
 
 export interface RunningLocalProviders {
@@ -59,6 +65,8 @@ export async function startLocalProviders(opts: LocalProvidersOptions = {}): Pro
   const latency = typeof opts.latency === 'string' ? LATENCY_PROFILES[opts.latency] : opts.latency;
   const behaviour = new StageBehaviour(latency);
   const log = new RequestLog();
+  const host = opts.host ?? DEFAULT_HOST;
+  const limits: ConcurrencyLimits = { ...DEFAULT_CONCURRENCY_LIMITS, ...opts.limits };
   const synthesizer = new FliteSynthesizer({ voice: opts.voice ?? AGENT_VOICE });
   // Every decoder hears one sentence first (see PocketsphinxOptions.primer), in a caller-like voice,
   // over the phone band for the telephony model.
@@ -66,8 +74,9 @@ export async function startLocalProviders(opts: LocalProvidersOptions = {}): Pro
   const recognizer = await PocketsphinxRecognizer.start({ primer });
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = new URL(req.url ?? '/', 'http://local').pathname;
-    const key = `${req.method} ${path}`;
+    const url = requestUrl(req);
+    if (url.pathname.startsWith('/_control/')) checkControlAccess(req, host);
+    const key = `${req.method} ${url.pathname}`;
     switch (key) {
       case 'POST /v1/chat/completions':
         return handleChatCompletions(req, res, { responder, behaviour, log });
@@ -80,7 +89,7 @@ export async function startLocalProviders(opts: LocalProvidersOptions = {}): Pro
       case 'GET /healthz':
         return sendJson(res, 200, { ok: true });
       case 'GET /_control/requests': {
-        const stage = new URL(req.url ?? '/', 'http://local').searchParams.get('stage');
+        const stage = url.searchParams.get('stage');
         if (stage && !(PROVIDER_STAGES as readonly string[]).includes(stage)) throw new HttpError(400, `unknown stage ${stage}`);
         return sendJson(res, 200, log.list((stage ?? undefined) as ProviderStage | undefined));
       }
@@ -113,31 +122,56 @@ export async function startLocalProviders(opts: LocalProvidersOptions = {}): Pro
       sendOpenAIError(res, status, (e as Error).message);
     });
   });
-  const wss = new WebSocketServer({ noServer: true });
-  server.on('upgrade', (req, socket, head) => {
-    const path = new URL(req.url ?? '/', 'http://local').pathname;
-    if (path === '/tts/websocket') {
-      wss.handleUpgrade(req, socket, head, (ws) => handleCartesiaSocket(ws, { synthesizer, behaviour, log }));
-    } else if (path === '/v1/realtime') {
-      // The OpenAI plugin names the model on the URL for servers other than OpenAI's.
-      const telephony = new URL(req.url ?? '/', 'http://local').searchParams.get('model') === LOCAL_TELEPHONY_STT_MODEL;
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        // One decoder per connection, loading while the call sets up: an utterance holds it until its final.
-        const streamingRecognizer = PocketsphinxRecognizer.startInBackground({ primer: telephony ? phonePrimer : primer });
-        handleRealtimeTranscription(ws, { recognizer: streamingRecognizer, behaviour, log }, () => void streamingRecognizer.close());
-      });
-    } else {
-      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+  let realtimeConnections = 0;
+  /** What serves the WebSocket asked for, once upgraded; refused (thrown HttpError) before it is. */
+  const upgradeRoute = (req: IncomingMessage): ((ws: WebSocket) => void) => {
+    const url = requestUrl(req);
+    switch (url.pathname) {
+      case '/tts/websocket':
+        return (ws) => handleCartesiaSocket(ws, { synthesizer, behaviour, log }, limits);
+      case '/v1/realtime': {
+        if (realtimeConnections >= limits.realtimeConnections) {
+          throw new HttpError(503, `at most ${limits.realtimeConnections} realtime transcription connections at once: close one first`);
+        }
+        // The OpenAI plugin names the model on the URL for servers other than OpenAI's.
+        const telephony = url.searchParams.get('model') === LOCAL_TELEPHONY_STT_MODEL;
+        return (ws) => {
+          realtimeConnections++;
+          // One decoder per connection, loading while the call sets up: an utterance holds it until its final.
+          const streamingRecognizer = PocketsphinxRecognizer.startInBackground({ primer: telephony ? phonePrimer : primer });
+          handleRealtimeTranscription(ws, { recognizer: streamingRecognizer, behaviour, log }, () => {
+            // Nothing the decoder would still decode is wanted: stopped at once, and counted until it has
+            // exited, so that a client opening and closing connections in a loop cannot pile decoders up.
+            void streamingRecognizer.close(0).finally(() => realtimeConnections--);
+          });
+        };
+      }
+      default:
+        throw new HttpError(404, `no WebSocket route for ${url.pathname}`);
     }
+  };
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SOCKET_MESSAGE_BYTES });
+  server.on('upgrade', (req, socket, head) => {
+    // Node hands the socket over without its own error handler: a client's reset would end the process.
+    socket.on('error', () => socket.destroy());
+    let serve: (ws: WebSocket) => void;
+    try {
+      serve = upgradeRoute(req);
+    } catch (e) {
+      if (!(e instanceof HttpError)) console.error(`local-providers: upgrade to ${req.url} failed:`, e);
+      return refuseUpgrade(socket, e instanceof HttpError ? e.status : 500, (e as Error).message);
+    }
+    // Called back at once (there is no verifyClient): no other upgrade can pass the connection count meanwhile.
+    wss.handleUpgrade(req, socket, head, serve);
   });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+    server.listen(opts.port ?? 0, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
   return {
-    url: `http://${opts.host ?? '127.0.0.1'}:${address.port}`,
+    url: `http://${host}:${address.port}`,
     behaviour,
     log,
     close: async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_FAULT_COUNT } from './limits.js';
 
 /** The provider stages whose latency and failures can be shaped. */
 export const PROVIDER_STAGES = ['stt', 'llm', 'tts'] as const;
@@ -42,7 +43,7 @@ export const faultRequestSchema = z
     stage: z.enum(PROVIDER_STAGES),
     kind: z.enum(FAULT_KINDS),
     /** How many of the stage's next requests fail this way. */
-    count: z.number().int().positive().default(1),
+    count: z.number().int().positive().max(MAX_FAULT_COUNT).default(1),
   })
   .strict();
 

@@ -70,10 +70,16 @@ export class PocketsphinxRecognizer {
     return recognizer;
   }
 
-  recognize(pcm: Int16Array, sampleRate: number): Promise<Transcript> {
+  async recognize(pcm: Int16Array, sampleRate: number): Promise<Transcript> {
     const utterance = this.stream(sampleRate);
-    utterance.write(pcm);
-    return utterance.end();
+    let transcript: Promise<Transcript>;
+    try {
+      utterance.write(pcm);
+    } finally {
+      // The utterance holds the recognizer from `stream()` until it ends: a write that throws must not keep it.
+      transcript = utterance.end();
+    }
+    return transcript;
   }
 
   /**
@@ -82,6 +88,7 @@ export class PocketsphinxRecognizer {
    * Utterances are decoded one after another: audio written while an earlier one runs is buffered.
    */
   stream(sampleRate: number, onPartial?: (text: string) => void): RecognizerStream {
+    if (!(sampleRate > 0 && Number.isFinite(sampleRate))) throw new RangeError(`not a sample rate: ${sampleRate}`);
     let send: ((bytes: Buffer) => void) | undefined;
     const buffered: Buffer[] = [];
     let requestEnd!: () => void;
@@ -116,13 +123,17 @@ export class PocketsphinxRecognizer {
     };
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops the process once it has decoded what it was given, or after `graceMs`: 0 for a decoder
+   * whose results nobody awaits any more, so that it costs nothing from then on.
+   */
+  async close(graceMs = 2000): Promise<void> {
     this.#closed = true;
     const child = this.#process;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.stdin.end();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await exited;
     clearTimeout(timer);
   }

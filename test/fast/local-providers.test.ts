@@ -32,7 +32,7 @@ describe('local providers, driven by the real plugins', () => {
     await providers?.close();
   });
   afterEach(async () => {
-    await fetch(`${providers.url}/_control/reset`, { method: 'POST' });
+    await fetch(`${providers.url}/_control/reset`, { method: 'POST', headers: { 'content-type': 'application/json' } });
   });
 
   const chatLlm = () => new openai.LLM({ model: 'gpt-4o-mini', baseURL: `${providers.url}/v1`, apiKey: 'local' });
@@ -98,7 +98,7 @@ describe('local providers, driven by the real plugins', () => {
   });
 
   it('rejects a malformed control request with a reason', async () => {
-    const res = await fetch(`${providers.url}/_control/faults`, { method: 'POST', body: JSON.stringify({ stage: 'llm', kind: 'explode' }) });
+    const res = await fetch(`${providers.url}/_control/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ stage: 'llm', kind: 'explode' }) });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/invalid fault/);
   });
