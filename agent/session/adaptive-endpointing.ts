@@ -10,36 +10,28 @@ import { type EndpointingDelays, type EndpointingPolicy, endpointingDelays, ends
  * ending holds: a final that revises "four seven" into "our perception" (measured in CI) must not
  * end the turn the interim kept open. Speech again, or a committed turn, starts afresh.
  */
-export class AdaptiveEndpointing {
-  readonly #logger = log().child({ component: 'endpointing' });
-  #applied?: EndpointingDelays;
+export function adaptEndpointing(session: voice.AgentSession, policy: EndpointingPolicy, phoneLine: boolean): void {
+  const logger = log().child({ component: 'endpointing' });
+  // The session starts with the delays for no words (agent/session/session-options.ts).
+  let applied: EndpointingDelays = endpointingDelays(false, phoneLine, policy);
   /** A transcript in the current pause ended on an unfinished word. */
-  #heldUnfinished = false;
+  let heldUnfinished = false;
 
-  constructor(
-    private readonly session: voice.AgentSession,
-    private readonly policy: EndpointingPolicy,
-    private readonly phoneLine: boolean,
-  ) {
-    session.on(voice.AgentSessionEventTypes.UserInputTranscribed, (ev) => this.#apply(this.#heldUnfinished || endsUnfinished(ev.transcript)));
-    session.on(voice.AgentSessionEventTypes.UserStateChanged, (ev) => {
-      if (ev.newState === 'speaking') this.#heldUnfinished = false;
-    });
-    session.on(voice.AgentSessionEventTypes.ConversationItemAdded, (ev) => {
-      if (ev.item.type !== 'message' || ev.item.role !== 'user') return;
-      this.#heldUnfinished = false;
-      this.#apply(false);
-    });
-  }
-
-  #apply(unfinished: boolean): void {
-    this.#heldUnfinished = unfinished;
-    const delays = endpointingDelays(unfinished, this.phoneLine, this.policy);
-    // The session starts with the delays for no words (agent/session/session-options.ts).
-    const applied = this.#applied ?? endpointingDelays(false, this.phoneLine, this.policy);
+  const apply = (unfinished: boolean) => {
+    heldUnfinished = unfinished;
+    const delays = endpointingDelays(unfinished, phoneLine, policy);
     if (delays.minDelay === applied.minDelay && delays.maxDelay === applied.maxDelay) return;
-    this.#applied = delays;
-    this.#logger.debug(delays, 'endpointing delays');
-    this.session.updateOptions({ turnHandling: { endpointing: delays } });
-  }
+    applied = delays;
+    logger.debug(delays, 'endpointing delays');
+    session.updateOptions({ turnHandling: { endpointing: delays } });
+  };
+
+  session.on(voice.AgentSessionEventTypes.UserInputTranscribed, (ev) => apply(heldUnfinished || endsUnfinished(ev.transcript)));
+  session.on(voice.AgentSessionEventTypes.UserStateChanged, (ev) => {
+    if (ev.newState === 'speaking') heldUnfinished = false;
+  });
+  session.on(voice.AgentSessionEventTypes.ConversationItemAdded, (ev) => {
+    if (ev.item.type !== 'message' || ev.item.role !== 'user') return;
+    apply(false);
+  });
 }
