@@ -28,6 +28,7 @@ export class CallRescuer {
   readonly #dispatch: AgentDispatchClient;
   #timer?: NodeJS.Timeout;
   #scanning = false;
+  #failing = false;
 
   constructor(
     private readonly store: CallStore,
@@ -55,8 +56,12 @@ export class CallRescuer {
         if (!(await this.store.claimRescue(call.room, RESCUE_CLAIM_MS))) continue;
         await this.#rescue(call.room, call.agentIdentity);
       }
+      if (this.#failing) this.#logger.info('calls checked for a lost agent again');
+      this.#failing = false;
     } catch (error) {
-      this.#logger.warn({ error: String(error) }, 'calls not checked for a lost agent');
+      // Once per outage of the store, not once a second.
+      if (!this.#failing) this.#logger.warn({ error: String(error) }, 'calls not checked for a lost agent until the call store is back');
+      this.#failing = true;
     } finally {
       this.#scanning = false;
     }

@@ -49,11 +49,18 @@ export class CallStore {
 
   /**
    * A store on the Redis at `url`. Commands fail fast while Redis is unreachable (a call goes on
-   * without its journal rather than waiting), and the client reconnects by itself.
+   * without its journal rather than waiting), the client reconnects by itself, and `onError` hears
+   * the first failure of each outage.
    */
   static connect(url: string, onError: (error: Error) => void): CallStore {
     const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: false, lazyConnect: false });
-    redis.on('error', onError);
+    // The client retries every ~2 s while Redis is down and reports each failure: one report per outage.
+    let down = false;
+    redis.on('error', (error: Error) => {
+      if (!down) onError(error);
+      down = true;
+    });
+    redis.on('ready', () => (down = false));
     return new CallStore(redis);
   }
 
