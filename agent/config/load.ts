@@ -63,6 +63,7 @@ export const ENV_KEYS: Readonly<Record<string, readonly [path: string, kind: Val
   AUDIO_ECHO_CANCELLATION: ['audio.echoCancellation', 'string'],
   TURN_UNFINISHED_DELAY_MS: ['turn.unfinishedDelayMs', 'number'],
   TURN_PHONE_EXTRA_DELAY_MS: ['turn.phoneExtraDelayMs', 'number'],
+  TURN_TRANSCRIPT_WAIT_MS: ['turn.transcriptWaitMs', 'number'],
   TURN_MODEL_THRESHOLD: ['turn.modelThreshold', 'number'],
   TURN_VAD_ACTIVATION_THRESHOLD: ['turn.vadActivationThreshold', 'number'],
   TURN_VAD_MIN_SILENCE_MS: ['turn.vadMinSilenceMs', 'number'],

@@ -138,6 +138,12 @@ const turnSchema = z
     /** Added to each on a phone line, where 8 kHz speech leaves the model and the VAD less to go on. */
     phoneExtraDelayMs: ms(0, MAX_TURN_WAIT_MS).default(0),
     /**
+     * The longest the turn waits, after the caller's last speech, for a final transcript the STT
+     * owes (it heard speech it has not transcribed yet). Normally it comes within the delays above
+     * (~0.7 s here); on a loaded machine pocketsphinx sent one 2.9 s after the speech ended.
+     */
+    transcriptWaitMs: ms(0, MAX_TURN_WAIT_MS).default(4000),
+    /**
      * The model's end-of-turn probability below which the caller is not done. Its own for English
      * is 0.36, calibrated on natural speech; on the benchmark's synthetic callers it then called
      * most finished turns unfinished (median delay ~1.2 s), and 0.2 was its quickest good setting.

@@ -57,7 +57,7 @@ export class Conversation {
     });
     apology.attach(this.session);
     if (transcriber instanceof ReconnectingSTT) commitOnEndOfSpeech(this.session, transcriber);
-    adaptEndpointing(this.session, endpointingPolicy(cfg.turn), opts.phoneCaller !== undefined);
+    const pendingTranscripts = adaptEndpointing(this.session, endpointingPolicy(cfg.turn), opts.phoneCaller !== undefined);
     logTurnLatencies(this.session, opts.onTurn);
     const instructions = opts.phoneCaller ? `${cfg.agent.instructions}\n\n${phoneCallContext(opts.phoneCaller)}` : cfg.agent.instructions;
     this.#earlier = opts.earlier ?? [];
@@ -65,7 +65,12 @@ export class Conversation {
     for (const line of this.#earlier) chatCtx.addMessage({ role: line.role, content: line.text });
     this.#agent = new ListeningAgent(
       { instructions, tools: opts.tools, chatCtx },
-      { preflightTranscripts: cfg.stt.preflightTranscripts, ignoreBackchannels: cfg.turn.ignoreBackchannels, firstPhraseWords: cfg.tts.firstPhraseWords },
+      {
+        preflightTranscripts: cfg.stt.preflightTranscripts,
+        ignoreBackchannels: cfg.turn.ignoreBackchannels,
+        firstPhraseWords: cfg.tts.firstPhraseWords,
+        pendingTranscripts,
+      },
     );
   }
 

@@ -10,6 +10,22 @@ export interface EndpointingPolicy {
   unfinishedDelayMs: number;
   /** Added to each on a phone line, where 8 kHz speech leaves the model and the VAD less to go on. */
   phoneExtraDelayMs: number;
+  /** The longest wait for a transcript the STT owes (see TurnSignals.transcriptPending). */
+  transcriptWaitMs: number;
+}
+
+/** What is known of the caller's turn when the delays are chosen. */
+export interface TurnSignals {
+  /** The words so far end where a speaker goes on (endsUnfinished). */
+  unfinished: boolean;
+  /** The caller is on a phone line. */
+  phoneLine: boolean;
+  /**
+   * The STT has heard speech whose final transcript it has not sent yet. The turn cannot end on
+   * the words it has: the caller said more, and a final that comes after the turn is committed
+   * starts a second turn that cuts the first one's reply.
+   */
+  transcriptPending: boolean;
 }
 
 /** What the framework takes: the delay when the end-of-turn model says done (min) and when it says not (max). */
@@ -46,12 +62,17 @@ export function endsUnfinished(transcript: string): boolean {
 }
 
 /**
- * The policy: from whether the caller's words end unfinished (endsUnfinished) and the line, the
- * two delays the framework chooses between on the end-of-turn model's answer. After an unfinished
- * word both are long, so even a model sure of the end waits for the next digit group.
+ * The policy: from what is known of the turn, the two delays the framework chooses between on the
+ * end-of-turn model's answer. After an unfinished word both are long, so even a model sure of the
+ * end waits for the next digit group; while a transcript is owed, both are the longest wait for it
+ * (its arrival sets the delays anew, and the framework decides the turn again on it).
  */
-export function endpointingDelays(unfinished: boolean, phoneLine: boolean, policy: EndpointingPolicy): EndpointingDelays {
+export function endpointingDelays({ unfinished, phoneLine, transcriptPending }: TurnSignals, policy: EndpointingPolicy): EndpointingDelays {
   const extra = phoneLine ? policy.phoneExtraDelayMs : 0;
+  if (transcriptPending) {
+    const wait = Math.max(policy.transcriptWaitMs, policy.completeDelayMs, policy.unfinishedDelayMs, policy.unsureDelayMs) + extra;
+    return { minDelay: wait, maxDelay: wait };
+  }
   if (unfinished) {
     const wait = Math.max(policy.unfinishedDelayMs, policy.completeDelayMs) + extra;
     return { minDelay: wait, maxDelay: Math.max(wait, policy.unsureDelayMs + extra) };

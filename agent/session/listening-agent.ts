@@ -3,6 +3,7 @@ import type { AudioFrame } from '@livekit/rtc-node';
 import { ReadableStream } from 'node:stream/web';
 import { backchannelFilter } from './backchannel-filter.js';
 import { feedWithFirstPhraseFlush } from './first-phrase.js';
+import type { PendingTranscripts } from './pending-transcript.js';
 import { preflightOnEndOfUtterance } from './preflight-transcripts.js';
 
 export interface ListeningOptions {
@@ -12,6 +13,8 @@ export interface ListeningOptions {
   ignoreBackchannels: boolean;
   /** See first-phrase.ts; 0: the framework's TTS node, whole sentences. */
   firstPhraseWords: number;
+  /** Counts the transcripts the STT owes, for the endpointing (adaptive-endpointing.ts). */
+  pendingTranscripts?: PendingTranscripts;
 }
 
 /** How long a reply the caller cut off may take to be committed to the history before the next reply goes on without it. */
@@ -19,8 +22,8 @@ const CUT_REPLY_COMMIT_TIMEOUT_MS = 2000;
 
 /**
  * The agent of every call: the framework's `voice.Agent`, with our policy on what it hears applied
- * to its STT node: preflight transcripts so replies start sooner, and backchannels ignored while it
- * speaks so an "uh-huh" or a cough does not cut a reply short; the reply to a barge-in made
+ * to its STT node: the transcripts the STT owes counted so no turn ends without them, preflight
+ * transcripts so replies start sooner, and backchannels ignored while it speaks so an "uh-huh" or a cough does not cut a reply short; the reply to a barge-in made
  * knowing what the caller heard of the reply it cut; and its replies' first phrase spoken without
  * waiting for the rest of the first sentence.
  */
@@ -60,6 +63,8 @@ export class ListeningAgent extends voice.Agent {
   override async sttNode(audio: ReadableStream<AudioFrame> | AsyncIterable<AudioFrame>, settings: ModelSettings): Promise<ReadableStream<stt.SpeechEvent | string> | null> {
     let events = await super.sttNode(audio, settings);
     if (!events) return events;
+    // First, as the STT sent them: the filters below drop events, not what the STT owes.
+    if (this.listening.pendingTranscripts) events = events.pipeThrough(this.listening.pendingTranscripts.watch());
     if (this.listening.preflightTranscripts) events = events.pipeThrough(preflightOnEndOfUtterance());
     if (this.listening.ignoreBackchannels) {
       events = events.pipeThrough(

@@ -11,6 +11,7 @@ export function endpointingPolicy(turn: AgentConfig['turn']): EndpointingPolicy 
     unsureDelayMs: turn.maxEndpointingDelayMs,
     unfinishedDelayMs: turn.unfinishedDelayMs,
     phoneExtraDelayMs: turn.phoneExtraDelayMs,
+    transcriptWaitMs: turn.transcriptWaitMs,
   };
 }
 
@@ -33,7 +34,7 @@ export function sessionOptions(cfg: AgentConfig, opts: { phoneLine: boolean }): 
       turnDetection: model ? new inference.TurnDetector({ version: 'v1-mini', unlikelyThreshold: cfg.turn.modelThreshold }) : 'vad',
       endpointing: {
         mode: 'fixed',
-        ...endpointingDelays(false, opts.phoneLine, endpointingPolicy(cfg.turn)),
+        ...endpointingDelays({ unfinished: false, phoneLine: opts.phoneLine, transcriptPending: false }, endpointingPolicy(cfg.turn)),
       },
       interruption: {
         enabled: true,

@@ -114,11 +114,13 @@ async function main(): Promise<void> {
       }
       const sweep = (setting: TurnSetting, delayFor: (turn: Turn, segment: VadSegment, p: number | undefined) => number) =>
         record(condition, setting, turns.map((turn, i) => turnOutcome(turn, endOfTurnDecisions(segments[i]!, (k) => delayFor(turn, segments[i]![k]!, probabilities[i]![k])))));
-      const policyFor = (complete: number, unsure: number, unfinished: number) => ({ completeDelayMs: complete, unsureDelayMs: unsure, unfinishedDelayMs: unfinished, phoneExtraDelayMs: 0 });
+      const policyFor = (complete: number, unsure: number, unfinished: number) => ({ completeDelayMs: complete, unsureDelayMs: unsure, unfinishedDelayMs: unfinished, phoneExtraDelayMs: 0, transcriptWaitMs: 0 });
+      // The replay's STT is the script: each segment's words are there when it ends, none owed.
+      const signals = (turn: Turn, segment: VadSegment) => ({ unfinished: endsUnfinished(wordsBy(turn, segment)), phoneLine: false, transcriptPending: false });
       for (const complete of COMPLETE_DELAYS_MS) {
         for (const unfinished of UNFINISHED_DELAYS_MS) {
           const policy = policyFor(complete, complete, unfinished);
-          sweep({ detector: 'vad+policy', ...vadSetting, endpointingDelayMs: complete, unfinishedDelayMs: unfinished }, (turn, segment) => endpointingDelays(endsUnfinished(wordsBy(turn, segment)), false, policy).minDelay);
+          sweep({ detector: 'vad+policy', ...vadSetting, endpointingDelayMs: complete, unfinishedDelayMs: unfinished }, (turn, segment) => endpointingDelays(signals(turn, segment), policy).minDelay);
         }
         for (const modelThreshold of MODEL_THRESHOLDS) {
           // No prediction (the VAD ended the segment before the model was asked): the framework takes the "done" delay.
@@ -128,7 +130,7 @@ async function main(): Promise<void> {
             for (const unfinished of UNFINISHED_DELAYS_MS) {
               const policy = policyFor(complete, unsure, unfinished);
               sweep({ detector: 'eot+policy', ...vadSetting, endpointingDelayMs: complete, unsureDelayMs: unsure, unfinishedDelayMs: unfinished, modelThreshold }, (turn, segment, p) => {
-                const delays = endpointingDelays(endsUnfinished(wordsBy(turn, segment)), false, policy);
+                const delays = endpointingDelays(signals(turn, segment), policy);
                 return saysDone(p) ? delays.minDelay : delays.maxDelay;
               });
             }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeWords } from '../../agent/session/words.js';
+import { FliteSynthesizer } from '../../harness/speech/flite.js';
+import { CALLER_VOICE } from '../../harness/speech/voices.js';
 import { waitFor } from '../../harness/stack/wait.js';
 import { configFrom, useInProcessCalls } from '../support/in-process-call.js';
 import { scriptedAnswer } from '../support/scripted-answers.js';
@@ -100,5 +102,29 @@ describe('a conversation on the agent session logic, in process', () => {
     const margin = (turn.unfinishedDelayMs - turn.minEndpointingDelayMs) / 2;
     expect(dictating - complete).toBeGreaterThan(margin);
     expect(revised - complete).toBeGreaterThan(margin);
+  });
+
+  it('ends no turn on the words it has while the STT still owes the rest: one answer to a sentence paused mid-way, whose last final comes late', async () => {
+    const [firstHalf, secondHalf] = ['So my question is', 'do you deliver on Sundays?'];
+    const voice = new FliteSynthesizer({ voice: CALLER_VOICE });
+    const [first, second] = await Promise.all([voice.synthesize(firstHalf), voice.synthesize(secondHalf)]);
+    /** The caller's turns the agent took, after the greeting. */
+    const userTurns = async (env: Record<string, string>) => {
+      const call = await calls.start(env);
+      await call.reply(0);
+      await call.quiet();
+      // The session's VAD hears the speech; the STT's events follow it, its first final at once and
+      // its second 2.5 s after the speech ended, as pocketsphinx's did on a loaded machine.
+      await call.stt.utter(firstHalf, { during: call.microphone.play(first.pcm), finalAfterMs: 300 });
+      await new Promise((r) => setTimeout(r, 500));
+      await call.stt.utter(secondHalf, { during: call.microphone.play(second.pcm), finalAfterMs: 2500 });
+      await call.reply(call.history.length);
+      await new Promise((r) => setTimeout(r, 1000));
+      await call.quiet();
+      return call.history.slice(1).filter((m) => m.role === 'user').map((m) => words(m.text));
+    };
+    expect(await userTurns({})).toEqual([`${words(firstHalf)} ${words(secondHalf)}`]);
+    // Not waiting for the owed transcript, the turn ends on the first half (what this guards against).
+    expect((await userTurns({ TURN_TRANSCRIPT_WAIT_MS: '0' }))[0]).toBe(words(firstHalf));
   });
 });

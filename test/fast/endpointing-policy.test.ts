@@ -1,18 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { type EndpointingPolicy, endpointingDelays, endsUnfinished } from '../../agent/session/endpointing-policy.js';
+import { type EndpointingPolicy, type TurnSignals, endpointingDelays, endsUnfinished } from '../../agent/session/endpointing-policy.js';
 
-const POLICY: EndpointingPolicy = { completeDelayMs: 200, unsureDelayMs: 1200, unfinishedDelayMs: 1500, phoneExtraDelayMs: 100 };
+const POLICY: EndpointingPolicy = { completeDelayMs: 200, unsureDelayMs: 1200, unfinishedDelayMs: 1500, phoneExtraDelayMs: 100, transcriptWaitMs: 3000 };
+
+/** The signals of a turn whose STT has sent `words` and owes nothing more, unless told. */
+const heard = (words: string, opts: { phoneLine?: boolean; transcriptPending?: boolean } = {}): TurnSignals => ({
+  unfinished: endsUnfinished(words),
+  phoneLine: opts.phoneLine ?? false,
+  transcriptPending: opts.transcriptPending ?? false,
+});
 
 describe('endpointing policy', () => {
   it('answers a complete sentence after the short delay when the model agrees, the long one when it does not', () => {
-    expect(endpointingDelays(endsUnfinished('What is the weather like today?'), false, POLICY)).toEqual({ minDelay: 200, maxDelay: 1200 });
+    expect(endpointingDelays(heard('What is the weather like today?'), POLICY)).toEqual({ minDelay: 200, maxDelay: 1200 });
   });
 
   it('waits long, model or not, while the caller dictates digits, hesitates or stops on a word that needs more', () => {
     // Transcripts as the STT sends them while the caller pauses mid-turn.
     for (const words of ['my order number is four seven', 'the code is 1 2 3', 'room two one', 'um', 'I would like to order the', 'so my question is', 'I was thinking and']) {
       expect(endsUnfinished(words), words).toBe(true);
-      expect(endpointingDelays(endsUnfinished(words), false, POLICY), words).toEqual({ minDelay: 1500, maxDelay: 1500 });
+      expect(endpointingDelays(heard(words), POLICY), words).toEqual({ minDelay: 1500, maxDelay: 1500 });
     }
   });
 
@@ -24,13 +31,22 @@ describe('endpointing policy', () => {
   });
 
   it('adds the phone line extra to every delay', () => {
-    expect(endpointingDelays(endsUnfinished('Please cancel my order.'), true, POLICY)).toEqual({ minDelay: 300, maxDelay: 1300 });
-    expect(endpointingDelays(endsUnfinished('it is nine'), true, POLICY)).toEqual({ minDelay: 1600, maxDelay: 1600 });
+    expect(endpointingDelays(heard('Please cancel my order.', { phoneLine: true }), POLICY)).toEqual({ minDelay: 300, maxDelay: 1300 });
+    expect(endpointingDelays(heard('it is nine', { phoneLine: true }), POLICY)).toEqual({ minDelay: 1600, maxDelay: 1600 });
   });
 
   it('keeps the delays ordered whatever the configuration', () => {
-    const odd: EndpointingPolicy = { completeDelayMs: 900, unsureDelayMs: 600, unfinishedDelayMs: 300, phoneExtraDelayMs: 0 };
-    expect(endpointingDelays(false, false, odd)).toEqual({ minDelay: 900, maxDelay: 900 });
-    expect(endpointingDelays(true, false, odd)).toEqual({ minDelay: 900, maxDelay: 900 });
+    const odd: EndpointingPolicy = { completeDelayMs: 900, unsureDelayMs: 600, unfinishedDelayMs: 300, phoneExtraDelayMs: 0, transcriptWaitMs: 0 };
+    expect(endpointingDelays({ unfinished: false, phoneLine: false, transcriptPending: false }, odd)).toEqual({ minDelay: 900, maxDelay: 900 });
+    expect(endpointingDelays({ unfinished: true, phoneLine: false, transcriptPending: false }, odd)).toEqual({ minDelay: 900, maxDelay: 900 });
+  });
+
+  it('waits for a transcript the STT owes, up to its limit, whatever the words so far say', () => {
+    // The first half's final came, the second half is still being transcribed (the paused-sentence case).
+    expect(endpointingDelays(heard('so my question is', { transcriptPending: true }), POLICY)).toEqual({ minDelay: 3000, maxDelay: 3000 });
+    expect(endpointingDelays(heard('What is the weather like today?', { transcriptPending: true }), POLICY)).toEqual({ minDelay: 3000, maxDelay: 3000 });
+    expect(endpointingDelays(heard('Please cancel my order.', { phoneLine: true, transcriptPending: true }), POLICY)).toEqual({ minDelay: 3100, maxDelay: 3100 });
+    // Never sooner than the words alone would wait.
+    expect(endpointingDelays(heard('my order number is four', { transcriptPending: true }), { ...POLICY, transcriptWaitMs: 100 })).toEqual({ minDelay: 1500, maxDelay: 1500 });
   });
 });

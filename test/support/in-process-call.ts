@@ -11,8 +11,8 @@ import { waitFor } from '../../harness/stack/wait.js';
 
 /**
  * A call held in this process, on the agent's own Conversation (agent/session/conversation.ts), for
- * the fast test layer: no room and no WebRTC. The caller's side is a microphone of silence and a
- * scripted STT at the provider boundary (what the caller "says" arrives as its transcripts); the
+ * the fast test layer: no room and no WebRTC. The caller's side is a microphone (silence, or speech a test
+ * plays for the session's VAD to hear) and a scripted STT at the provider boundary (what the caller "says" arrives as its transcripts); the
  * LLM and TTS are the production plugins against the local providers; the agent's audio plays out
  * on a speaker faster than real time.
  */
@@ -22,21 +22,44 @@ const FAST_FORWARD = 4;
 const MIC_FRAME_MS = 20;
 const MIC_RATE = 16_000;
 
-/** The caller's microphone without WebRTC: silence in 20 ms frames, paced in real time. */
-class SilentMicrophone extends voice.AudioInput {
+/**
+ * The caller's microphone without WebRTC: 20 ms frames paced in real time, of what the test has it
+ * play (16 kHz speech, heard by the session's real VAD), silence otherwise.
+ */
+class Microphone extends voice.AudioInput {
   readonly #timer: NodeJS.Timeout;
+  #playing?: { pcm: Int16Array; offset: number; done: () => void };
 
   constructor() {
     super();
     let controller!: ReadableStreamDefaultController<AudioFrame>;
     this.multiStream.addInputStream(new ReadableStream<AudioFrame>({ start: (c) => void (controller = c) }));
     const samples = (MIC_RATE * MIC_FRAME_MS) / 1000;
-    this.#timer = setInterval(() => controller.enqueue(new AudioFrame(new Int16Array(samples), MIC_RATE, 1, samples)), MIC_FRAME_MS);
+    this.#timer = setInterval(() => controller.enqueue(new AudioFrame(this.#nextFrame(samples), MIC_RATE, 1, samples)), MIC_FRAME_MS);
+  }
+
+  /** Plays `pcm` (16 kHz); resolves when its last frame was sent. */
+  play(pcm: Int16Array): Promise<void> {
+    if (this.#playing) throw new Error('the microphone is already playing');
+    return new Promise((done) => (this.#playing = { pcm, offset: 0, done }));
   }
 
   override async close(): Promise<void> {
     clearInterval(this.#timer);
     await super.close();
+  }
+
+  #nextFrame(samples: number): Int16Array {
+    const frame = new Int16Array(samples);
+    const playing = this.#playing;
+    if (!playing) return frame;
+    frame.set(playing.pcm.subarray(playing.offset, playing.offset + samples));
+    playing.offset += samples;
+    if (playing.offset >= playing.pcm.length) {
+      this.#playing = undefined;
+      playing.done();
+    }
+    return frame;
   }
 }
 
@@ -167,13 +190,15 @@ export class ScriptedSTT extends stt.STT {
   }
 
   /**
-   * The caller says `text`; `interim` is what the STT had when the utterance ended, and the final
-   * follows `finalAfterMs` later, dated to the end of speech (the turn's silence counts from there).
+   * The caller says `text`, for as long as `during` takes (e.g. the microphone playing it; at once
+   * if not given); `interim` is what the STT had when the utterance ended, and the final follows
+   * `finalAfterMs` later, dated to the end of speech (the turn's silence counts from there).
    * Resolves when the final is sent.
    */
-  async utter(text: string, opts: { interim?: string; finalAfterMs?: number } = {}): Promise<{ finalAt: number }> {
+  async utter(text: string, opts: { interim?: string; finalAfterMs?: number; during?: Promise<unknown> } = {}): Promise<{ finalAt: number }> {
     const stream = this.#current();
     stream.send({ type: stt.SpeechEventType.START_OF_SPEECH });
+    await opts.during;
     stream.send(transcript(stt.SpeechEventType.INTERIM_TRANSCRIPT, opts.interim ?? text));
     const speechEndTime = Date.now();
     stream.send({ type: stt.SpeechEventType.END_OF_SPEECH });
@@ -199,6 +224,8 @@ export class ScriptedSTT extends stt.STT {
 export interface InProcessCall {
   conversation: Conversation;
   stt: ScriptedSTT;
+  /** Plays 16 kHz speech into the call (the STT events stay the script's); resolves when it has played. */
+  microphone: { play(pcm: Int16Array): Promise<void> };
   /** Messages added to the chat history, in order. */
   history: { role: string; text: string; interrupted: boolean }[];
   /** Waits for the next assistant message added after `count` messages. */
@@ -225,7 +252,7 @@ async function startInProcessCall(providersUrl: string, vad: VAD, env: Record<st
     tts: buildTts(cfg),
   });
   const { session } = conversation;
-  const microphone = new SilentMicrophone();
+  const microphone = new Microphone();
   const speaker = new Speaker(playoutSpeed);
   session.input.audio = microphone;
   session.output.audio = speaker;
@@ -240,6 +267,7 @@ async function startInProcessCall(providersUrl: string, vad: VAD, env: Record<st
   return {
     conversation,
     stt: scripted,
+    microphone,
     history,
     reply: (after) =>
       waitFor(() => history.slice(after).find((m) => m.role === 'assistant'), { timeoutMs: 30_000, what: 'the agent to reply', intervalMs: 20 }),

@@ -1,0 +1,57 @@
+import { stt } from '@livekit/agents';
+import { TransformStream } from 'node:stream/web';
+
+/**
+ * Whether the STT owes final transcripts: it heard speech (its start of speech) that it has not
+ * finished transcribing (the final transcript, or the usage report a streaming STT sends for every
+ * utterance it finishes, words or none: the OpenAI plugin sends no final for an empty one). Counted,
+ * because the next utterance can start before the last one's final comes. An STT whose client ends
+ * utterances (agent-side commit) reports no start of speech, so it never owes one here.
+ */
+export class PendingTranscripts {
+  #owed = 0;
+  /** The last final, whose usage report must not count its utterance a second time. */
+  #lastFinal?: { requestId?: string };
+
+  constructor(private readonly onChange: (pending: boolean) => void) {}
+
+  get pending(): boolean {
+    return this.#owed > 0;
+  }
+
+  /** Passes the STT's events through, counting. */
+  watch(): TransformStream<stt.SpeechEvent | string, stt.SpeechEvent | string> {
+    return new TransformStream({
+      transform: (event, controller) => {
+        if (typeof event !== 'string') this.#count(event);
+        controller.enqueue(event);
+      },
+    });
+  }
+
+  /**
+   * The turn was committed: what it still owed comes late or never (an utterance lost with a
+   * provider stream), and must not hold the next turn.
+   */
+  reset(): void {
+    this.#set(0);
+  }
+
+  #count(event: stt.SpeechEvent): void {
+    if (event.type === stt.SpeechEventType.START_OF_SPEECH) {
+      this.#set(this.#owed + 1);
+    } else if (event.type === stt.SpeechEventType.FINAL_TRANSCRIPT) {
+      this.#lastFinal = { requestId: event.requestId };
+      this.#set(this.#owed - 1);
+    } else if (event.type === stt.SpeechEventType.RECOGNITION_USAGE) {
+      if (this.#lastFinal === undefined || this.#lastFinal.requestId !== event.requestId) this.#set(this.#owed - 1);
+      this.#lastFinal = undefined;
+    }
+  }
+
+  #set(owed: number): void {
+    const was = this.pending;
+    this.#owed = Math.max(0, owed);
+    if (this.pending !== was) this.onChange(this.pending);
+  }
+}
