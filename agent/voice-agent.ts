@@ -4,6 +4,7 @@ import { CallJournal } from './continuity/call-journal.js';
 import { repeatRepliesLostToReconnection } from './continuity/lost-replies.js';
 import { redactOutput } from './logging/redacted-output.js';
 import { turnRecordSink } from './metrics/turn-record-channel.js';
+import { turnRecordPublisher } from './metrics/turn-record-publisher.js';
 import { buildLlm, buildStt, buildTts, buildVad } from './providers/build.js';
 import { Conversation } from './session/conversation.js';
 import { echoCancellationFor } from './session/echo-cancellation.js';
@@ -57,6 +58,9 @@ export default defineAgent<ProcessData>({
       : undefined;
     log().info({ room: ctx.room.name, takenOver: Boolean(journal?.earlier.length) }, 'call started');
     const transferTo = cfg.phone.transferTo;
+    // Each turn's latency: to the worker's /metrics, and to the room for the caller's page.
+    const toWorker = turnRecordSink();
+    const toRoom = turnRecordPublisher(ctx.room);
     const conversation = new Conversation(
       cfg,
       {
@@ -66,7 +70,10 @@ export default defineAgent<ProcessData>({
         tts: buildTts(cfg),
       },
       {
-        onTurn: turnRecordSink(),
+        onTurn: (record) => {
+          toWorker?.(record);
+          toRoom(record);
+        },
         phoneCaller,
         tools: phoneCaller
           ? phoneTools(transferTo ? { livekit: cfg.livekit, room: ctx.room.name!, callerIdentity: caller.identity, transferTo } : undefined)

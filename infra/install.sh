@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent install of every tool the project needs, from the registries this machine reaches:
-# Debian packages (speech engines, a C compiler, iproute2 for the test namespace, Redis), Go modules (livekit-server, lk), npm dependencies.
+# Debian packages (speech engines, a C compiler, iproute2 for the test namespace, Redis, Chromium), Go modules (livekit-server, lk), npm dependencies.
 # Each step is skipped when its result is already present.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -12,7 +12,8 @@ bin_dir="$root/.tools/bin"
 mkdir -p "$bin_dir"
 log() { printf '[install] %s\n' "$*" >&2; }
 
-apt_packages=(flite festival festvox-kallpc16k festvox-us-slt-hts pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev gcc libc6-dev pkg-config iproute2 redis-server)
+# chromium: the browser the web page's tests drive (playwright-core, which downloads no browser of its own).
+apt_packages=(flite festival festvox-kallpc16k festvox-us-slt-hts pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev gcc libc6-dev pkg-config iproute2 redis-server chromium)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
@@ -72,5 +73,11 @@ if stale; then
   log "tsc -p tsconfig.build.json (dist/)"
   rm -rf "$root/dist"
   (cd "$root" && npx --no-install tsc -p tsconfig.build.json)
+fi
+# The web page (web/client, with livekit-client) is bundled here, never fetched from a CDN at run time.
+page="$root/web/dist/app.js"
+if [ ! -f "$page" ] || [ -n "$(find "$root/web/client" "$root/web/build.ts" "$root/package-lock.json" -newer "$page" -print -quit)" ]; then
+  log "web page (web/dist/)"
+  (cd "$root" && node --import tsx web/build.ts)
 fi
 log "ok"

@@ -7,4 +7,5 @@ cd "$root"
 export ONNXRUNTIME_NODE_INSTALL=skip
 bash infra/install.sh
 npx --no-install tsc --noEmit
+npx --no-install tsc -p web/client/tsconfig.json
 exec bash harness/netns/run-in-netns.sh npx --no-install vitest run "$@"

@@ -16,6 +16,8 @@ export const ENV_KEYS: Readonly<Record<string, readonly [path: string, kind: Val
   LIVEKIT_API_KEY: ['livekit.apiKey', 'string'],
   LIVEKIT_API_SECRET: ['livekit.apiSecret', 'string'],
   AGENT_NAME: ['worker.agentName', 'string'],
+  // The name LiveKit's starters use; both may be set if they agree.
+  LIVEKIT_AGENT_NAME: ['worker.agentName', 'string'],
   AGENT_LOAD_THRESHOLD: ['worker.loadThreshold', 'number'],
   AGENT_MAX_CONCURRENT_CALLS: ['worker.maxConcurrentCalls', 'number'],
   AGENT_NUM_IDLE_PROCESSES: ['worker.numIdleProcesses', 'number'],
@@ -135,6 +137,10 @@ function parseConfig(env: NodeJS.ProcessEnv, secrets: SecretValues): AgentConfig
   for (const [name, [path, kind]] of Object.entries(ENV_KEYS)) {
     const value = env[name];
     if (value === undefined || value === '') continue;
+    const earlier = sources.get(path);
+    if (earlier?.startsWith('env ') && env[earlier.slice(4)] !== value) {
+      throw new ConfigError(`invalid configuration:\n${path}: ${earlier.slice(4)} and ${name} disagree: set one of them`);
+    }
     setPath(raw, path, coerce(value, kind));
     sources.set(path, `env ${name}`);
   }

@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_AGENT_NAME, DEFAULT_LOCAL_PROVIDERS_URL, DEFAULT_WORKER_HTTP_PORT } from '../../agent/config/schema.js';
+import { DEFAULT_WEB_PORT, PAGE_DIR } from '../../web/server/config.js';
+import { startWebFront } from '../../web/server/web-front.js';
 import { createCallerToken } from '../caller/caller-token.js';
 import { LATENCY_PROFILE_NAMES, latencyProfileNamed } from '../local-providers/index.js';
 import { LocalStack } from './local-stack.js';
@@ -8,24 +10,34 @@ const LOG_DIR = '.run/logs';
 
 /**
  * README's first command (`npm start`): the whole local stack (livekit-server --dev, the local
- * providers, the worker) in the foreground until Ctrl-C, with a token to join from any LiveKit client.
+ * providers, the worker) and the web page to talk to it, in the foreground until Ctrl-C, with a token
+ * to join from any other LiveKit client.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       profile: { type: 'string', default: LATENCY_PROFILE_NAMES[0] },
       room: { type: 'string', default: 'voice-agent-demo' },
+      'web-port': { type: 'string', default: process.env.WEB_PORT || String(DEFAULT_WEB_PORT) },
     },
   });
   const profile = latencyProfileNamed(values.profile, '--profile');
-  const agentName = process.env.AGENT_NAME || DEFAULT_AGENT_NAME;
+  const agentName = process.env.LIVEKIT_AGENT_NAME || process.env.AGENT_NAME || DEFAULT_AGENT_NAME;
+  const webPort = Number(values['web-port']);
+  if (!Number.isInteger(webPort) || webPort < 0 || webPort > 65535) throw new Error(`--web-port: a port number, not '${values['web-port']}'`);
   const stack = await LocalStack.start({ logDir: LOG_DIR, providersPort: Number(new URL(DEFAULT_LOCAL_PROVIDERS_URL).port), latency: profile });
   const worker = await stack.startWorker({ agentName, httpPort: DEFAULT_WORKER_HTTP_PORT }).catch(async (e: unknown) => {
     await stack.stop();
     throw e;
   });
+  const web = await startWebFront({ host: '127.0.0.1', port: webPort, livekit: stack.livekit, agentName, pageDir: PAGE_DIR }).catch(async (e: unknown) => {
+    await stack.stop();
+    throw e;
+  });
   const token = await createCallerToken(stack.livekit, { room: values.room, identity: 'you', agentName });
   console.log(`
+Talk to the agent: ${web.url}
+
 The voice agent is running (logs in ${LOG_DIR}):
   livekit-server   ${stack.livekit.url}   (keys ${stack.livekit.apiKey} / ${stack.livekit.apiSecret})
   local providers  ${stack.providers.url}   (latency profile ${profile})
@@ -33,7 +45,7 @@ The voice agent is running (logs in ${LOG_DIR}):
 
 Talk to it:
   simulated caller:  npm run caller
-  any LiveKit client (e.g. https://meet.livekit.io "custom" tab), room '${values.room}', with this token
+  any other LiveKit client, room '${values.room}', with this token
   (it dispatches the agent when you join):
     ${token}
 
@@ -43,7 +55,10 @@ Ctrl-C stops everything.`);
     if (stopping) return;
     stopping = true;
     console.log('stopping...');
-    void stack.stop().then(() => process.exit(0));
+    void web
+      .close()
+      .then(() => stack.stop())
+      .then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

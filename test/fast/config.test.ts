@@ -24,6 +24,12 @@ function writeFile(name: string, text: string): string {
 }
 
 describe('loadConfig', () => {
+  it("takes the agent's name from AGENT_NAME or LiveKit's LIVEKIT_AGENT_NAME, and refuses the two disagreeing", () => {
+    expect(loadConfig({ ...LIVEKIT, LIVEKIT_AGENT_NAME: 'front-desk' }).worker.agentName).toBe('front-desk');
+    expect(loadConfig({ ...LIVEKIT, LIVEKIT_AGENT_NAME: 'front-desk', AGENT_NAME: 'front-desk' }).worker.agentName).toBe('front-desk');
+    expect(configError({ ...LIVEKIT, LIVEKIT_AGENT_NAME: 'front-desk', AGENT_NAME: 'sales' })).toMatch(/AGENT_NAME and LIVEKIT_AGENT_NAME disagree/);
+  });
+
   it('defaults every stage to the embedded local providers', () => {
     const cfg = loadConfig(LIVEKIT);
     expect(cfg.stt.provider).toBe('local');

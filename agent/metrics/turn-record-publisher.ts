@@ -1,0 +1,26 @@
+import { log } from '@livekit/agents';
+import type { Room } from '@livekit/rtc-node';
+import type { TurnLatencyRecord } from './turn-latency-tracer.js';
+import { TURN_RECORD_TOPIC } from './turn-record-topic.js';
+
+/** What the room is told of a turn: its number and timings, not its words (the transcript carries those). */
+export type PublishedTurnRecord = Omit<TurnLatencyRecord, 'userText' | 'agentText'> & { turn: number };
+
+/**
+ * Publishes each turn's latency record to the room (reliable data, TURN_RECORD_TOPIC), so the
+ * caller's page can show where each turn's time went. A failed publish is logged and lost: it never
+ * holds up the call.
+ */
+export function turnRecordPublisher(room: Room): (record: TurnLatencyRecord) => void {
+  const logger = log().child({ component: 'turn-record-publisher' });
+  const encoder = new TextEncoder();
+  let turn = 0;
+  return ({ userText: _u, agentText: _a, ...timings }) => {
+    const published: PublishedTurnRecord = { turn: ++turn, ...timings };
+    const participant = room.localParticipant;
+    if (!room.isConnected || !participant) return;
+    participant
+      .publishData(encoder.encode(JSON.stringify(published)), { reliable: true, topic: TURN_RECORD_TOPIC })
+      .catch((e: unknown) => logger.warn({ cause: (e as Error).message }, 'turn record not published to the room'));
+  };
+}

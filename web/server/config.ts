@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+/** The page's port unless WEB_PORT says otherwise: the port LiveKit's web starters use. */
+export const DEFAULT_WEB_PORT = 3000;
+/** Where web/build.ts writes the page, relative to the repository. */
+export const PAGE_DIR = 'web/dist';
+
+const webEnvSchema = z.object({
+  LIVEKIT_URL: z
+    .string()
+    .url()
+    .refine((u) => /^(wss?|https?):\/\//.test(u), 'a ws://, wss://, http:// or https:// URL'),
+  LIVEKIT_API_KEY: z.string().trim().min(1),
+  LIVEKIT_API_SECRET: z.string().trim().min(1),
+  LIVEKIT_AGENT_NAME: z.string().min(1).optional(),
+  AGENT_NAME: z.string().min(1).optional(),
+  WEB_HOST: z.string().min(1).default('127.0.0.1'),
+  WEB_PORT: z.coerce.number().int().min(0).max(65535).default(DEFAULT_WEB_PORT),
+});
+
+export interface WebConfig {
+  livekit: { url: string; apiKey: string; apiSecret: string };
+  agentName: string;
+  host: string;
+  port: number;
+}
+
+/**
+ * The web front's settings from the environment. An error names each bad variable and what it must
+ * be, never its value (two of them are keys).
+ */
+export function webConfigFrom(env: NodeJS.ProcessEnv, defaultAgentName: string): WebConfig {
+  const blankless = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const parsed = webEnvSchema.safeParse(blankless);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.code === 'invalid_type' && i.received === 'undefined' ? 'required' : i.message}`);
+    throw new Error(`invalid web front settings:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.LIVEKIT_AGENT_NAME && e.AGENT_NAME && e.LIVEKIT_AGENT_NAME !== e.AGENT_NAME) {
+    throw new Error('invalid web front settings:\n  LIVEKIT_AGENT_NAME and AGENT_NAME name different agents: set one');
+  }
+  return {
+    livekit: { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
+    agentName: e.LIVEKIT_AGENT_NAME ?? e.AGENT_NAME ?? defaultAgentName,
+    host: e.WEB_HOST,
+    port: e.WEB_PORT,
+  };
+}
