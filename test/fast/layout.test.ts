@@ -22,7 +22,7 @@ function sourceFiles(dir: string): string[] {
 
 /** Every relative import of the project's TypeScript, as paths from the repository root. */
 function projectImports(): Import[] {
-  const files = ['agent', 'plugins', 'harness', 'sip', 'test', 'bench'].flatMap(sourceFiles);
+  const files = ['agent', 'plugins', 'web', 'harness', 'sip', 'test', 'bench'].flatMap(sourceFiles).filter((f) => !f.startsWith('web/dist/'));
   return files.flatMap((from) => {
     const text = readFileSync(join(ROOT, from), 'utf8');
     const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((m) => m[1]!);
@@ -44,6 +44,12 @@ describe('the layout', () => {
   it('keeps the product free of the harness, the tests and the benchmarks', () => {
     const product = imports.filter((i) => ['agent', 'plugins'].includes(top(i.from)) && !isTest(i.from));
     expect(show(product.filter((i) => !['agent', 'plugins'].includes(top(i.to))))).toEqual([]);
+  });
+
+  it('keeps the web page and its server free of the harness, the tests and the benchmarks', () => {
+    const web = imports.filter((i) => top(i.from) === 'web');
+    expect(web.map((i) => i.from)).toContain('web/client/app.ts');
+    expect(show(web.filter((i) => !['agent', 'web'].includes(top(i.to))))).toEqual([]);
   });
 
   it('has plugins used through their entry file, importing nothing of the project outside themselves', () => {

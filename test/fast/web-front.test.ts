@@ -1,0 +1,76 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TokenVerifier } from 'livekit-server-sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webConfigFrom } from '../../web/server/config.js';
+import { type WebFront, startWebFront } from '../../web/server/web-front.js';
+
+const LIVEKIT = { url: 'ws://127.0.0.1:7880', apiKey: 'devkey', apiSecret: 'a-secret-of-at-least-32-characters-long' };
+
+/** The page's server: the files it was built with, and calls that dispatch the agent. */
+describe('the web front', () => {
+  let front: WebFront;
+  beforeAll(async () => {
+    const pageDir = mkdtempSync(join(tmpdir(), 'web-page-'));
+    writeFileSync(join(pageDir, 'index.html'), '<!doctype html><title>page</title>');
+    writeFileSync(join(pageDir, 'app.js'), 'export {};');
+    front = await startWebFront({ host: '127.0.0.1', port: 0, livekit: LIVEKIT, agentName: 'front-desk', pageDir });
+  });
+  afterAll(async () => {
+    await front?.close();
+  });
+  const at = (path: string, init?: RequestInit) => fetch(new URL(path, front.url), init);
+
+  it('serves the page it was built with, and nothing else of the disk', async () => {
+    const page = await at('/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect((await at('/app.js')).headers.get('content-type')).toMatch(/^text\/javascript/);
+    for (const path of ['/package.json', '/../package.json', '/%2e%2e/package.json', '/web/server/web-front.ts']) {
+      expect((await at(path)).status, path).toBe(404);
+    }
+  });
+
+  it("places a call: a room of the caller's own, and a token that joins it and dispatches the agent", async () => {
+    const placed = async () => {
+      const res = await at('/api/call', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { url: string; token: string; room: string };
+    };
+    const [first, second] = [await placed(), await placed()];
+    expect(first.url).toBe(LIVEKIT.url);
+    expect(first.room).not.toBe(second.room);
+    const claims = await new TokenVerifier(LIVEKIT.apiKey, LIVEKIT.apiSecret).verify(first.token);
+    expect(claims.video?.room).toBe(first.room);
+    expect(claims.video?.roomJoin).toBe(true);
+    expect(claims.roomConfig?.agents?.map((a) => a.agentName)).toEqual(['front-desk']);
+  });
+
+  it('refuses what is not a call request', async () => {
+    expect((await at('/api/call')).status).toBe(405);
+    const huge = await at('/api/call', { method: 'POST', body: 'x'.repeat(10_000) });
+    expect(huge.status).toBe(413);
+    expect((await at('/', { method: 'DELETE' })).status).toBe(405);
+  });
+
+  it('names each bad setting without showing its value, and takes either agent name variable', () => {
+    const env = { LIVEKIT_URL: 'ws://127.0.0.1:7880', LIVEKIT_API_KEY: 'devkey', LIVEKIT_API_SECRET: 'hunter2-hunter2' };
+    expect(webConfigFrom({ ...env, LIVEKIT_AGENT_NAME: 'front-desk' }, 'voice-agent').agentName).toBe('front-desk');
+    expect(webConfigFrom(env, 'voice-agent')).toMatchObject({ agentName: 'voice-agent', host: '127.0.0.1', port: 3000 });
+    const error = (() => {
+      try {
+        webConfigFrom({ LIVEKIT_URL: 'hunter2-hunter2', LIVEKIT_API_SECRET: '', WEB_PORT: '99999' }, 'voice-agent');
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error('expected an error');
+    })();
+    expect(error).toMatch(/LIVEKIT_URL/);
+    expect(error).toMatch(/LIVEKIT_API_KEY: required/);
+    expect(error).toMatch(/LIVEKIT_API_SECRET: required/);
+    expect(error).toMatch(/WEB_PORT/);
+    expect(error).not.toContain('hunter2');
+    expect(() => webConfigFrom({ ...env, LIVEKIT_AGENT_NAME: 'a', AGENT_NAME: 'b' }, 'voice-agent')).toThrow(/different agents/);
+  });
+});
