@@ -139,7 +139,7 @@ function parseConfig(env: NodeJS.ProcessEnv, secrets: SecretValues): AgentConfig
     if (value === undefined || value === '') continue;
     const earlier = sources.get(path);
     if (earlier?.startsWith('env ') && env[earlier.slice(4)] !== value) {
-      throw new ConfigError(`invalid configuration:\n${path}: ${earlier.slice(4)} and ${name} disagree: set one of them`);
+      throw new ConfigError(`invalid configuration:\n  ${path}: ${earlier.slice(4)} and ${name} disagree: set one of them`);
     }
     setPath(raw, path, coerce(value, kind));
     sources.set(path, `env ${name}`);
