@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ServerOptions, cli, log } from '@livekit/agents';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,8 +9,11 @@ import { CallStore } from './continuity/call-store.js';
 import { redactOutput } from './logging/redacted-output.js';
 import { turnRecordsEnv } from './metrics/turn-record-channel.js';
 import { TurnMetrics } from './metrics/turn-metrics.js';
+import { registerWorkerLoadGauges } from './metrics/worker-load-gauges.js';
 import { callCountLoad } from './worker/call-count-load.js';
+import { PoolPresence } from './worker/pool-presence.js';
 import { startWorkerHttpFront } from './worker/worker-http-front.js';
+import { WorkerLoad } from './worker/worker-load.js';
 
 /**
  * The worker: registers with livekit-server under an agent name (explicit dispatch only) and runs
@@ -32,6 +36,7 @@ async function main(): Promise<void> {
   // token that shows the records they send there are theirs.
   Object.assign(process.env, turnRecordsEnv(front.turnRecords));
 
+  const load = new WorkerLoad(front.internalPort, cfg.worker.maxConcurrentCalls);
   // Same extension as this file: `.ts` under tsx, `.js` once compiled.
   const agentFile = fileURLToPath(new URL(`./voice-agent${extname(import.meta.url)}`, import.meta.url));
   cli.runApp(
@@ -42,7 +47,7 @@ async function main(): Promise<void> {
       apiKey: cfg.livekit.apiKey,
       apiSecret: cfg.livekit.apiSecret,
       ...(cfg.worker.maxConcurrentCalls
-        ? { loadFunc: callCountLoad(cfg.worker.maxConcurrentCalls), loadThreshold: 1 }
+        ? { loadFunc: callCountLoad(cfg.worker.maxConcurrentCalls, (calls) => load.reportedToLivekit(calls)), loadThreshold: 1 }
         : { loadThreshold: cfg.worker.loadThreshold }),
       numIdleProcesses: cfg.worker.numIdleProcesses,
       host: '127.0.0.1',
@@ -54,9 +59,13 @@ async function main(): Promise<void> {
     }),
   );
   // After runApp: it sets up the framework's logger as it starts the worker.
+  registerWorkerLoadGauges(metrics.registry, load);
+  // The framework drains on SIGTERM (cli.runApp); from then on the worker offers no room for calls.
+  process.once('SIGTERM', () => load.drain());
   if (cfg.redis.url) {
     const store = CallStore.connect(cfg.redis.url, (error) => log().warn({ error: error.message }, 'call store unreachable'));
-    new CallRescuer(store, cfg.worker.agentName, cfg.livekit).start();
+    new CallRescuer(store, cfg.worker.agentName, cfg.worker.region, cfg.livekit).start();
+    new PoolPresence(cfg.redis.url, randomUUID(), { agentName: cfg.worker.agentName, region: cfg.worker.region }, load);
   }
 }
 

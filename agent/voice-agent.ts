@@ -12,6 +12,7 @@ import { KeypadInput } from './session/keypad-input.js';
 import { callAnswered, phoneCallerOf, redactNumber } from './session/phone-call.js';
 import { phoneTools } from './session/phone-tools.js';
 import { allowConcurrentRoomRequests } from './session/room-requests.js';
+import { REGION_ATTRIBUTE } from './worker/region-attribute.js';
 
 /** Session close reasons that end the call. */
 const CALL_ENDED = new Set<string>([voice.CloseReason.PARTICIPANT_DISCONNECTED, voice.CloseReason.USER_INITIATED]);
@@ -38,6 +39,8 @@ export default defineAgent<ProcessData>({
 
     await ctx.connect();
     allowConcurrentRoomRequests(ctx.room);
+    // Callers, tests and the placement service can tell which region's pool answered.
+    if (cfg.worker.region) await ctx.room.localParticipant!.setAttributes({ [REGION_ATTRIBUTE]: cfg.worker.region });
     // Greet only once somebody is there to hear it; a caller on the phone shapes the session.
     const caller = await ctx.waitForParticipant().catch((e: unknown) => {
       if (ctx.room.isConnected) throw e;
@@ -54,9 +57,9 @@ export default defineAgent<ProcessData>({
       }
     }
     const journal = cfg.redis.url
-      ? await CallJournal.open(cfg.redis.url, { room: ctx.room.name!, agentName: cfg.worker.agentName, agentIdentity: ctx.room.localParticipant!.identity })
+      ? await CallJournal.open(cfg.redis.url, { room: ctx.room.name!, agentName: cfg.worker.agentName, agentIdentity: ctx.room.localParticipant!.identity, region: cfg.worker.region })
       : undefined;
-    log().info({ room: ctx.room.name, takenOver: Boolean(journal?.earlier.length) }, 'call started');
+    log().info({ room: ctx.room.name, region: cfg.worker.region, takenOver: Boolean(journal?.earlier.length) }, 'call started');
     const transferTo = cfg.phone.transferTo;
     // Each turn's latency: to the worker's /metrics, and to the room for the caller's page.
     const toWorker = turnRecordSink();

@@ -18,6 +18,7 @@ export const ENV_KEYS: Readonly<Record<string, readonly [path: string, kind: Val
   AGENT_NAME: ['worker.agentName', 'string'],
   // The name LiveKit's starters use; both may be set if they agree.
   LIVEKIT_AGENT_NAME: ['worker.agentName', 'string'],
+  AGENT_REGION: ['worker.region', 'string'],
   AGENT_LOAD_THRESHOLD: ['worker.loadThreshold', 'number'],
   AGENT_MAX_CONCURRENT_CALLS: ['worker.maxConcurrentCalls', 'number'],
   AGENT_NUM_IDLE_PROCESSES: ['worker.numIdleProcesses', 'number'],

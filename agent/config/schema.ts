@@ -234,6 +234,14 @@ export const configSchema = z
       .object({
         agentName: z.string().min(1).default(DEFAULT_AGENT_NAME),
         /**
+         * The region this worker's pool serves (README "Regions"): set on the agent's participant as
+         * the `voice-agent.region` attribute, logged with each call, and reported with the pool's load.
+         */
+        region: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, e.g. us-east')
+          .optional(),
+        /**
          * Machine CPU load (0-1) above which the worker reports itself full and livekit-server stops
          * dispatching to it (a refused dispatch is not retried). `Infinity` never sheds calls.
          */

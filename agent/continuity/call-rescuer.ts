@@ -1,7 +1,7 @@
 import { ParticipantInfo_Kind } from '@livekit/protocol';
 import { log } from '@livekit/agents';
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
-import type { CallStore } from './call-store.js';
+import type { CallRecord, CallStore } from './call-store.js';
 
 /** How often the worker looks for calls whose job died. */
 const SCAN_INTERVAL_MS = 1000;
@@ -21,6 +21,9 @@ export interface LivekitApi {
  * worker died) and a caller is still in the room, one worker removes the dead agent from the room
  * and dispatches a new one, which picks the conversation up from the store. It can go when
  * livekit-server re-dispatches failed jobs itself.
+ *
+ * In a regional deployment (`worker.region` set) a pool also takes the calls of another region's
+ * pool that has no live worker left (its region went down), so those calls do not wait for it.
  */
 export class CallRescuer {
   readonly #logger = log().child({ component: 'call-rescuer' });
@@ -33,6 +36,8 @@ export class CallRescuer {
   constructor(
     private readonly store: CallStore,
     private readonly agentName: string,
+    /** This pool's region, when it is one of several (regional pools may rescue each other's calls). */
+    private readonly region: string | undefined,
     livekit: LivekitApi,
   ) {
     const host = livekit.url.replace(/^ws/, 'http');
@@ -52,9 +57,12 @@ export class CallRescuer {
     if (this.#scanning) return;
     this.#scanning = true;
     try {
-      for (const call of await this.store.orphaned(this.agentName)) {
+      const pools = this.region ? await this.store.poolLoads() : undefined;
+      const takes = (call: CallRecord) =>
+        call.agentName === this.agentName || (pools !== undefined && call.region !== undefined && !pools.get(call.agentName)?.workers);
+      for (const call of await this.store.orphaned(takes)) {
         if (!(await this.store.claimRescue(call.room, RESCUE_CLAIM_MS))) continue;
-        await this.#rescue(call.room, call.agentIdentity);
+        await this.#rescue(call);
       }
       if (this.#failing) this.#logger.info('calls checked for a lost agent again');
       this.#failing = false;
@@ -67,7 +75,7 @@ export class CallRescuer {
     }
   }
 
-  async #rescue(room: string, lostAgent: string): Promise<void> {
+  async #rescue({ room, agentIdentity: lostAgent, agentName, region }: CallRecord): Promise<void> {
     const participants = await this.#rooms.listParticipants(room).catch(() => []);
     if (!participants.some((p) => p.kind !== ParticipantInfo_Kind.AGENT)) {
       this.#logger.info({ room }, 'call lost its agent after the caller left: forgotten');
@@ -77,6 +85,7 @@ export class CallRescuer {
     // see two agents, and the new one would take it for a participant.
     if (lostAgent) await this.#rooms.removeParticipant(room, lostAgent).catch(() => undefined);
     await this.#dispatch.createDispatch(room, this.agentName);
-    this.#logger.warn({ room, lostAgent }, 'call lost its agent: a new one dispatched');
+    if (agentName === this.agentName) this.#logger.warn({ room, lostAgent }, 'call lost its agent: a new one dispatched');
+    else this.#logger.warn({ room, lostAgent, lostRegion: region, region: this.region }, "call lost its agent and its region's pool: taken by this region");
   }
 }

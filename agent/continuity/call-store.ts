@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { type PoolLoad, readPoolLoads } from '../worker/pool-presence.js';
 import { z } from 'zod';
 
 /**
@@ -25,6 +26,8 @@ export interface CallRecord {
   agentName: string;
   /** The participant identity of the agent that holds the call now. */
   agentIdentity: string;
+  /** The region of the pool that holds it (`worker.region`), for a regional deployment. */
+  region?: string;
 }
 
 const PREFIX = 'voice-agent:';
@@ -85,7 +88,7 @@ export class CallStore {
     await this.redis
       .multi()
       .set(key.lease(call.room), call.agentIdentity, 'PX', LEASE_TTL_MS)
-      .hset(key.call(call.room), { agentName: call.agentName, agentIdentity: call.agentIdentity })
+      .hset(key.call(call.room), { agentName: call.agentName, agentIdentity: call.agentIdentity, ...(call.region ? { region: call.region } : {}) })
       .expire(key.call(call.room), RECORD_TTL_S)
       .sadd(key.calls, call.room)
       .exec();
@@ -118,8 +121,8 @@ export class CallStore {
     await this.redis.multi().del(key.call(room), key.history(room), key.lease(room)).srem(key.calls, room).exec();
   }
 
-  /** Calls of `agentName` whose lease lapsed: their job is gone. */
-  async orphaned(agentName: string): Promise<CallRecord[]> {
+  /** Calls whose lease lapsed (their job is gone) and that `takes` says are this worker's to rescue. */
+  async orphaned(takes: (call: CallRecord) => boolean): Promise<CallRecord[]> {
     const rooms = await this.redis.smembers(key.calls);
     const orphans: CallRecord[] = [];
     for (const room of rooms) {
@@ -129,9 +132,15 @@ export class CallStore {
         await this.redis.srem(key.calls, room);
         continue;
       }
-      if (call.agentName === agentName) orphans.push({ room, agentName, agentIdentity: call.agentIdentity ?? '' });
+      const record: CallRecord = { room, agentName: call.agentName, agentIdentity: call.agentIdentity ?? '', ...(call.region ? { region: call.region } : {}) };
+      if (takes(record)) orphans.push(record);
     }
     return orphans;
+  }
+
+  /** Every pool's load, from the workers' presence (agent/worker/pool-presence). */
+  poolLoads(): Promise<Map<string, PoolLoad>> {
+    return readPoolLoads(this.redis);
   }
 
   /** Whether this worker is the one to rescue `room` now (one worker does, for `forMs`). */

@@ -6,6 +6,9 @@ import type { AgentServer } from '@livekit/agents';
  * small or shared host another process's burst makes dispatches fail ("no servers available"),
  * and a failed dispatch waits for livekit-server's retry. Counting calls makes capacity explicit.
  */
-export function callCountLoad(maxConcurrentCalls: number): (server: AgentServer) => Promise<number> {
-  return async (server) => Math.min(1, server.activeJobs.length / maxConcurrentCalls);
+export function callCountLoad(maxConcurrentCalls: number, onReport?: (activeCalls: number) => void): (server: AgentServer) => Promise<number> {
+  return async (server) => {
+    onReport?.(server.activeJobs.length);
+    return Math.min(1, server.activeJobs.length / maxConcurrentCalls);
+  };
 }

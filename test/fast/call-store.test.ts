@@ -47,10 +47,10 @@ describe('the call store', () => {
   it('names a call orphaned once its lease lapses unrenewed, and only for its own agent', async () => {
     const held = call();
     await store.hold(held);
-    expect((await store.orphaned('voice-agent')).map((c) => c.room)).not.toContain(held.room);
+    expect((await store.orphaned((c) => c.agentName === 'voice-agent')).map((c) => c.room)).not.toContain(held.room);
     await new Promise((r) => setTimeout(r, LEASE_TTL_MS + 200));
-    expect(await store.orphaned('voice-agent')).toContainEqual(held);
-    expect((await store.orphaned('another-agent')).map((c) => c.room)).not.toContain(held.room);
+    expect(await store.orphaned((c) => c.agentName === 'voice-agent')).toContainEqual(held);
+    expect((await store.orphaned((c) => c.agentName === 'another-agent')).map((c) => c.room)).not.toContain(held.room);
     await store.forget(held.room);
   });
 
@@ -67,6 +67,6 @@ describe('the call store', () => {
     await store.hold({ ...first, agentIdentity: 'agent-b' });
     await store.end(first);
     expect(await store.history(first.room)).toHaveLength(1);
-    expect(await store.orphaned('voice-agent')).not.toContainEqual(expect.objectContaining({ room: first.room }));
+    expect(await store.orphaned((c) => c.agentName === 'voice-agent')).not.toContainEqual(expect.objectContaining({ room: first.room }));
   });
 });
