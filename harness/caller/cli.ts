@@ -7,6 +7,7 @@ import { AGENT_VOICE, CALLER_VOICE } from '../speech/voices.js';
 import { localLivekitEndpoint } from '../stack/livekit-server.js';
 import { createCallerToken } from './caller-token.js';
 import { dispatchAgent } from './place-call.js';
+import { requestPlacedCall } from './placement-client.js';
 import { type ConversationResult, SimulatedCaller } from './simulated-caller.js';
 
 const DEFAULT_QUESTIONS = ['What is the weather like today?', 'Tell me a funny joke.'];
@@ -20,6 +21,9 @@ async function main(): Promise<void> {
   --api-secret SECRET  (env LIVEKIT_API_SECRET, default npm start's)
   --room NAME          room to join (default: a new random one)
   --agent-name NAME    dispatch this agent into the room first (env AGENT_NAME, default ${DEFAULT_AGENT_NAME}; '' to skip)
+  --placement URL      ask this placement service for the call instead (npm start's page, e.g. http://127.0.0.1:3000/):
+                       it picks the region, the server, the room and the agent
+  --region NAME        with --placement: the region the caller is in (default: the service decides)
   --say TEXT           a question to ask; repeat for several (default: two questions)
   --voice NAME         flite voice of the caller (default ${CALLER_VOICE})
   --json               print the result as JSON`;
@@ -30,6 +34,8 @@ async function main(): Promise<void> {
       'api-secret': { type: 'string', default: process.env.LIVEKIT_API_SECRET ?? local.apiSecret },
       room: { type: 'string', default: `call-${randomUUID().slice(0, 8)}` },
       'agent-name': { type: 'string', default: process.env.AGENT_NAME ?? DEFAULT_AGENT_NAME },
+      placement: { type: 'string' },
+      region: { type: 'string' },
       say: { type: 'string', multiple: true, default: DEFAULT_QUESTIONS },
       voice: { type: 'string', default: CALLER_VOICE },
       json: { type: 'boolean', default: false },
@@ -37,10 +43,8 @@ async function main(): Promise<void> {
     },
   });
   if (values.help) return console.log(usage);
-  const { url, room } = values;
-  const livekit = { url, apiKey: values['api-key'], apiSecret: values['api-secret'] };
-  if (values['agent-name']) await dispatchAgent(livekit, room, values['agent-name']);
-  const token = await createCallerToken(livekit, { room, identity: `caller-${randomUUID().slice(0, 6)}` });
+  if (values.region && !values.placement) throw new Error('--region needs --placement');
+  const { url, token, room } = values.placement ? await requestPlacedCall(values.placement, values.region) : await ownCall(values);
   const recognizer = await primedRecognizer(AGENT_VOICE);
   const caller = await SimulatedCaller.join({ url, token, synthesizer: new FliteSynthesizer({ voice: values.voice }), transcriber: recognizer });
   try {
@@ -51,6 +55,14 @@ async function main(): Promise<void> {
     await caller.hangUp();
     await recognizer.close();
   }
+}
+
+/** A room of its own with the agent dispatched, on the server of --url. */
+async function ownCall(values: { url: string; room: string; 'api-key': string; 'api-secret': string; 'agent-name': string }) {
+  const { url, room } = values;
+  const livekit = { url, apiKey: values['api-key'], apiSecret: values['api-secret'] };
+  if (values['agent-name']) await dispatchAgent(livekit, room, values['agent-name']);
+  return { url, room, token: await createCallerToken(livekit, { room, identity: `caller-${randomUUID().slice(0, 6)}` }) };
 }
 
 function render(result: ConversationResult): string {

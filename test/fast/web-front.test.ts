@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { TokenVerifier } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webConfigFrom } from '../../web/server/config.js';
+import { Placement } from '../../web/server/placement.js';
 import { type WebFront, startWebFront } from '../../web/server/web-front.js';
 
 const LIVEKIT = { url: 'ws://127.0.0.1:7880', apiKey: 'devkey', apiSecret: 'a-secret-of-at-least-32-characters-long' };
@@ -11,14 +12,17 @@ const LIVEKIT = { url: 'ws://127.0.0.1:7880', apiKey: 'devkey', apiSecret: 'a-se
 /** The page's server: the files it was built with, and calls that dispatch the agent. */
 describe('the web front', () => {
   let front: WebFront;
+  // No livekit-server here: the token is all that is checked (the room watch finds no room and gives up with the test).
+  const placement = Placement.single(LIVEKIT, 'front-desk', { agentDeadlineMs: 8000 });
   beforeAll(async () => {
     const pageDir = mkdtempSync(join(tmpdir(), 'web-page-'));
     writeFileSync(join(pageDir, 'index.html'), '<!doctype html><title>page</title>');
     writeFileSync(join(pageDir, 'app.js'), 'export {};');
-    front = await startWebFront({ host: '127.0.0.1', port: 0, livekit: LIVEKIT, agentName: 'front-desk', pageDir });
+    front = await startWebFront({ host: '127.0.0.1', port: 0, placement, pageDir });
   });
   afterAll(async () => {
     await front?.close();
+    await placement.close();
   });
   const at = (path: string, init?: RequestInit) => fetch(new URL(path, front.url), init);
 
@@ -36,10 +40,11 @@ describe('the web front', () => {
     const placed = async () => {
       const res = await at('/api/call', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       expect(res.status).toBe(200);
-      return (await res.json()) as { url: string; token: string; room: string };
+      return (await res.json()) as { url: string; token: string; room: string; region: string };
     };
     const [first, second] = [await placed(), await placed()];
     expect(first.url).toBe(LIVEKIT.url);
+    expect(first.region).toBe('default');
     expect(first.room).not.toBe(second.room);
     const claims = await new TokenVerifier(LIVEKIT.apiKey, LIVEKIT.apiSecret).verify(first.token);
     expect(claims.video?.room).toBe(first.room);
@@ -49,6 +54,11 @@ describe('the web front', () => {
 
   it('refuses what is not a call request', async () => {
     expect((await at('/api/call')).status).toBe(405);
+    const notJson = await at('/api/call', { method: 'POST', body: 'region=us-east' });
+    expect(notJson.status).toBe(400);
+    const unknown = await at('/api/call', { method: 'POST', body: JSON.stringify({ region: 'mars-north' }) });
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { error: string }).error).toMatch(/unknown region 'mars-north': one of default/);
     const huge = await at('/api/call', { method: 'POST', body: 'x'.repeat(10_000) });
     expect(huge.status).toBe(413);
     expect((await at('/', { method: 'DELETE' })).status).toBe(405);

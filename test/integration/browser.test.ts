@@ -7,7 +7,8 @@ import type { PocketsphinxRecognizer } from '../../harness/speech/pocketsphinx.j
 import { primedRecognizer } from '../../harness/speech/recognizer-primer.js';
 import { AGENT_VOICE } from '../../harness/speech/voices.js';
 import { wordOverlap } from '../../harness/speech/words.js';
-import { PAGE_DIR } from '../../web/server/config.js';
+import { DEFAULT_AGENT_DEADLINE_MS, PAGE_DIR } from '../../web/server/config.js';
+import { Placement } from '../../web/server/placement.js';
 import { type WebFront, startWebFront } from '../../web/server/web-front.js';
 import { type CallTestBed, startCallTestBed } from '../support/call-test-bed.js';
 import { scriptedAnswer } from '../support/scripted-answers.js';
@@ -23,13 +24,15 @@ const QUESTION = 'What is the weather like today?';
 describe('the web page in Chromium', () => {
   let bed: CallTestBed;
   let front: WebFront;
+  let placement: Placement;
   let ears: PocketsphinxRecognizer;
   let caller: BrowserCaller | undefined;
 
   beforeAll(async () => {
     await mkdir(LOG_DIR, { recursive: true });
     bed = await startCallTestBed({ name: 'browser', httpPort: 18193 });
-    front = await startWebFront({ host: '127.0.0.1', port: 0, livekit: bed.stack.livekit, agentName: bed.worker.agentName, pageDir: PAGE_DIR });
+    placement = Placement.single(bed.stack.livekit, bed.worker.agentName, { agentDeadlineMs: DEFAULT_AGENT_DEADLINE_MS });
+    front = await startWebFront({ host: '127.0.0.1', port: 0, placement, pageDir: PAGE_DIR });
     ears = await primedRecognizer(AGENT_VOICE);
   }, 120_000);
   afterEach(async () => {
@@ -39,6 +42,7 @@ describe('the web page in Chromium', () => {
   afterAll(async () => {
     await ears?.close();
     await front?.close();
+    await placement?.close();
     await bed?.stop();
   });
 
@@ -122,13 +126,8 @@ describe('the web page in Chromium', () => {
 
   it('says so when the LiveKit server cannot be reached', async () => {
     const nobody = await unusedPort();
-    const unreachable = await startWebFront({
-      host: '127.0.0.1',
-      port: 0,
-      livekit: { ...bed.stack.livekit, url: `ws://127.0.0.1:${nobody}` },
-      agentName: bed.worker.agentName,
-      pageDir: PAGE_DIR,
-    });
+    const nowhere = Placement.single({ ...bed.stack.livekit, url: `ws://127.0.0.1:${nobody}` }, bed.worker.agentName, { agentDeadlineMs: DEFAULT_AGENT_DEADLINE_MS });
+    const unreachable = await startWebFront({ host: '127.0.0.1', port: 0, placement: nowhere, pageDir: PAGE_DIR });
     try {
       const wavPath = await microphoneWav('silence', [{ silenceMs: 1000 }]);
       caller = await BrowserCaller.open({ pageUrl: unreachable.url, microphone: { wavPath } });
@@ -137,6 +136,7 @@ describe('the web page in Chromium', () => {
       expect(await caller.page.isEnabled('#join')).toBe(true);
     } finally {
       await unreachable.close();
+      await nowhere.close();
     }
   }, 60_000);
 });

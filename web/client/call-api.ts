@@ -8,11 +8,15 @@ export interface CallCredentials {
 
 export type CallRequest = { ok: true; credentials: CallCredentials } | { ok: false; message: string };
 
-/** Asks the page's server for a call with the agent. */
+/**
+ * Asks the page's server for a call with the agent: in the region the page's address names
+ * (`?region=eu-west`), else where the server places the caller.
+ */
 export async function requestCall(): Promise<CallRequest> {
+  const region = new URLSearchParams(location.search).get('region');
   let response: Response;
   try {
-    response = await fetch('api/call', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    response = await fetch('api/call', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(region ? { region } : {}) });
   } catch {
     return { ok: false, message: 'The server cannot be reached. Is `npm start` running?' };
   }

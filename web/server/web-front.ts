@@ -1,18 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
-import { AccessToken, RoomAgentDispatch, RoomConfiguration } from 'livekit-server-sdk';
+import { z } from 'zod';
+import { NoRoomError, type Placement } from './placement.js';
+import { UnknownRegionError } from './regions.js';
 
 export interface WebFrontOptions {
   host: string;
   /** 0: any free port. */
   port: number;
-  /** The LiveKit server as the browser reaches it, and the keys its tokens are signed with. */
-  livekit: { url: string; apiKey: string; apiSecret: string };
-  /** The agent each call dispatches. */
-  agentName: string;
+  /** Where calls go: the region, its server and its agent (web/server/placement). */
+  placement: Placement;
   /** The bundled page (web/build.ts writes it). */
   pageDir: string;
 }
@@ -23,13 +22,6 @@ export interface WebFront {
   close(): Promise<void>;
 }
 
-/** What `POST /api/call` answers: where to join and with what. */
-export interface PlacedWebCall {
-  url: string;
-  token: string;
-  room: string;
-}
-
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -38,17 +30,19 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.png': 'image/png',
   '.svg': 'image/svg+xml',
 };
-/** A call's token outlives any call; it only lets its holder into that one room. */
-const CALL_TOKEN_TTL_SECONDS = 2 * 3600;
-/** The call request carries nothing yet (a region hint later): anything larger is not one. */
+/** The call request carries at most a region hint: anything larger is not one. */
 const MAX_CALL_BODY_BYTES = 4096;
+/** How long a caller turned away because every region is full should wait before asking again. */
+const RETRY_AFTER_S = 3;
+const callRequestSchema = z.object({ region: z.string().min(1).max(64).optional() });
 
 /**
- * The browser's way in: the page (a fixed set of files read at start, so no request names a path
- * on disk) and `POST /api/call`, which makes a room of its own for the caller and a token whose room
- * configuration dispatches the agent when the caller's join creates it. Anyone who reaches this
- * endpoint can start calls: it listens on loopback unless told otherwise, and a public deployment
- * puts its own sign-in in front of it.
+ * The way in for browsers and other clients: the page (a fixed set of files read at start, so no
+ * request names a path on disk) and `POST /api/call` (`{"region"?: name}`), which places the call
+ * (a room of its own, in the nearest region with room, its agent dispatched when the caller's join
+ * creates the room) and answers `{url, token, room, region}`; `GET /metrics` counts placements.
+ * Anyone who reaches this endpoint can start calls: it listens on loopback unless told otherwise,
+ * and a public deployment puts its own sign-in in front of it.
  */
 export async function startWebFront(opts: WebFrontOptions): Promise<WebFront> {
   const page = readPage(opts.pageDir);
@@ -61,10 +55,25 @@ export async function startWebFront(opts: WebFrontOptions): Promise<WebFront> {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/api/call') {
       if (req.method !== 'POST') return respond(res, 405, { error: 'use POST' }, { allow: 'POST' });
-      if (!(await bodyWithin(req, MAX_CALL_BODY_BYTES))) return respond(res, 413, { error: `request body over ${MAX_CALL_BODY_BYTES} bytes` });
-      return respond(res, 200, await placeCall(opts));
+      const body = await bodyWithin(req, MAX_CALL_BODY_BYTES);
+      if (body === undefined) return respond(res, 413, { error: `request body over ${MAX_CALL_BODY_BYTES} bytes` });
+      const request = callRequestSchema.safeParse(body.trim() ? safeJson(body) : {});
+      if (!request.success) return respond(res, 400, { error: 'a call request is a JSON object: {"region"?: string}' });
+      try {
+        return respond(res, 200, await opts.placement.place(request.data.region, req.socket.remoteAddress));
+      } catch (e) {
+        if (e instanceof UnknownRegionError) return respond(res, 400, { error: e.message });
+        if (e instanceof NoRoomError) return respond(res, 503, { error: e.message }, { 'retry-after': String(RETRY_AFTER_S) });
+        throw e;
+      }
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return respond(res, 405, { error: 'use GET' }, { allow: 'GET, HEAD' });
+    if (path === '/healthz') return respond(res, 200, { ok: true });
+    if (path === '/metrics') {
+      const text = await opts.placement.registry.metrics();
+      res.writeHead(200, { 'content-type': opts.placement.registry.contentType });
+      return void res.end(text);
+    }
     const file = page.get(path === '/' ? '/index.html' : path);
     if (!file) return respond(res, 404, { error: `no such page: ${path}` });
     res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': 'no-cache' });
@@ -87,14 +96,6 @@ export async function startWebFront(opts: WebFrontOptions): Promise<WebFront> {
   };
 }
 
-async function placeCall(opts: WebFrontOptions): Promise<PlacedWebCall> {
-  const room = `web-${randomUUID().slice(0, 8)}`;
-  const token = new AccessToken(opts.livekit.apiKey, opts.livekit.apiSecret, { identity: `web-${randomUUID().slice(0, 8)}`, ttl: CALL_TOKEN_TTL_SECONDS });
-  token.addGrant({ roomJoin: true, room, canPublish: true, canSubscribe: true, canPublishData: true });
-  token.roomConfig = new RoomConfiguration({ agents: [new RoomAgentDispatch({ agentName: opts.agentName })] });
-  return { url: opts.livekit.url, token: await token.toJwt(), room };
-}
-
 function readPage(dir: string): Map<string, { body: Buffer; type: string }> {
   let names: string[];
   try {
@@ -111,14 +112,25 @@ function readPage(dir: string): Map<string, { body: Buffer; type: string }> {
   return page;
 }
 
-async function bodyWithin(req: IncomingMessage, maxBytes: number): Promise<boolean> {
-  if (Number(req.headers['content-length']) > maxBytes) return false;
+/** The body as text, or undefined when it is over `maxBytes`. */
+async function bodyWithin(req: IncomingMessage, maxBytes: number): Promise<string | undefined> {
+  if (Number(req.headers['content-length']) > maxBytes) return undefined;
+  const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > maxBytes) return false;
+    if (size > maxBytes) return undefined;
+    chunks.push(chunk as Buffer);
   }
-  return true;
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function respond(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import { type ParticipantInfo, ParticipantInfo_Kind } from '@livekit/protocol';
+import { Redis } from 'ioredis';
+import { AccessToken, AgentDispatchClient, RoomAgentDispatch, RoomConfiguration, RoomServiceClient } from 'livekit-server-sdk';
+import { Counter, Histogram, Registry } from 'prom-client';
+import { type PoolLoad, readPoolLoads } from '../../agent/worker/pool-presence.js';
+import { REGION_ATTRIBUTE } from '../../agent/worker/region-attribute.js';
+import { type PlacementReason, type PoolRoom, choosePlacement } from './placement-choice.js';
+import { type Region, Regions } from './regions.js';
+
+/** A call's token outlives any call; it only lets its holder into that one room. */
+const CALL_TOKEN_TTL_SECONDS = 2 * 3600;
+const WATCH_POLL_MS = 250;
+/** A caller who has not joined by then never will: the watch ends. */
+const CALLER_JOIN_WINDOW_MS = 120_000;
+/** After a call was moved, how long an agent of a withdrawn dispatch that still arrives is removed. */
+const LATE_AGENT_WINDOW_MS = 15_000;
+/** A placed call counts against its pool until the pool's own report includes it (presence renews every second). */
+const PRESENCE_CATCH_UP_MS = 2000;
+
+/** What a caller needs to join its call, and where it was placed. */
+export interface PlacedCall {
+  url: string;
+  token: string;
+  room: string;
+  region: string;
+}
+
+export interface PlacementOptions {
+  regions: Regions;
+  apiKey: string;
+  apiSecret: string;
+  /** Where the worker pools report their load (agent/worker/pool-presence); unset, every region is taken to have room. */
+  redisUrl?: string;
+  /** How long an agent may take to join once the caller is in the room before the call is moved to the next region. */
+  agentDeadlineMs: number;
+  /** One JSON line per placement event (stdout by default). */
+  log?: (event: Record<string, unknown>) => void;
+}
+
+/** Every region is at capacity: the caller should try again shortly. */
+export class NoRoomError extends Error {
+  constructor() {
+    super('every region is at capacity: try again in a few seconds');
+  }
+}
+
+/**
+ * Places calls in regions (README "Regions"): the caller's region from its hint or address, the
+ * nearest region whose worker pool has room (spill-over when the near pool is full), a token for
+ * that region's livekit-server whose room configuration dispatches that region's agent; then it
+ * watches the room, and when no agent has joined within the deadline of the caller's arrival it
+ * withdraws the dispatch and dispatches the next region's agent (failover), removing any agent of
+ * a withdrawn dispatch that still turns up, so a room never holds two. Self-hosted livekit-server
+ * dispatches by agent name and load only (no regions), which is why this lives here.
+ */
+export class Placement {
+  readonly registry = new Registry();
+  readonly #placements = new Counter({
+    name: 'voice_agent_placements_total',
+    help: 'Calls placed in a region (reason: near, spill-over, failover)',
+    labelNames: ['caller_region', 'region', 'reason'],
+    registers: [this.registry],
+  });
+  readonly #unplaced = new Counter({
+    name: 'voice_agent_unplaced_calls_total',
+    help: 'Calls no region could take (reason: no-room at placement, no-agent after every failover)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly #decision = new Histogram({
+    name: 'voice_agent_placement_decision_seconds',
+    help: 'Time to decide where a call goes (reading the pools included)',
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+  readonly #redis?: Redis;
+  /** Calls placed per agent name that the pool's report may not count yet. */
+  readonly #pending = new Map<string, number>();
+  readonly #watches = new Set<AbortController>();
+  readonly #log: (event: Record<string, unknown>) => void;
+  #poolsUnreadable = false;
+
+  constructor(private readonly opts: PlacementOptions) {
+    this.#log = opts.log ?? ((event) => console.log(JSON.stringify({ time: new Date().toISOString(), component: 'placement', ...event })));
+    if (opts.redisUrl) {
+      this.#redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: false });
+      this.#redis.on('error', () => undefined); // reported once per outage by #room
+    }
+  }
+
+  /** One region: every call goes to `livekit` and dispatches `agentName`. */
+  static single(
+    livekit: { url: string; apiKey: string; apiSecret: string },
+    agentName: string,
+    opts: { redisUrl?: string; agentDeadlineMs: number },
+  ): Placement {
+    return new Placement({ regions: Regions.single(livekit.url, agentName), apiKey: livekit.apiKey, apiSecret: livekit.apiSecret, ...opts });
+  }
+
+  /** Places a new call for a caller who asked for `hint` (a region name) or connects from `address`. */
+  async place(hint: string | undefined, address: string | undefined): Promise<PlacedCall> {
+    const startedAt = performance.now();
+    const caller = this.opts.regions.callerRegion(hint, address);
+    const pools = await this.#pools();
+    const choice = choosePlacement(this.opts.regions.nearestFirst(caller.region), (r) => this.#room(pools, r));
+    const decisionMs = performance.now() - startedAt;
+    this.#decision.observe(decisionMs / 1000);
+    if (!choice) {
+      this.#unplaced.inc({ reason: 'no-room' });
+      this.#log({ msg: 'call not placed: no region has room', callerRegion: caller.region });
+      throw new NoRoomError();
+    }
+    const room = `call-${randomUUID().slice(0, 8)}`;
+    const token = new AccessToken(this.opts.apiKey, this.opts.apiSecret, { identity: `caller-${randomUUID().slice(0, 8)}`, ttl: CALL_TOKEN_TTL_SECONDS });
+    token.addGrant({ roomJoin: true, room, canPublish: true, canSubscribe: true, canPublishData: true });
+    // The caller's join creates the room on this region's server and dispatches its agent.
+    token.roomConfig = new RoomConfiguration({ agents: [new RoomAgentDispatch({ agentName: choice.region.agentName })] });
+    this.#counted(choice.region, caller.region, choice.reason, { room, callerFrom: caller.from, decisionMs: Math.round(decisionMs * 10) / 10 });
+    this.#watch(room, choice.region, caller.region);
+    return { url: choice.region.livekitUrl, token: await token.toJwt(), room, region: choice.region.name };
+  }
+
+  async close(): Promise<void> {
+    for (const watch of this.#watches) watch.abort();
+    this.#redis?.disconnect();
+  }
+
+  async #pools(): Promise<Map<string, PoolLoad> | undefined> {
+    if (!this.#redis) return undefined;
+    try {
+      const pools = await readPoolLoads(this.#redis);
+      if (this.#poolsUnreadable) this.#log({ msg: 'worker pools readable again' });
+      this.#poolsUnreadable = false;
+      return pools;
+    } catch (error) {
+      if (!this.#poolsUnreadable) this.#log({ msg: 'worker pools unreadable: placing by distance alone', error: String(error) });
+      this.#poolsUnreadable = true;
+      return undefined;
+    }
+  }
+
+  #room(pools: Map<string, PoolLoad> | undefined, region: Region): PoolRoom {
+    if (!pools) return undefined;
+    const pool = pools.get(region.agentName) ?? { workers: 0, activeCalls: 0, freeCalls: 0 };
+    return { workers: pool.workers, freeCalls: pool.freeCalls - (this.#pending.get(region.agentName) ?? 0) };
+  }
+
+  #counted(region: Region, callerRegion: string, reason: PlacementReason, details: Record<string, unknown>): void {
+    this.#placements.inc({ caller_region: callerRegion, region: region.name, reason });
+    this.#pending.set(region.agentName, (this.#pending.get(region.agentName) ?? 0) + 1);
+    this.#log({ msg: 'call placed', callerRegion, region: region.name, reason, ...details });
+  }
+
+  #release(region: Region, afterMs: number): void {
+    setTimeout(() => this.#pending.set(region.agentName, Math.max(0, (this.#pending.get(region.agentName) ?? 0) - 1)), afterMs).unref();
+  }
+
+  /** Watches `room` (on `home`'s server) until an agent is in it; moves the call when none comes in time. */
+  #watch(room: string, home: Region, callerRegion: string): void {
+    const abort = new AbortController();
+    this.#watches.add(abort);
+    const api = (home.apiUrl ?? home.livekitUrl).replace(/^ws/, 'http');
+    const rooms = new RoomServiceClient(api, this.opts.apiKey, this.opts.apiSecret);
+    const dispatches = new AgentDispatchClient(api, this.opts.apiKey, this.opts.apiSecret);
+    const tried: Region[] = [home];
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    const run = async () => {
+      const watchedSince = performance.now();
+      let current = home;
+      let callerSince: number | undefined;
+      let kept: ParticipantInfo | undefined;
+      let keptSince = 0;
+      while (!abort.signal.aborted) {
+        await sleep(WATCH_POLL_MS);
+        const participants = await rooms.listParticipants(room).catch(() => undefined);
+        const agents = (participants ?? []).filter((p) => p.kind === ParticipantInfo_Kind.AGENT);
+        if (!kept && agents.length) {
+          kept = [...agents].sort((a, b) => Number(a.joinedAtMs - b.joinedAtMs))[0]!;
+          keptSince = performance.now();
+          this.#release(current, PRESENCE_CATCH_UP_MS);
+          if (tried.length === 1) return; // no dispatch was withdrawn: nothing else can arrive
+        }
+        if (kept) {
+          // A dispatch withdrawn too late still produced an agent: the first one in keeps the call.
+          const keptRegion = kept.attributes[REGION_ATTRIBUTE];
+          for (const extra of agents.filter((a) => a.identity !== kept!.identity && a.attributes[REGION_ATTRIBUTE] !== keptRegion)) {
+            await rooms.removeParticipant(room, extra.identity).catch(() => undefined);
+            this.#log({ msg: 'second agent removed', room, region: extra.attributes[REGION_ATTRIBUTE], kept: keptRegion });
+          }
+          if (performance.now() - keptSince > LATE_AGENT_WINDOW_MS) return;
+          continue;
+        }
+        if (participants?.length && callerSince === undefined) callerSince = performance.now();
+        if (callerSince === undefined) {
+          if (performance.now() - watchedSince > CALLER_JOIN_WINDOW_MS) return this.#release(current, 0);
+          continue;
+        }
+        if (performance.now() - callerSince < this.opts.agentDeadlineMs) continue;
+        // No agent in time: withdraw this region's dispatch and try the next region with room.
+        for (const d of await dispatches.listDispatch(room).catch(() => [])) {
+          if (d.agentName === current.agentName) await dispatches.deleteDispatch(d.id, room).catch(() => undefined);
+        }
+        this.#release(current, 0);
+        const pools = await this.#pools();
+        const order = this.opts.regions.nearestFirst(callerRegion).filter((r) => !tried.includes(r));
+        const next = choosePlacement(order, (r) => this.#room(pools, r));
+        if (!next) {
+          this.#unplaced.inc({ reason: 'no-agent' });
+          this.#log({ msg: 'call left without an agent: no other region has room', room, callerRegion, tried: tried.map((r) => r.name) });
+          return;
+        }
+        await dispatches.createDispatch(room, next.region.agentName);
+        tried.push(next.region);
+        this.#counted(next.region, callerRegion, 'failover', { room, from: current.name, waitedMs: Math.round(performance.now() - callerSince) });
+        current = next.region;
+        callerSince = performance.now();
+      }
+    };
+    run()
+      .catch((error: unknown) => this.#log({ msg: 'call watch failed', room, error: String(error) }))
+      .finally(() => this.#watches.delete(abort));
+  }
+}
