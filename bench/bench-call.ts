@@ -2,7 +2,7 @@ import type { CallerOptions, SimulatedCaller } from '../harness/caller/simulated
 import type { LocalStack } from '../harness/stack/local-stack.js';
 
 /** The benchmark caller speaks audio prepared before the call, and times what it hears without transcribing it. */
-const PREPARED_AUDIO_ONLY: Pick<CallerOptions, 'synthesizer' | 'transcriber'> = {
+export const PREPARED_AUDIO_ONLY: Pick<CallerOptions, 'synthesizer' | 'transcriber'> = {
   synthesizer: { synthesize: () => Promise.reject(new Error('the benchmark caller speaks prepared audio')) },
   transcriber: { recognize: async () => ({ text: '' }) },
 };

@@ -4,6 +4,7 @@
 #   bench/run.sh [options]                 voice-to-voice latency and load (bench/latency/main.ts)
 #   bench/run.sh interruptions [options]   barge-in, heard text, false interruptions, echo (bench/interruptions/main.ts)
 #   bench/run.sh turn-taking [options]     false cut-offs vs end-of-turn delay, offline replay (bench/turn-taking/main.ts)
+#   bench/run.sh regions [options]         near vs cross-region latency on the multi-region cluster (bench/regions/main.ts)
 # Options: see --help of each.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -16,6 +17,10 @@ if [ "${1:-}" = turn-taking ]; then
 elif [ "${1:-}" = interruptions ]; then
   shift
   script=bench/interruptions/main.ts
+elif [ "${1:-}" = regions ] || [ "${1:-}" = --regions ]; then
+  # `regions [options]`, `--regions [options]`, or `--regions LIST [options]` (kept: it is the option).
+  case "${2:-}" in -* | "") shift ;; *) [ "$1" = regions ] && shift ;; esac
+  script=bench/regions/main.ts
 else
   case " $* " in
     *" --agents ours "* | *" --agents=ours "* | *" --help "*) ;;

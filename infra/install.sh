@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent install of every tool the project needs, from the registries this machine reaches:
-# Debian packages (speech engines, a C compiler, iproute2 for the test namespace, Redis, Chromium), Go modules (livekit-server, lk), npm dependencies.
+# Debian packages (speech engines, a C compiler, iproute2 for the test namespace, iptables for the regions' link delays, Redis, Chromium), Go modules (livekit-server, lk), npm dependencies.
 # Each step is skipped when its result is already present.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -13,7 +13,8 @@ mkdir -p "$bin_dir"
 log() { printf '[install] %s\n' "$*" >&2; }
 
 # chromium: the browser the web page's tests drive (playwright-core, which downloads no browser of its own).
-apt_packages=(flite festival festvox-kallpc16k festvox-us-slt-hts pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev gcc libc6-dev pkg-config iproute2 redis-server chromium)
+# iptables and libnetfilter-queue-dev: the simulated distance between regions (harness/netns/native/link_delay.c).
+apt_packages=(flite festival festvox-kallpc16k festvox-us-slt-hts pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev gcc libc6-dev pkg-config iproute2 redis-server chromium iptables libnetfilter-queue-dev)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
@@ -53,6 +54,14 @@ ps_bin="$bin_dir/ps_server"
 if [ ! -x "$ps_bin" ] || [ "$ps_src" -nt "$ps_bin" ]; then
   log "cc ps_server"
   cc -O2 -o "$ps_bin" "$ps_src" $(pkg-config --cflags --libs pocketsphinx sphinxbase)
+fi
+
+# The link delay of the multi-region cluster (harness/netns/region-network.ts): tc netem is not in every kernel.
+delay_src="$root/harness/netns/native/link_delay.c"
+delay_bin="$bin_dir/link_delay"
+if [ ! -x "$delay_bin" ] || [ "$delay_src" -nt "$delay_bin" ]; then
+  log "cc link_delay"
+  cc -O2 -Wall -o "$delay_bin" "$delay_src" -lnetfilter_queue
 fi
 
 export ONNXRUNTIME_NODE_INSTALL=skip

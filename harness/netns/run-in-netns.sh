@@ -28,5 +28,5 @@ ip -n "$ns" link set veth0 up
 ip -n "$ns" link set veth1 up
 
 status=0
-NETNS_NODE_IP="$node_ip" ip netns exec "$ns" "$@" || status=$?
+NETNS_NAME="$ns" NETNS_NODE_IP="$node_ip" ip netns exec "$ns" "$@" || status=$?
 exit "$status"

@@ -28,8 +28,30 @@ export interface LivekitServerOptions {
   nodeIp?: string;
   /** The Redis it keeps its state in (`host:port`); the configuration's when unset. */
   redisAddress?: string;
+  /** The address it listens on (the configuration's loopback when unset). */
+  bindAddress?: string;
+  /** One node of a multi-region cluster: its region, and every region with its location (region-aware node selection). */
+  region?: { name: string; regions: RegionLocation[] };
+  /** Runs it through this, e.g. in a network namespace of its own. */
+  launcher?: Launcher;
+  /**
+   * The interfaces its media port opens on (the configuration's lo and veth0 when unset). A node
+   * whose peers are on other hosts must not list lo: pion may answer them from the loopback socket,
+   * whose packets cannot leave the host (measured: ICE failed about half the time).
+   */
+  interfaces?: string[];
   logFile: string;
 }
+
+/** Where a region is, for livekit-server's region-aware node selector. */
+export interface RegionLocation {
+  name: string;
+  lat: number;
+  lon: number;
+}
+
+/** How a program is started: directly, or wrapped (e.g. `ip netns exec NS`). */
+export type Launcher = (command: string, args: string[]) => { command: string; args: string[] };
 
 export interface RunningLivekitServer extends LivekitEndpoint {
   /** A first SIGTERM waits for every participant to leave: SIGKILL follows after `graceMs`. */
@@ -41,7 +63,9 @@ interface LivekitYaml {
   bind_addresses: string[];
   keys: Record<string, string>;
   redis: { address: string };
-  rtc: { tcp_port: number; udp_port: number; node_ip: string };
+  rtc: { tcp_port: number; udp_port: number; node_ip: string; interfaces: { includes: string[] } };
+  region?: string;
+  node_selector?: { kind: 'regionaware'; regions: RegionLocation[] };
 }
 
 function readConfig(): LivekitYaml {
@@ -75,14 +99,20 @@ export async function startLivekitServer(opts: LivekitServerOptions): Promise<Ru
   }
   if (opts.nodeIp) config.rtc.node_ip = opts.nodeIp;
   if (opts.redisAddress) config.redis.address = opts.redisAddress;
+  if (opts.bindAddress) config.bind_addresses = [opts.bindAddress];
+  if (opts.interfaces) config.rtc.interfaces = { includes: opts.interfaces };
+  if (opts.region) {
+    config.region = opts.region.name;
+    config.node_selector = { kind: 'regionaware', regions: opts.region.regions };
+  }
   const configFile = join(await mkdtemp(join(tmpdir(), 'livekit-')), 'livekit.yaml');
   writeFileSync(configFile, stringifyYaml(config));
   const endpoint = endpointOf(config);
 
+  const launch = (opts.launcher ?? ((command, args) => ({ command, args })))(LIVEKIT_BINARY, ['--config', configFile]);
   const server: RunningChild = await startChildProcess({
     name: 'livekit-server',
-    command: LIVEKIT_BINARY,
-    args: ['--config', configFile],
+    ...launch,
     logFile: opts.logFile,
     ready: { url: endpoint.url.replace(/^ws/, 'http') },
     readyTimeoutMs: 15_000,

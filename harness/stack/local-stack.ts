@@ -40,6 +40,15 @@ export interface StackWorker extends RunningWorker {
   activeCalls(): Promise<number>;
 }
 
+/** A started worker with its agent name, its log and its health endpoint at `httpUrl`. */
+export function stackWorker(worker: RunningWorker, agentName: string, logFile: string, httpUrl: string): StackWorker {
+  const activeCalls = async () => {
+    const info = (await (await fetch(`${httpUrl}/worker`)).json()) as { active_jobs: number };
+    return info.active_jobs;
+  };
+  return { ...worker, agentName, log: new WorkerLog(logFile), activeCalls };
+}
+
 /**
  * The embedded local default, all on this machine: Redis, livekit-server in dev mode, the local
  * providers (in this process, so tests and benchmarks can shape and read them) and workers of our
@@ -127,11 +136,7 @@ export class LocalStack {
       logFile,
     });
     this.#workers.push(worker);
-    const activeCalls = async () => {
-      const info = (await (await fetch(`http://127.0.0.1:${opts.httpPort}/worker`)).json()) as { active_jobs: number };
-      return info.active_jobs;
-    };
-    return { ...worker, agentName: opts.agentName, log: new WorkerLog(logFile), activeCalls };
+    return stackWorker(worker, opts.agentName, logFile, `http://127.0.0.1:${opts.httpPort}`);
   }
 
   /** A simulated caller in a new room, with `agentName` dispatched into it. */

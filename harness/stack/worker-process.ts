@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type RunningChild, startChildProcess } from './child-process.js';
+import type { Launcher } from './livekit-server.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Compiled by infra/install.sh (`npm run build`), as production runs it. */
@@ -12,6 +13,12 @@ export interface WorkerProcessOptions {
   env: Record<string, string>;
   /** Health port the worker serves (AGENT_HTTP_PORT); readiness is polled there. */
   httpPort: number;
+  /** Where this process reaches that port: loopback, unless the worker runs in another network namespace (then it listens on every address of that namespace). */
+  reachAt?: string;
+  /** Runs it through this, e.g. in a network namespace of its own. */
+  launcher?: Launcher;
+  /** In a process group of its own with its job processes, so the whole pool can be killed at once, as when its host dies. */
+  ownProcessGroup?: boolean;
   logFile: string;
 }
 
@@ -24,14 +31,16 @@ export type RunningWorker = RunningChild;
  */
 export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<RunningWorker> {
   assertBuilt();
+  const host = opts.reachAt ?? '127.0.0.1';
+  const launch = (opts.launcher ?? ((command, args) => ({ command, args })))(process.execPath, [WORKER_ENTRY, 'start']);
   return startChildProcess({
     name: 'worker',
-    command: process.execPath,
-    args: [WORKER_ENTRY, 'start'],
+    ...launch,
     cwd: REPO_ROOT,
-    env: { ...opts.env, AGENT_HTTP_PORT: String(opts.httpPort) },
+    env: { ...opts.env, AGENT_HTTP_PORT: String(opts.httpPort), ...(opts.reachAt ? { AGENT_HTTP_HOST: '0.0.0.0' } : {}) },
     logFile: opts.logFile,
-    ready: { url: `http://127.0.0.1:${opts.httpPort}/` },
+    ownProcessGroup: opts.ownProcessGroup,
+    ready: { url: `http://${host}:${opts.httpPort}/` },
     readyTimeoutMs: 30_000,
   });
 }
