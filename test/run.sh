@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command (`npm test`, `.ci/run`): installs what is missing, typechecks, then runs every test
-# inside a network namespace made for this run, so WebRTC traffic cannot leave this machine.
+# The test command (`npm test`, `.ci/run`): installs what is missing, typechecks, validates the deployment
+# artefacts (infra/k8s/validate.sh), then runs every test inside a network namespace made for this run,
+# so WebRTC traffic cannot leave this machine.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -8,4 +9,6 @@ export ONNXRUNTIME_NODE_INSTALL=skip
 bash infra/install.sh
 npx --no-install tsc --noEmit
 npx --no-install tsc -p web/client/tsconfig.json
+# Deployment artefacts (infra/k8s, the compose files), offline: kustomize + Kubernetes API schemas.
+bash infra/k8s/validate.sh
 exec bash harness/netns/run-in-netns.sh npx --no-install vitest run "$@"

@@ -1,13 +1,16 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_WORKER_HTTP_PORT, configSchema } from '../../agent/config/schema.js';
+import { DEFAULT_AGENT_NAME, DEFAULT_WORKER_HTTP_PORT, configSchema } from '../../agent/config/schema.js';
+import { Regions } from '../../web/server/regions.js';
 
 /**
- * docker-compose.yml cannot be run here (no Docker engine): what can be checked offline is that
- * its services agree with each other and with the configs they mount, and that the deployment
- * defaults hold (keys overridable, restarts, stop grace, loopback, what the image leaves out).
+ * docker-compose.yml and docker-compose.regions.yml cannot be run here (no Docker engine), nor can
+ * infra/k8s be applied: what can be checked offline is that their services agree with each other,
+ * with the image's targets (infra/docker/Dockerfile) and with the configs they mount, and that the
+ * deployment defaults hold (keys overridable, restarts, stop grace, loopback, non-root, what the
+ * image leaves out). infra/k8s/validate.sh checks the Kubernetes manifests against the API schemas.
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const text = (path: string) => readFileSync(`${root}/${path}`, 'utf8');
@@ -15,6 +18,8 @@ const text = (path: string) => readFileSync(`${root}/${path}`, 'utf8');
 const read = (path: string) => parse(text(path), { merge: true });
 
 interface Service {
+  build?: { context: string; dockerfile: string; target?: string };
+  image?: string;
   volumes?: string[];
   command?: string[];
   depends_on?: unknown;
@@ -23,14 +28,25 @@ interface Service {
   stop_grace_period?: string;
   environment?: Record<string, string>;
 }
-const compose = read('docker-compose.yml') as { services: Record<string, Service> };
-const livekit = read('infra/livekit/livekit.yaml') as {
+interface Compose {
+  services: Record<string, Service>;
+}
+interface LivekitConfig {
   port: number;
   bind_addresses: string[];
   keys: Record<string, string>;
   redis: { address: string };
-  rtc: { tcp_port?: number; interfaces?: { includes?: string[] }; use_external_ip: boolean; node_ip: string };
-};
+  region?: string;
+  node_selector?: { kind: string; regions?: { name: string; lat: number; lon: number }[] };
+  rtc: { tcp_port?: number; udp_port?: number; interfaces?: { includes?: string[] }; use_external_ip: boolean; node_ip: string };
+}
+interface RegionsFile {
+  regions: { name: string; livekitUrl: string; apiUrl?: string; agentName: string; clientNetworks?: string[] }[];
+  roundTripMs?: Record<string, Record<string, number>>;
+}
+const compose = read('docker-compose.yml') as Compose;
+const regionsCompose = read('docker-compose.regions.yml') as Compose;
+const livekit = read('infra/livekit/livekit.yaml') as LivekitConfig;
 const sip = read('infra/sip/sip.yaml') as Record<string, unknown> & { redis: { address: string } };
 
 /** Compose's variable substitution, for the forms docker-compose.yml uses: `${NAME}`, `${NAME:-default}`, `${NAME-default}`. */
@@ -43,9 +59,22 @@ function interpolate(value: string, env: Record<string, string>): string {
 }
 
 /** The environment a service's container gets, with the variables of the shell (or .env) `env`. */
-function containerEnv(service: string, env: Record<string, string> = {}): Record<string, string> {
-  const raw = compose.services[service]!.environment ?? {};
+function containerEnv(service: string, env: Record<string, string> = {}, file: Compose = compose): Record<string, string> {
+  const raw = file.services[service]!.environment ?? {};
   return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, interpolate(String(v), env)]));
+}
+
+/** The file a service mounts at `target` (a `./host:target[:ro]` volume). */
+function mountedAt(service: Service, target: string): string | undefined {
+  const volume = (service.volumes ?? []).find((v) => v.split(':')[1] === target);
+  return volume?.split(':')[0]!.replace(/^\.\//, '');
+}
+
+/** The worker's drain timeout when AGENT_DRAIN_TIMEOUT_MS leaves it at its default (or sets it). */
+function drainMsOf(env: Record<string, string | undefined> = {}): number {
+  const set = env.AGENT_DRAIN_TIMEOUT_MS;
+  if (set !== undefined) return Number(set);
+  return configSchema.parse({ livekit: { url: 'ws://127.0.0.1:7880', apiKey: 'k', apiSecret: 's' } }).worker.drainTimeoutMs;
 }
 
 /** A Go duration as compose takes it (`31m`, `1h30m`, `90s`), in ms; docker's default is 10 s. */
@@ -124,7 +153,7 @@ describe('docker-compose.yml', () => {
     ] as const) {
       // livekit-server: LIVEKIT_KEYS ("key: secret") replaces the keys of its config file.
       expect(parse(containerEnv('livekit', env).LIVEKIT_KEYS ?? '')).toEqual({ [key]: secret });
-      for (const client of ['agent', 'sip']) {
+      for (const client of ['agent', 'sip', 'placement']) {
         expect(containerEnv(client, env), client).toMatchObject({ LIVEKIT_API_KEY: key, LIVEKIT_API_SECRET: secret });
       }
     }
@@ -147,7 +176,7 @@ describe('docker-compose.yml', () => {
   });
 
   it("waits longer for the worker (and the phone leg) to stop than the worker's drain", () => {
-    const drainMs = configSchema.parse({ livekit: { url: 'ws://127.0.0.1:7880', apiKey: 'k', apiSecret: 's' } }).worker.drainTimeoutMs;
+    const drainMs = drainMsOf(containerEnv('agent'));
     for (const name of ['agent', 'sip']) {
       expect(durationMs(compose.services[name]!.stop_grace_period), name).toBeGreaterThan(drainMs);
     }
@@ -158,6 +187,28 @@ describe('docker-compose.yml', () => {
     expect(compose.services.agent!.network_mode).toBe('host');
     const host = containerEnv('agent').AGENT_HTTP_HOST;
     if (host !== undefined) expect(isLoopback(host), `AGENT_HTTP_HOST ${host}`).toBe(true);
+  });
+
+  it('builds each service from its target of the one Dockerfile', () => {
+    expect(compose.services.agent!.build).toMatchObject({ dockerfile: 'infra/docker/Dockerfile', target: 'worker' });
+    expect(compose.services['local-providers']!.build).toMatchObject({ dockerfile: 'infra/docker/Dockerfile', target: 'local-providers' });
+    expect(compose.services.placement!.build).toMatchObject({ dockerfile: 'infra/docker/Dockerfile', target: 'placement' });
+  });
+
+  it("runs the placement service for the stack's one region, on loopback", () => {
+    const placement = compose.services.placement!;
+    const env = containerEnv('placement');
+    expect(placement.network_mode).toBe('host');
+    if (env.WEB_HOST !== undefined) expect(isLoopback(env.WEB_HOST), `WEB_HOST ${env.WEB_HOST}`).toBe(true);
+    // It reads the pools' heartbeats where the worker writes them.
+    expect(env.REDIS_URL).toBe(containerEnv('agent').REDIS_URL);
+    const file = mountedAt(placement, env.PLACEMENT_REGIONS!);
+    expect(file, `nothing mounted at PLACEMENT_REGIONS ${env.PLACEMENT_REGIONS}`).toBeDefined();
+    const { regions } = read(file!) as RegionsFile;
+    const agent = containerEnv('agent');
+    expect(regions).toEqual([
+      expect.objectContaining({ name: agent.AGENT_REGION, livekitUrl: `ws://127.0.0.1:${livekit.port}`, agentName: agent.AGENT_NAME ?? DEFAULT_AGENT_NAME }),
+    ]);
   });
 });
 
@@ -201,8 +252,387 @@ describe('.dockerignore', () => {
   });
 
   it('sends what infra/docker/Dockerfile builds from', () => {
-    const needed = ['package.json', 'package-lock.json', '.npmrc', 'tsconfig.build.json', 'harness/speech/native/ps_server.c', 'agent/main.ts'];
+    const needed = [
+      'package.json',
+      'package-lock.json',
+      '.npmrc',
+      'tsconfig.build.json',
+      'harness/speech/native/ps_server.c',
+      'harness/local-providers/main.ts',
+      'agent/main.ts',
+      'web/build.ts',
+      'web/client/app.ts',
+      'web/server/main.ts',
+    ];
     for (const path of needed) expect(existsSync(`${root}/${path}`), path).toBe(true);
     expect(needed.filter(ignored)).toEqual([]);
+  });
+});
+
+interface Stage {
+  name: string;
+  base: string;
+  /** Its instructions after FROM, continuation lines joined. */
+  lines: string[];
+}
+
+/** The stages of a Dockerfile: `FROM image [AS name]` and the instructions up to the next FROM. */
+function dockerfileStages(source: string): Stage[] {
+  const lines = source
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const stages: Stage[] = [];
+  for (const line of lines) {
+    const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?$/i.exec(line);
+    if (from) stages.push({ base: from[1]!, name: from[2] ?? String(stages.length), lines: [] });
+    else stages.at(-1)!.lines.push(line);
+  }
+  return stages;
+}
+
+const stages = dockerfileStages(text('infra/docker/Dockerfile'));
+const stageNamed = (name: string) => stages.find((s) => s.name === name);
+
+/** A stage and the stages it is built FROM, nearest first (an image it starts from is not a stage). */
+function stageChain(name: string): Stage[] {
+  const chain: Stage[] = [];
+  for (let stage = stageNamed(name); stage; stage = stageNamed(stage.base)) chain.push(stage);
+  return chain;
+}
+
+/** The last `INSTRUCTION args` in effect for a target: its own, else inherited from the stage it starts from. */
+function effective(target: string, instruction: string): string | undefined {
+  for (const stage of stageChain(target)) {
+    const found = stage.lines.filter((l) => l.toUpperCase().startsWith(`${instruction} `)).at(-1);
+    if (found) return found.slice(instruction.length + 1).trim();
+  }
+  return undefined;
+}
+
+const cmdOf = (target: string) => JSON.parse(effective(target, 'CMD') ?? 'null') as string[] | null;
+
+describe('infra/docker/Dockerfile', () => {
+  const targets = [compose, regionsCompose].flatMap((file) =>
+    Object.entries(file.services).flatMap(([name, s]) => (s.build ? [{ name, build: s.build }] : [])),
+  );
+
+  it('has a stage for every target the compose files build', () => {
+    expect(targets.length).toBeGreaterThan(0);
+    for (const { name, build } of targets) {
+      expect(build.dockerfile, name).toBe('infra/docker/Dockerfile');
+      expect(build.target, `${name}: no target (the last stage would be built)`).toBeDefined();
+      expect(stages.map((s) => s.name), name).toContain(build.target);
+    }
+  });
+
+  it('runs every image it ships as a non-root user', () => {
+    for (const target of ['worker', 'placement', 'local-providers']) {
+      const user = effective(target, 'USER');
+      expect(user, `${target} runs as root`).toBeDefined();
+      expect(user!.split(':')[0], target).not.toMatch(/^(root|0)$/);
+    }
+  });
+
+  it('leaves dev dependencies, sources and the toolchain out of the worker and placement images', () => {
+    for (const target of ['worker', 'placement']) {
+      const chain = stageChain(target);
+      const lines = chain.flatMap((s) => s.lines);
+      // Built from the runtime base, taking only the build's output (COPY --from), not the build stage itself.
+      expect(chain.map((s) => s.name), target).not.toContain('build');
+      expect(lines.filter((l) => /\bnpm ci\b/.test(l)).every((l) => l.includes('--omit=dev')), target).toBe(true);
+      expect(lines.some((l) => /\bnpm ci\b/.test(l)), target).toBe(true);
+      expect(lines.filter((l) => /^COPY\s+(?!--from=)/i.test(l)).join('\n'), target).not.toMatch(/COPY\s+\.\s/);
+      expect(lines.join('\n'), target).not.toMatch(/\b(gcc|libpocketsphinx-dev|flite)\b/);
+      expect(lines.join('\n'), target).toMatch(/NODE_ENV=production/);
+    }
+  });
+
+  it('starts the programs of the deployment contract', () => {
+    expect(cmdOf('worker')).toEqual(['node', 'dist/agent/main.js', 'start']);
+    expect(effective('worker', 'EXPOSE')).toBe(String(DEFAULT_WORKER_HTTP_PORT));
+    expect(cmdOf('placement')).toEqual(['node', 'dist/web/server/main.js']);
+    // The placement service serves web/dist relative to its working directory.
+    const workdir = effective('placement', 'WORKDIR');
+    expect(stageChain('placement').flatMap((s) => s.lines)).toContain(`COPY --from=build ${workdir}/web/dist ./web/dist`);
+    expect(cmdOf('local-providers')).toEqual(['node', '--import', 'tsx', 'harness/local-providers/main.ts']);
+    for (const file of [compose, regionsCompose]) {
+      const command = file.services['local-providers']!.command;
+      if (command) expect(command).toEqual(cmdOf('local-providers'));
+    }
+  });
+});
+
+/**
+ * Config keys livekit-server v1.13.5 knows (pkg/config/config.go and the structs it embeds) that the
+ * region configs use beyond those of infra/livekit/livekit.yaml, which runs in every test. Parsing is
+ * strict: any other key stops the server, so a key added to a region config must be checked there
+ * first and then listed here.
+ */
+const LIVEKIT_KEYS_CHECKED = [
+  'region',
+  'node_selector.kind',
+  'node_selector.sort_by',
+  'node_selector.algorithm',
+  'node_selector.sysload_limit',
+  'node_selector.regions[].name',
+  'node_selector.regions[].lat',
+  'node_selector.regions[].lon',
+  'prometheus_port',
+  'log_level',
+  'key_file',
+  'turn.enabled',
+  'logging.json',
+];
+
+/** The key paths of a config (`rtc.interfaces.includes`, `node_selector.regions[].name`); `keys` holds names, not keys. */
+function keyPaths(value: unknown, prefix = ''): string[] {
+  if (Array.isArray(value)) return value.flatMap((item) => (item && typeof item === 'object' ? keyPaths(item, `${prefix}[]`) : []));
+  if (!value || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, v]) => {
+    const path = prefix ? `${prefix}.${key}` : key;
+    const nested = path === 'keys' ? [] : keyPaths(v, path);
+    return nested.length ? nested : [path];
+  });
+}
+
+const knownLivekitKeys = new Set([...keyPaths(livekit), ...LIVEKIT_KEYS_CHECKED]);
+const listFiles = (dir: string, pattern: RegExp) =>
+  readdirSync(`${root}/${dir}`, { recursive: true, encoding: 'utf8' })
+    .filter((f) => pattern.test(f))
+    .map((f) => `${dir}/${f}`)
+    .sort();
+const composeRegionConfigs = listFiles('infra/livekit/regions', /\.yaml$/);
+const k8sRegions = readdirSync(`${root}/infra/k8s/overlays`).sort();
+const k8sLivekitConfigs = k8sRegions.map((r) => `infra/k8s/overlays/${r}/livekit.yaml`);
+const helmValues = listFiles('infra/k8s/helm', /\.yaml$/);
+
+describe("livekit-server configs of the regions (compose's and infra/k8s's)", () => {
+  const configs = [...composeRegionConfigs, ...k8sLivekitConfigs].map((path) => ({ path, config: read(path) as LivekitConfig }));
+  // The Helm chart writes its `livekit:` values into the config as they are.
+  const helm = helmValues.map((path) => ({ path, config: (read(path) as { livekit: LivekitConfig }).livekit }));
+
+  it('uses only keys livekit-server v1.13.5 knows (an unknown key is fatal)', () => {
+    expect(configs.length).toBeGreaterThanOrEqual(4);
+    for (const { path, config } of [...configs, ...helm]) {
+      expect(keyPaths(config).filter((k) => !knownLivekitKeys.has(k)), path).toEqual([]);
+    }
+  });
+
+  it('makes each node one of a multi-node, region-aware cluster that knows every region alike', () => {
+    const regionLists = [...configs, ...helm].map(({ path, config }) => {
+      // Redis is what turns multi-node mode on.
+      expect(config.redis?.address, path).toMatch(/^[\w.-]+:\d+$/);
+      expect(config.node_selector?.kind, path).toBe('regionaware');
+      const regions = config.node_selector!.regions ?? [];
+      // Without its own region in the list the server refuses to start.
+      expect(regions.map((r) => r.name), path).toContain(config.region);
+      return regions;
+    });
+    // The same names and coordinates everywhere, or nodes would disagree on which region is nearest.
+    for (const list of regionLists) expect(list).toEqual(regionLists[0]);
+    // Each k8s overlay is named after its region; each compose config file too.
+    for (const { path, config } of configs) expect(path, config.region).toContain(`/${config.region}`);
+    for (const { path, config } of helm) expect(path).toMatch(new RegExp(`-${config.region}\\.yaml$`));
+  });
+});
+
+describe('docker-compose.regions.yml', () => {
+  const services = regionsCompose.services;
+  const env = (name: string, vars: Record<string, string> = {}) => containerEnv(name, vars, regionsCompose);
+  const nodes = Object.entries(services)
+    .filter(([, s]) => s.image?.startsWith('livekit/livekit-server:'))
+    .map(([name, s]) => {
+      const path = mountedAt(s, '/etc/livekit.yaml');
+      return { name, service: s, path, config: read(path!) as LivekitConfig };
+    });
+  const pools = Object.entries(services)
+    .filter(([, s]) => s.build?.target === 'worker')
+    .map(([name]) => ({ name, env: env(name) }));
+  const redisPort = services.redis!.command![services.redis!.command!.indexOf('--port') + 1];
+
+  it('mounts only files that exist, restarts every service, documents every variable in .env.example', () => {
+    const documented = new Set([...text('.env.example').matchAll(/^([A-Za-z_][A-Za-z0-9_]*)=/gm)].map((m) => m[1]!));
+    const used = new Set([...text('docker-compose.regions.yml').matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!));
+    expect([...used].filter((name) => !documented.has(name))).toEqual([]);
+    for (const [name, service] of Object.entries(services)) {
+      expect(service.restart ?? 'no', name).toMatch(/^(always|unless-stopped|on-failure(:\d+)?)$/);
+      expect(service.network_mode, name).toBe('host');
+      for (const volume of service.volumes ?? []) {
+        const host = volume.split(':')[0]!;
+        if (host.startsWith('./')) expect(existsSync(`${root}/${host}`), `${name}: ${host}`).toBe(true);
+      }
+    }
+  });
+
+  it('runs one livekit-server node per region from infra/livekit/regions, on loopback and on ports of its own', () => {
+    expect(nodes.map((n) => n.path).sort()).toEqual(composeRegionConfigs);
+    expect(nodes.map((n) => n.service.image)).toEqual(nodes.map(() => compose.services.livekit!.image));
+    for (const { name, path, config } of nodes) {
+      expect(path).toBe(`infra/livekit/regions/${config.region}.yaml`);
+      expect(name).toBe(`livekit-${config.region}`);
+      expect(config.redis.address).toBe(`127.0.0.1:${redisPort}`);
+      // As infra/livekit/livekit.yaml: loopback only, ICE/TCP off, no STUN.
+      for (const address of config.bind_addresses) expect(isLoopback(address), `${path}: ${address}`).toBe(true);
+      expect(config.rtc.tcp_port, path).toBe(0);
+      expect(config.rtc.interfaces?.includes?.length, path).toBeGreaterThan(0);
+      for (const i of config.rtc.interfaces!.includes!) expect(['lo', 'veth0'], path).toContain(i);
+      expect(config.rtc.use_external_ip, path).toBe(false);
+      expect(isLoopback(config.rtc.node_ip), path).toBe(true);
+    }
+    const ports = nodes.flatMap(({ config }) => [config.port, config.rtc.udp_port]);
+    expect(new Set(ports).size, `ports ${ports.join(', ')}`).toBe(ports.length);
+  });
+
+  it('gives every node and client the one key pair from variables', () => {
+    const vars = { LIVEKIT_API_KEY: 'key-from-env', LIVEKIT_API_SECRET: 'secret-from-env' };
+    for (const { name } of nodes) expect(parse(env(name, vars).LIVEKIT_KEYS ?? ''), name).toEqual({ 'key-from-env': 'secret-from-env' });
+    for (const name of [...pools.map((p) => p.name), 'placement']) {
+      expect(env(name, vars), name).toMatchObject(vars);
+      expect(env(name), name).toMatchObject({ LIVEKIT_API_KEY: Object.keys(livekit.keys)[0] });
+    }
+  });
+
+  it("runs a worker pool per region, named for it, on its region's node", () => {
+    expect(pools.map((p) => p.env.AGENT_REGION).sort()).toEqual(nodes.map((n) => n.config.region).sort());
+    for (const { name, env: e } of pools) {
+      const node = nodes.find((n) => n.config.region === e.AGENT_REGION)!;
+      expect(e.AGENT_NAME, name).toBe(`voice-agent-${e.AGENT_REGION}`);
+      expect(e.LIVEKIT_URL, name).toBe(`ws://127.0.0.1:${node.config.port}`);
+      expect(e.REDIS_URL, name).toBe(`redis://127.0.0.1:${redisPort}`);
+      expect(Number(e.AGENT_MAX_CONCURRENT_CALLS), name).toBeGreaterThan(0);
+      if (e.AGENT_HTTP_HOST !== undefined) expect(isLoopback(e.AGENT_HTTP_HOST), name).toBe(true);
+      expect(durationMs(services[name]!.stop_grace_period), name).toBeGreaterThan(drainMsOf(e));
+    }
+    // One host: each pool's health and metrics port is its own.
+    const httpPorts = pools.map((p) => Number(p.env.AGENT_HTTP_PORT ?? DEFAULT_WORKER_HTTP_PORT));
+    expect(new Set(httpPorts).size).toBe(httpPorts.length);
+    expect(httpPorts).toContain(DEFAULT_WORKER_HTTP_PORT);
+  });
+
+  it('gives the placement service every region, as the pools and nodes have them', () => {
+    const e = env('placement');
+    if (e.WEB_HOST !== undefined) expect(isLoopback(e.WEB_HOST)).toBe(true);
+    expect(e.REDIS_URL).toBe(`redis://127.0.0.1:${redisPort}`);
+    const file = mountedAt(services.placement!, e.PLACEMENT_REGIONS!);
+    expect(file).toBe('infra/placement/regions.local.yaml');
+    const { regions, roundTripMs } = read(file!) as RegionsFile;
+    expect(regions.map((r) => r.name).sort()).toEqual(pools.map((p) => p.env.AGENT_REGION).sort());
+    for (const region of regions) {
+      const pool = pools.find((p) => p.env.AGENT_REGION === region.name)!;
+      expect(region.agentName, region.name).toBe(pool.env.AGENT_NAME);
+      expect(region.livekitUrl, region.name).toBe(pool.env.LIVEKIT_URL);
+    }
+    expectRoundTrips(regions, roundTripMs);
+  });
+});
+
+describe('placement regions files', () => {
+  it('are each accepted by the placement service', () => {
+    const files = [...listFiles('infra/placement', /\.yaml$/), 'infra/k8s/base/regions.yaml'];
+    expect(files).toContain('infra/placement/regions.local.yaml');
+    for (const file of files) expect(() => Regions.read(`${root}/${file}`), file).not.toThrow();
+  });
+});
+
+/** roundTripMs names known regions only, with positive times, and relates every pair of regions one way or the other. */
+function expectRoundTrips(regions: RegionsFile['regions'], roundTripMs: RegionsFile['roundTripMs']): void {
+  const names = regions.map((r) => r.name);
+  const pairs = Object.entries(roundTripMs ?? {}).flatMap(([a, row]) => Object.entries(row).map(([b, ms]) => ({ a, b, ms })));
+  for (const { a, b, ms } of pairs) {
+    expect(names, `roundTripMs ${a}`).toContain(a);
+    expect(names, `roundTripMs ${a}.${b}`).toContain(b);
+    expect(ms).toBeGreaterThan(0);
+  }
+  for (const a of names) {
+    for (const b of names) {
+      if (a < b) expect(pairs.some((p) => (p.a === a && p.b === b) || (p.a === b && p.b === a)), `roundTripMs ${a} <-> ${b}`).toBe(true);
+    }
+  }
+  for (const r of regions) for (const cidr of r.clientNetworks ?? []) expect(cidr, r.name).toMatch(/^[\d.]+\/\d+$|^[\da-f:]+\/\d+$/i);
+}
+
+interface Container {
+  name: string;
+  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
+  ports?: { containerPort: number }[];
+  livenessProbe?: { httpGet?: { path: string; port: number | string } };
+  readinessProbe?: { httpGet?: { path: string; port: number | string } };
+  securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean };
+}
+interface Manifest {
+  kind: string;
+  metadata: { name: string };
+  spec: Record<string, unknown> & {
+    template?: { spec: { terminationGracePeriodSeconds?: number; securityContext?: { runAsNonRoot?: boolean }; containers: Container[] } };
+  };
+}
+const manifests = (path: string) => parseAllDocuments(text(path)).map((d) => d.toJS() as Manifest);
+/** A container's plain environment values (not those from Secrets). */
+const envOf = (c: Container): Record<string, string> =>
+  Object.fromEntries((c.env ?? []).flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value] as const])));
+
+describe('infra/k8s', () => {
+  const worker = manifests('infra/k8s/base/worker.yaml').find((m) => m.kind === 'Deployment')!;
+  const workerContainer = worker.spec.template!.spec.containers[0]!;
+  const workerEnv = envOf(workerContainer);
+
+  it('has an overlay per region of the placement regions file, each naming its pool after the region', () => {
+    const { regions, roundTripMs } = read('infra/k8s/base/regions.yaml') as RegionsFile;
+    expect(regions.map((r) => r.name).sort()).toEqual(k8sRegions);
+    expectRoundTrips(regions, roundTripMs);
+    for (const region of regions) {
+      expect(region.agentName).toBe(`voice-agent-${region.name}`);
+      const overlay = text(`infra/k8s/overlays/${region.name}/kustomization.yaml`);
+      const kustomization = parse(overlay) as { namePrefix: string; patches: { patch: string }[] };
+      expect(kustomization.namePrefix).toBe(`${region.name}-`);
+      const patched = kustomization.patches.map((p) => parse(p.patch) as Manifest).find((m) => m.metadata.name === 'voice-agent-worker')!;
+      const lk = read(`infra/k8s/overlays/${region.name}/livekit.yaml`) as LivekitConfig;
+      expect(envOf(patched.spec.template!.spec.containers[0]!)).toEqual({
+        AGENT_REGION: region.name,
+        AGENT_NAME: region.agentName,
+        // The Service `livekit` of infra/k8s/livekit, with the overlay's name prefix.
+        LIVEKIT_URL: `ws://${region.name}-livekit:${lk.port}`,
+      });
+      expect(lk.region).toBe(region.name);
+    }
+    const livekitService = manifests('infra/k8s/livekit/livekit-server.yaml').find((m) => m.kind === 'Service');
+    expect(livekitService?.metadata.name).toBe('livekit');
+  });
+
+  it("gives a worker longer to stop than its drain, and probes its health port's GET /", () => {
+    const graceMs = worker.spec.template!.spec.terminationGracePeriodSeconds! * 1000;
+    expect(graceMs).toBeGreaterThan(drainMsOf(workerEnv));
+    const port = Number(workerEnv.AGENT_HTTP_PORT ?? DEFAULT_WORKER_HTTP_PORT);
+    expect(workerContainer.ports?.map((p) => p.containerPort)).toContain(port);
+    expect(workerEnv.AGENT_HTTP_HOST).toBe('0.0.0.0');
+    for (const probe of [workerContainer.livenessProbe, workerContainer.readinessProbe]) {
+      expect(probe?.httpGet?.path).toBe('/');
+      expect([port, 'http']).toContain(probe?.httpGet?.port);
+    }
+    expect(worker.spec.template!.spec.securityContext?.runAsNonRoot).toBe(true);
+    expect(workerContainer.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    // Keys come from a Secret reference, never a value in the manifests.
+    const secretRefs = (workerContainer.env ?? []).filter((e) => /KEY|SECRET/.test(e.name));
+    expect(secretRefs.every((e) => e.value === undefined && e.valueFrom?.secretKeyRef)).toBe(true);
+    expect(secretRefs.find((e) => e.name === 'LIVEKIT_API_SECRET')?.valueFrom?.secretKeyRef).toEqual({ name: 'livekit-api', key: 'api-secret' });
+  });
+
+  it('scales on calls in progress, below the per-worker maximum, with scale-down as slow as a drain', () => {
+    const hpa = manifests('infra/k8s/base/worker-hpa.yaml')[0]!.spec as unknown as {
+      scaleTargetRef: { name: string };
+      metrics: { type: string; pods?: { metric: { name: string }; target: { averageValue: string } } }[];
+      behavior: { scaleDown: { stabilizationWindowSeconds: number } };
+    };
+    expect(hpa.scaleTargetRef.name).toBe(worker.metadata.name);
+    const metric = hpa.metrics.find((m) => m.type === 'Pods')!.pods!;
+    expect(metric.metric.name).toBe('voice_agent_active_calls');
+    expect(Number(metric.target.averageValue)).toBeLessThan(Number(workerEnv.AGENT_MAX_CONCURRENT_CALLS));
+    expect(hpa.behavior.scaleDown.stabilizationWindowSeconds * 1000).toBeGreaterThanOrEqual(drainMsOf(workerEnv));
+    // prometheus-adapter serves that metric.
+    const adapter = manifests('infra/k8s/monitoring/prometheus-adapter.yaml')[0] as unknown as { data: Record<string, string> };
+    const rules = parse(adapter.data['config.yaml']!) as { rules: { name: { as: string } }[] };
+    expect(rules.rules.map((r) => r.name.as)).toContain(metric.metric.name);
   });
 });
