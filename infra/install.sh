@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent install of every tool the project needs, from the registries this machine reaches:
-# Debian packages (speech engines, a C compiler, iproute2 for the test namespace, iptables for the regions' link delays, Redis, Chromium), Go modules (livekit-server, lk), npm dependencies.
+# Debian packages (speech engines, a C compiler, iproute2 for the test namespace, iptables for the regions' link delays, Redis, Chromium), Go modules (livekit-server, kustomize, lk), PyPI (kubernetes-validate), npm dependencies.
 # Each step is skipped when its result is already present.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -14,7 +14,8 @@ log() { printf '[install] %s\n' "$*" >&2; }
 
 # chromium: the browser the web page's tests drive (playwright-core, which downloads no browser of its own).
 # iptables and libnetfilter-queue-dev: the simulated distance between regions (harness/netns/native/link_delay.c).
-apt_packages=(flite festival festvox-kallpc16k festvox-us-slt-hts pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev gcc libc6-dev pkg-config iproute2 redis-server chromium iptables libnetfilter-queue-dev)
+# docker-compose and python3-venv: the offline validation of the deployment files (infra/k8s/validate.sh).
+apt_packages=(flite festival festvox-kallpc16k festvox-us-slt-hts pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev gcc libc6-dev pkg-config iproute2 redis-server chromium iptables libnetfilter-queue-dev docker-compose python3-venv)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
@@ -37,6 +38,18 @@ go_install() { # name module@version
   echo "$mod" >"$stamp"
 }
 go_install livekit-server "github.com/livekit/livekit-server/cmd/server@$LIVEKIT_SERVER_VERSION"
+go_install kustomize "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
+
+# kubernetes-validate ships the schemas of every Kubernetes version it supports in its wheel: no
+# download at validation time. One virtualenv per version; `.complete` marks a finished install.
+venv="$root/.tools/kubernetes-validate-$KUBERNETES_VALIDATE_VERSION"
+if [ ! -f "$venv/.complete" ]; then
+  log "pip install kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+  touch "$venv/.complete"
+fi
 # lk is a convenience for humans (rooms, tokens, dispatch); nothing here depends on it. Some module
 # proxies refuse to serve it (this one answers 403), so a failed build is reported once per version
 # and skipped; delete .tools/bin/.lk.unavailable to try again.

@@ -10,9 +10,8 @@
 # What the files say (regions agreeing, grace periods, livekit-server's keys) is checked by
 # test/fast/compose.test.ts. Neither livekit-server (no dry run) nor the Helm chart (cannot be
 # fetched here) is run.
-# Tools are installed once per version (infra/versions.env) under .tools/: kustomize built from the Go
-# module proxy, kubernetes-validate from PyPI in a virtualenv; docker-compose is Debian's package
-# (1.29, Python). The first run builds kustomize (about a minute on 2 cores with empty Go caches).
+# Its tools come from infra/install.sh: kustomize built from the Go module proxy, kubernetes-validate
+# from PyPI in a virtualenv (both under .tools/, once per version), Debian's docker-compose (1.29).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -28,50 +27,11 @@ fail() {
   exit 1
 }
 
-apt_install() { # Debian packages, as infra/install.sh installs them
-  local sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-  log "apt: $*"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
-
-# As infra/install.sh's: build into a temporary GOBIN, move into place, stamp the version.
-go_install() { # name module@version
-  local name="$1" mod="$2" stamp="$bin_dir/.$1.version"
-  if [ -x "$bin_dir/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$mod" ]; then return; fi
-  log "go install $mod (once per version)"
-  local tmp
-  tmp="$(mktemp -d)"
-  GOBIN="$tmp" go install "$mod" || {
-    rm -rf "$tmp"
-    return 1
-  }
-  mv "$tmp"/* "$bin_dir/$name"
-  rm -rf "$tmp"
-  echo "$mod" >"$stamp"
-}
-go_install kustomize "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION" || fail "could not build kustomize $KUSTOMIZE_VERSION from the Go module proxy"
 kustomize="$bin_dir/kustomize"
-
-# kubernetes-validate ships the schemas of every Kubernetes version it supports in its wheel: no
-# download at validation time. One virtualenv per version; `.complete` marks a finished install.
 venv="$tools/kubernetes-validate-$KUBERNETES_VALIDATE_VERSION"
-if [ ! -f "$venv/.complete" ]; then
-  log "pip install kubernetes-validate==$KUBERNETES_VALIDATE_VERSION into ${venv#"$root"/}"
-  rm -rf "$venv"
-  if ! python3 -m venv "$venv" 2>/dev/null; then
-    # Debian's python3 comes without ensurepip unless python3-venv is installed.
-    rm -rf "$venv"
-    apt_install python3-venv
-    python3 -m venv "$venv" || fail "python3 -m venv does not work (see above)"
-  fi
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" ||
-    fail "could not install kubernetes-validate $KUBERNETES_VALIDATE_VERSION from PyPI"
-  touch "$venv/.complete"
-fi
-
-dpkg-query -W -f='${Status}' docker-compose 2>/dev/null | grep -q 'ok installed' || apt_install docker-compose
+# infra/install.sh installs all three, once per version.
+[ -x "$kustomize" ] && [ -f "$venv/.complete" ] && command -v docker-compose >/dev/null ||
+  fail "kustomize, kubernetes-validate or docker-compose is missing: run infra/install.sh"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -1,18 +1,11 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningRedis, startRedis } from '../../harness/stack/redis.js';
 import { type CallRecord, CallStore, LEASE_TTL_MS } from '../../agent/continuity/call-store.js';
+import { freePort } from '../support/free-port.js';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The store on a real redis-server: what a worker sees of the calls its agent holds. */
 describe('the call store', () => {

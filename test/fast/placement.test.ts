@@ -1,5 +1,4 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TokenVerifier } from 'livekit-server-sdk';
@@ -12,6 +11,7 @@ import { waitFor } from '../../harness/stack/wait.js';
 import { choosePlacement } from '../../web/server/placement-choice.js';
 import { NoRoomError, Placement } from '../../web/server/placement.js';
 import { Regions, UnknownRegionError } from '../../web/server/regions.js';
+import { freePort } from '../support/free-port.js';
 
 const KEYS = { apiKey: 'devkey', apiSecret: 'a-secret-of-at-least-32-characters-long' };
 const REGIONS = {
@@ -23,13 +23,6 @@ const REGIONS = {
   roundTripMs: { 'us-east': { 'eu-west': 80, 'ap-south': 220 }, 'eu-west': { 'ap-south': 120 } },
 };
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('regions', () => {
   const regions = Regions.parse(REGIONS, 'test regions');

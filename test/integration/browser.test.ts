@@ -1,5 +1,4 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserCaller } from '../../harness/browser/browser-caller.js';
 import { encodeWav } from '../../harness/speech/audio.js';
@@ -11,6 +10,7 @@ import { DEFAULT_AGENT_DEADLINE_MS, PAGE_DIR } from '../../web/server/config.js'
 import { Placement } from '../../web/server/placement.js';
 import { type WebFront, startWebFront } from '../../web/server/web-front.js';
 import { type CallTestBed, startCallTestBed } from '../support/call-test-bed.js';
+import { freePort } from '../support/free-port.js';
 import { scriptedAnswer } from '../support/scripted-answers.js';
 
 const LOG_DIR = '.run/test-logs/browser';
@@ -125,7 +125,7 @@ describe('the web page in Chromium', () => {
   }, 60_000);
 
   it('says so when the LiveKit server cannot be reached', async () => {
-    const nobody = await unusedPort();
+    const nobody = await freePort();
     const nowhere = Placement.single({ ...bed.stack.livekit, url: `ws://127.0.0.1:${nobody}` }, bed.worker.agentName, { agentDeadlineMs: DEFAULT_AGENT_DEADLINE_MS });
     const unreachable = await startWebFront({ host: '127.0.0.1', port: 0, placement: nowhere, pageDir: PAGE_DIR });
     try {
@@ -141,14 +141,3 @@ describe('the web page in Chromium', () => {
   }, 60_000);
 });
 
-/** A loopback port nothing listens on (taken and released). */
-function unusedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
