@@ -38,10 +38,10 @@ export interface PlacementOptions {
   log?: (event: Record<string, unknown>) => void;
 }
 
-/** Every region is at capacity: the caller should try again shortly. */
+/** No region has an agent free (every pool full or down): the caller should try again shortly. */
 export class NoRoomError extends Error {
   constructor() {
-    super('every region is at capacity: try again in a few seconds');
+    super('no region has an agent free for a call (every pool full or down): try again in a few seconds');
   }
 }
 
