@@ -28,7 +28,8 @@ export function adaptEndpointing(session: voice.AgentSession, policy: Endpointin
     logger.debug({ ...delays, transcriptPending: pending.pending }, 'endpointing delays');
     session.updateOptions({ turnHandling: { endpointing: delays } });
   };
-  const pending = new PendingTranscripts(() => apply(heldUnfinished));
+  const pending = new PendingTranscripts();
+  pending.onChange(() => apply(heldUnfinished));
 
   session.on(voice.AgentSessionEventTypes.UserInputTranscribed, (ev) => apply(heldUnfinished || endsUnfinished(ev.transcript)));
   session.on(voice.AgentSessionEventTypes.UserStateChanged, (ev) => {

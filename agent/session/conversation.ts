@@ -9,10 +9,12 @@ import type { TurnLatencyRecord } from '../metrics/turn-latency-tracer.js';
 import { ReconnectingSTT } from '../providers/reconnecting-stt.js';
 import { adaptEndpointing } from './adaptive-endpointing.js';
 import { ListeningAgent } from './listening-agent.js';
+import type { PendingTranscripts } from './pending-transcript.js';
 import { type PhoneCaller, phoneCallContext } from './phone-call.js';
 import { ProviderFailureApology } from './provider-failure-apology.js';
 import { endpointingPolicy, sessionOptions } from './session-options.js';
 import { commitOnEndOfSpeech } from './stt-commit.js';
+import { RESUME_SETTLE_MS, TranscriptGatedResume } from './transcript-gated-resume.js';
 
 export interface ConversationProviders {
   vad: VAD;
@@ -31,6 +33,7 @@ export class Conversation {
   readonly session: voice.AgentSession;
   readonly #agent: ListeningAgent;
   readonly #earlier: HistoryEntry[];
+  readonly #pendingTranscripts: PendingTranscripts;
 
   constructor(
     private readonly cfg: AgentConfig,
@@ -58,6 +61,7 @@ export class Conversation {
     apology.attach(this.session);
     if (transcriber instanceof ReconnectingSTT) commitOnEndOfSpeech(this.session, transcriber);
     const pendingTranscripts = adaptEndpointing(this.session, endpointingPolicy(cfg.turn), opts.phoneCaller !== undefined);
+    this.#pendingTranscripts = pendingTranscripts;
     logTurnLatencies(this.session, opts.onTurn);
     const instructions = opts.phoneCaller ? `${cfg.agent.instructions}\n\n${phoneCallContext(opts.phoneCaller)}` : cfg.agent.instructions;
     this.#earlier = opts.earlier ?? [];
@@ -75,13 +79,16 @@ export class Conversation {
   }
 
   /**
-   * Starts the session (in `room`, when given, with the caller's echo removed if asked) and greets
+   * Starts the session (in `room`, when given, with the caller's echo removed if asked; a paused
+   * reply resumed only once the caller's words are known, transcript-gated-resume.ts) and greets
    * the caller; on a call taken over from a lost agent, says so instead and answers what the caller
    * said last if the lost agent had not.
    */
   async start(opts: { room?: Room; echoCancellation?: EchoCancellation } = {}): Promise<void> {
     await this.session.start({ agent: this.#agent, room: opts.room, inputOptions: opts.echoCancellation?.inputOptions });
     opts.echoCancellation?.attach(this.session);
+    const output = this.session.output.audio;
+    if (output) this.session.output.audio = new TranscriptGatedResume(output, this.#pendingTranscripts, { maxHoldMs: this.cfg.turn.transcriptWaitMs, settleMs: RESUME_SETTLE_MS });
     if (this.#earlier.length === 0) {
       this.session.say(this.cfg.agent.greeting);
       return;

@@ -12,8 +12,12 @@ export class PendingTranscripts {
   #owed = 0;
   /** The last final, whose usage report must not count its utterance a second time. */
   #lastFinal?: { requestId?: string };
+  readonly #listeners = new Set<(pending: boolean) => void>();
 
-  constructor(private readonly onChange: (pending: boolean) => void) {}
+  /** Calls `listener` on each change, for as long as the call lasts. */
+  onChange(listener: (pending: boolean) => void): void {
+    this.#listeners.add(listener);
+  }
 
   get pending(): boolean {
     return this.#owed > 0;
@@ -52,6 +56,7 @@ export class PendingTranscripts {
   #set(owed: number): void {
     const was = this.pending;
     this.#owed = Math.max(0, owed);
-    if (this.pending !== was) this.onChange(this.pending);
+    if (this.pending === was) return;
+    for (const listener of this.#listeners) listener(this.pending);
   }
 }

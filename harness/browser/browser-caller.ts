@@ -133,6 +133,22 @@ export class BrowserCaller {
     return { text: await this.#transcribe(segment), startedAt: segment.start, endedAt: segment.end };
   }
 
+  /**
+   * The agent's audio from the first audible frame after `after` (page clock) to the end of its
+   * segment, transcribed: what the agent said next after a stop, even when it followed the stop
+   * within the segments' hangover.
+   */
+  async hearSpeechAfter(after: number): Promise<HeardInPage> {
+    const timeoutMs = this.opts.timeoutMs ?? 30_000;
+    await this.agent.waitUntil(() => this.agent.firstLoudAfter(after) !== undefined, timeoutMs, 'the agent to speak again in the page');
+    const first = this.agent.firstLoudAfter(after)!;
+    const holdsIt = (s: SpeechSegment) => s.toSample > first.fromSample;
+    await this.agent.waitUntil(() => this.agent.segments.some(holdsIt), timeoutMs + 60_000, 'the agent to finish speaking in the page');
+    const segment = this.agent.segments.find(holdsIt)!;
+    const text = this.opts.transcriber ? (await this.opts.transcriber.recognize(this.agent.audio(first.fromSample, segment.toSample), CAPTURE_RATE)).text : '';
+    return { text, startedAt: first.at, endedAt: segment.end };
+  }
+
   /** The caller's `n`th utterance (0-based) as the page's microphone sent it, once it has ended. */
   async spoken(n: number): Promise<SpeechSegment> {
     await this.microphone.waitUntil(() => this.microphone.segments.length > n, this.opts.timeoutMs ?? 60_000, `the caller's utterance ${n + 1} in the page`);

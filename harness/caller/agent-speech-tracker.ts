@@ -31,7 +31,7 @@ export class AgentSpeechTracker {
   #samples = 0;
   #open?: { start: number; fromSample: number; lastLoudEnd: number; lastLoudSample: number };
   /** Every received frame: when it ended, whether it was audible, and the sample after it. */
-  readonly #frames: { end: number; loud: boolean; toSample: number }[] = [];
+  readonly #frames: { end: number; loud: boolean; fromSample: number; toSample: number }[] = [];
   readonly segments: SpeechSegment[] = [];
   #listeners: (() => void)[] = [];
 
@@ -48,7 +48,7 @@ export class AgentSpeechTracker {
     this.#samples += frame.length;
     const frameEnd = arrivedAt + (frame.length / this.sampleRate) * 1000;
     const loud = rms(frame) >= this.#threshold;
-    this.#frames.push({ end: frameEnd, loud, toSample: this.#samples });
+    this.#frames.push({ end: frameEnd, loud, fromSample, toSample: this.#samples });
     if (loud) {
       if (!this.#open) this.#open = { start: arrivedAt, fromSample, lastLoudEnd: frameEnd, lastLoudSample: this.#samples };
       this.#open.lastLoudEnd = frameEnd;
@@ -82,6 +82,16 @@ export class AgentSpeechTracker {
       }
     }
     return undefined;
+  }
+
+  /**
+   * The first audible frame that arrived after `t` (where the agent's audio started again after a
+   * stop, e.g. stoppedAfter's), whichever segment it falls in: a reply that follows a cut within the
+   * hangover shares the cut reply's segment.
+   */
+  firstLoudAfter(t: number): { at: number; fromSample: number } | undefined {
+    const frame = this.#frames.find((f) => f.loud && f.end - ((f.toSample - f.fromSample) / this.sampleRate) * 1000 >= t);
+    return frame && { at: frame.end - ((frame.toSample - frame.fromSample) / this.sampleRate) * 1000, fromSample: frame.fromSample };
   }
 
   /** Ends the open segment if it has been quiet for the hangover; also called on a timer in case frames stop. */

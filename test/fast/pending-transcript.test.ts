@@ -7,7 +7,7 @@ const { START_OF_SPEECH, END_OF_SPEECH, INTERIM_TRANSCRIPT, FINAL_TRANSCRIPT, RE
 
 /** `events` (type and request id) through the watch; what it reported after each one. */
 async function pendingAfterEach(events: [stt.SpeechEventType, string?][]): Promise<boolean[]> {
-  const pending = new PendingTranscripts(() => {});
+  const pending = new PendingTranscripts();
   const after: boolean[] = [];
   const watched = ReadableStream.from(events.map(([type, requestId]) => ({ type, requestId }) as stt.SpeechEvent)).pipeThrough(pending.watch());
   for await (const event of watched) {
@@ -37,7 +37,8 @@ describe('the transcripts the STT owes', () => {
 
   it('reports each change once, and a committed turn owes nothing (a late final then does not go below zero)', async () => {
     const changes: boolean[] = [];
-    const pending = new PendingTranscripts((p) => changes.push(p));
+    const pending = new PendingTranscripts();
+    pending.onChange((p) => changes.push(p));
     const pass = async (events: stt.SpeechEvent[]) => {
       for await (const _ of ReadableStream.from(events).pipeThrough(pending.watch()));
     };

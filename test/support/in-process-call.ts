@@ -74,6 +74,8 @@ class Speaker extends voice.AudioOutput {
   #playingSince?: number;
   #flushed = false;
   readonly #timer: NodeJS.Timeout;
+  /** When the caller heard the agent (Date.now(), 10 ms resolution); `to` unset while it plays. */
+  readonly playout: { from: number; to?: number }[] = [];
 
   constructor(private readonly speed: number) {
     super(undefined, undefined, { pause: true });
@@ -121,6 +123,10 @@ class Speaker extends voice.AudioOutput {
 
   #tick(): void {
     this.#advance();
+    const playing = this.#playingSince !== undefined && this.#played < this.#captured;
+    const last = this.playout.at(-1);
+    if (playing && (last === undefined || last.to !== undefined)) this.playout.push({ from: Date.now() });
+    if (!playing && last !== undefined && last.to === undefined) last.to = Date.now();
     if (this.#flushed && this.#captured > 0 && this.#played >= this.#captured) this.#finish(false);
   }
 
@@ -232,6 +238,10 @@ export interface InProcessCall {
   reply(after: number): Promise<{ text: string; interrupted: boolean }>;
   /** Resolves once the agent is speaking. */
   speaking(): Promise<void>;
+  /** Whether the caller heard the agent at any time between `from` and `to` (Date.now()). */
+  heardBetween(from: number, to: number): boolean;
+  /** When the caller next heard the agent after `from` (Date.now()), if they did. */
+  heardNextAfter(from: number): number | undefined;
   /** Resolves once every speech the agent scheduled has played out, or was interrupted. */
   quiet(): Promise<void>;
   hangUp(): Promise<void>;
@@ -274,6 +284,8 @@ async function startInProcessCall(providersUrl: string, vad: VAD, env: Record<st
     speaking: async () => {
       await waitFor(() => session.agentState === 'speaking', { timeoutMs: 10_000, what: 'the agent to speak', intervalMs: 10 });
     },
+    heardBetween: (from, to) => speaker.playout.some((p) => p.from < to && (p.to ?? Number.POSITIVE_INFINITY) > from),
+    heardNextAfter: (from) => speaker.playout.find((p) => p.from >= from)?.from,
     quiet: async () => {
       // A preemptive reply that was never scheduled (its turn was dropped) does not count.
       await waitFor(() => speeches.every((s) => s.done() || !s.scheduled), { timeoutMs: 30_000, what: 'the agent to be quiet', intervalMs: 10 });
