@@ -10,7 +10,7 @@ import { redactOutput } from './logging/redacted-output.js';
 import { turnRecordsEnv } from './metrics/turn-record-channel.js';
 import { TurnMetrics } from './metrics/turn-metrics.js';
 import { registerWorkerLoadGauges } from './metrics/worker-load-gauges.js';
-import { callCountLoad } from './worker/call-count-load.js';
+import { CallAdmission } from './worker/call-admission.js';
 import { PoolPresence } from './worker/pool-presence.js';
 import { startWorkerHttpFront } from './worker/worker-http-front.js';
 import { WorkerLoad } from './worker/worker-load.js';
@@ -36,9 +36,11 @@ async function main(): Promise<void> {
   // token that shows the records they send there are theirs.
   Object.assign(process.env, turnRecordsEnv(front.turnRecords));
 
-  const load = new WorkerLoad(front.internalPort, cfg.worker.maxConcurrentCalls);
   // Same extension as this file: `.ts` under tsx, `.js` once compiled.
   const agentFile = fileURLToPath(new URL(`./voice-agent${extname(import.meta.url)}`, import.meta.url));
+  const load = new WorkerLoad(front.internalPort, cfg.worker.maxConcurrentCalls, agentFile);
+  const max = cfg.worker.maxConcurrentCalls;
+  const admission = max ? new CallAdmission(max, (report) => load.reportedToLivekit(report)) : undefined;
   cli.runApp(
     new ServerOptions({
       agent: agentFile,
@@ -46,8 +48,8 @@ async function main(): Promise<void> {
       wsURL: cfg.livekit.url,
       apiKey: cfg.livekit.apiKey,
       apiSecret: cfg.livekit.apiSecret,
-      ...(cfg.worker.maxConcurrentCalls
-        ? { loadFunc: callCountLoad(cfg.worker.maxConcurrentCalls, (calls) => load.reportedToLivekit(calls)), loadThreshold: 1 }
+      ...(admission
+        ? { requestFunc: admission.requestFunc, loadFunc: admission.loadFunc, loadThreshold: 1 }
         : { loadThreshold: cfg.worker.loadThreshold }),
       numIdleProcesses: cfg.worker.numIdleProcesses,
       host: '127.0.0.1',

@@ -29,4 +29,22 @@ export function registerWorkerLoadGauges(registry: Registry, load: WorkerLoad): 
       this.set(load.snapshot.available ? 1 : 0);
     },
   });
+  new Gauge({
+    name: 'voice_agent_idle_processes',
+    help: 'Job processes started and waiting for a call (a call beyond them waits for a process to start)',
+    registers: [registry],
+    collect() {
+      this.set(load.snapshot.idleProcesses);
+    },
+  });
+  new Gauge({
+    name: 'voice_agent_reported_load',
+    help: 'The load last reported to livekit-server (0..1, 1: full), on which it dispatches; absent when the limit is machine CPU',
+    registers: [registry],
+    collect() {
+      const reported = load.snapshot.reportedLoad;
+      if (reported === undefined) this.reset();
+      else this.set(reported);
+    },
+  });
 }

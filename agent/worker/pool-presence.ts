@@ -1,7 +1,7 @@
 import { log } from '@livekit/agents';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { WorkerLoad } from './worker-load.js';
+import type { WorkerLoadSnapshot } from './worker-load.js';
 
 /** One key per worker under this prefix, expiring unless renewed: a dead worker drops out on its own. */
 const KEY_PREFIX = 'voice-agent:pool:';
@@ -17,6 +17,8 @@ const workerPresenceSchema = z.object({
   available: z.boolean(),
 });
 type WorkerPresence = z.infer<typeof workerPresenceSchema>;
+/** What of the worker's load its presence carries. */
+export type PoolPresenceLoad = Pick<WorkerLoadSnapshot, 'activeCalls' | 'maxCalls' | 'available'>;
 
 /** A pool (the workers registered under one agent name) as a placement service sees it. */
 export interface PoolLoad {
@@ -43,7 +45,7 @@ export class PoolPresence {
     redisUrl: string,
     workerId: string,
     private readonly identity: { agentName: string; region?: string },
-    private readonly load: Pick<WorkerLoad, 'snapshot'>,
+    private readonly load: { readonly snapshot: PoolPresenceLoad },
   ) {
     this.#redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: false });
     this.#redis.on('error', () => undefined); // reported once per outage by #renew
@@ -63,7 +65,8 @@ export class PoolPresence {
   }
 
   async #renew(): Promise<void> {
-    const presence: WorkerPresence = { ...this.identity, ...this.load.snapshot };
+    const { activeCalls, maxCalls, available } = this.load.snapshot;
+    const presence: WorkerPresence = { ...this.identity, activeCalls, maxCalls, available };
     try {
       await this.#redis.set(this.#key, JSON.stringify(presence), 'PX', TTL_MS);
       if (this.#failing) logger().info('pool presence renewed again');

@@ -1,4 +1,6 @@
 import { log } from '@livekit/agents';
+import type { LoadReport } from './call-admission.js';
+import { countJobProcesses } from './job-processes.js';
 
 /** How often the worker's own load is read. */
 const READ_INTERVAL_MS = 1000;
@@ -11,6 +13,10 @@ export interface WorkerLoadSnapshot {
   maxCalls?: number;
   /** Registered with livekit-server and not draining: it can be given calls. */
   available: boolean;
+  /** Job processes started and waiting for a call: how many calls can start without a cold start. */
+  idleProcesses: number;
+  /** The load last reported to livekit-server (0..1), by which it dispatches; unset when its load is machine CPU. */
+  reportedLoad?: number;
 }
 
 /**
@@ -21,14 +27,16 @@ export interface WorkerLoadSnapshot {
 export class WorkerLoad {
   #snapshot: WorkerLoadSnapshot;
   #draining = false;
-  /** Calls at the worker's last load report to livekit-server. */
-  #reportedCalls = 0;
+  /** The worker's last load report to livekit-server. */
+  #reported?: LoadReport;
 
   constructor(
     private readonly frameworkPort: number,
     private readonly maxCalls: number | undefined,
+    /** The file each job process runs (ServerOptions.agent). */
+    private readonly agentFile: string,
   ) {
-    this.#snapshot = { activeCalls: 0, maxCalls, available: false };
+    this.#snapshot = { activeCalls: 0, maxCalls, available: false, idleProcesses: 0 };
     setInterval(() => void this.#read(), READ_INTERVAL_MS).unref();
   }
 
@@ -40,8 +48,8 @@ export class WorkerLoad {
    * What the worker last told livekit-server (every 2.5 s): until the next report, a call that just
    * ended still counts, as livekit-server still counts it and would refuse a dispatch.
    */
-  reportedToLivekit(activeCalls: number): void {
-    this.#reportedCalls = activeCalls;
+  reportedToLivekit(report: LoadReport): void {
+    this.#reported = report;
   }
 
   /** SIGTERM: the worker finishes its calls and takes no new ones. */
@@ -53,12 +61,19 @@ export class WorkerLoad {
   async #read(): Promise<void> {
     const base = `http://127.0.0.1:${this.frameworkPort}`;
     try {
-      const [health, info] = await Promise.all([
+      const [health, info, jobProcesses] = await Promise.all([
         fetch(`${base}/`, { signal: AbortSignal.timeout(READ_TIMEOUT_MS) }),
         fetch(`${base}/worker`, { signal: AbortSignal.timeout(READ_TIMEOUT_MS) }).then((r) => r.json() as Promise<{ active_jobs?: unknown }>),
+        countJobProcesses(this.agentFile),
       ]);
-      const activeCalls = Math.max(typeof info.active_jobs === 'number' ? info.active_jobs : 0, this.#reportedCalls);
-      this.#snapshot = { activeCalls, maxCalls: this.maxCalls, available: health.ok && !this.#draining };
+      const running = typeof info.active_jobs === 'number' ? info.active_jobs : 0;
+      this.#snapshot = {
+        activeCalls: Math.max(running, this.#reported?.calls ?? 0),
+        maxCalls: this.maxCalls,
+        available: health.ok && !this.#draining,
+        idleProcesses: Math.max(0, jobProcesses - running),
+        reportedLoad: this.#reported?.load,
+      };
     } catch (error) {
       // The framework's server is starting or gone: nothing to offer until it answers.
       if (this.#snapshot.available) log().child({ component: 'worker-load' }).warn({ error: String(error) }, 'worker load unreadable');

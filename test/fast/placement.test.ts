@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { TokenVerifier } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { PoolPresence, readPoolLoads } from '../../agent/worker/pool-presence.js';
-import type { WorkerLoadSnapshot } from '../../agent/worker/worker-load.js';
+import { PoolPresence, type PoolPresenceLoad, readPoolLoads } from '../../agent/worker/pool-presence.js';
 import { type RunningRedis, startRedis } from '../../harness/stack/redis.js';
 import { waitFor } from '../../harness/stack/wait.js';
 import { choosePlacement } from '../../web/server/placement-choice.js';
@@ -89,7 +88,7 @@ describe('placement', () => {
   let reader: Redis;
   const events: Record<string, unknown>[] = [];
   const presences: PoolPresence[] = [];
-  const pool = (agentName: string, load: WorkerLoadSnapshot) => {
+  const pool = (agentName: string, load: PoolPresenceLoad) => {
     const presence = new PoolPresence(`redis://${redis.address}`, `${agentName}-${presences.length}`, { agentName }, { snapshot: load });
     presences.push(presence);
     return { presence, load };

@@ -1,0 +1,19 @@
+import { readFile } from 'node:fs/promises';
+
+/**
+ * The job processes this worker has forked (running a call or warmed and waiting for one): its
+ * children whose command line runs `agentFile`, the file the framework forks each job process with
+ * (the inference process runs another). The framework keeps its process pool to itself.
+ */
+export async function countJobProcesses(agentFile: string): Promise<number> {
+  const children = (await readFile(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8')).split(' ').filter(Boolean);
+  const runsAgent = await Promise.all(
+    children.map((pid) =>
+      readFile(`/proc/${pid}/cmdline`, 'utf8').then(
+        (cmdline) => cmdline.split('\0').includes(agentFile),
+        () => false, // it exited meanwhile
+      ),
+    ),
+  );
+  return runsAgent.filter(Boolean).length;
+}

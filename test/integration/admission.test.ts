@@ -1,0 +1,94 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { PlacedCall } from '../../harness/caller/place-call.js';
+import { wordOverlap } from '../../harness/speech/words.js';
+import type { StackWorker } from '../../harness/stack/local-stack.js';
+import { waitFor } from '../../harness/stack/wait.js';
+import { type CallTestBed, startCallTestBed } from '../support/call-test-bed.js';
+
+const GREETING = 'Hello! How can I help you today?';
+const MIN_OVERLAP = 0.6;
+/** Longer than any admitted agent takes to join here (a few seconds, under load). */
+const AGENT_JOIN_MS = 20_000;
+const REFUSED = 'call refused: the worker is full';
+
+/**
+ * Admission under a burst of dispatches, through livekit-server: a worker takes exactly the calls it
+ * may hold and refuses the rest at once, so livekit-server offers them to another worker.
+ */
+describe('a burst of dispatches beyond capacity', () => {
+  let bed: CallTestBed;
+  let calls: PlacedCall[] = [];
+
+  beforeAll(async () => {
+    bed = await startCallTestBed({ name: 'admission', httpPort: 18195, env: { AGENT_MAX_CONCURRENT_CALLS: '2', AGENT_NUM_IDLE_PROCESSES: '2', AGENT_GREETING: GREETING } });
+  });
+  afterEach(async () => {
+    await Promise.all(calls.map((c) => c.caller.hangUp()));
+    calls = [];
+  });
+  afterAll(async () => {
+    await bed?.stop();
+  });
+
+  /** `n` calls dispatched at once; for each, whether an agent joined it and greeted the caller. */
+  async function burst(n: number): Promise<{ greeted: boolean[]; startedAt: number }> {
+    const startedAt = Date.now();
+    calls = await Promise.all(Array.from({ length: n }, () => bed.call()));
+    const greeted = await Promise.all(
+      calls.map(async ({ caller }) => {
+        const joined = await caller.waitForAgentWithin(AGENT_JOIN_MS).then(
+          () => true,
+          () => false,
+        );
+        if (!joined) return false;
+        const greeting = await caller.hearNextSpeech(0);
+        expect(wordOverlap(GREETING, greeting.text)).toBeGreaterThanOrEqual(MIN_OVERLAP); // no silent agent
+        return true;
+      }),
+    );
+    return { greeted, startedAt };
+  }
+
+  /** A gauge of the first worker's /metrics, as an autoscaler scrapes it. */
+  const gauge = async (name: string) => {
+    const text = await (await fetch('http://127.0.0.1:18195/metrics')).text();
+    const value = new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1];
+    return value === undefined ? undefined : Number(value);
+  };
+
+  /** The calls `worker` started since `mark`, by room. */
+  const started = (worker: StackWorker, mark: number) => worker.log.messages('call started', mark).map((e) => e.room as string);
+
+  it('one worker of 2 calls, 5 dispatches: 2 calls greeted, 3 refused at once and left without an agent; its gauges say so', async () => {
+    await waitFor(async () => (await gauge('voice_agent_idle_processes')) === 2, { timeoutMs: 30_000, what: 'two job processes warmed' });
+    expect(await gauge('voice_agent_reported_load')).toBe(0);
+    const mark = bed.worker.log.mark();
+    const { greeted, startedAt } = await burst(5);
+    expect(greeted.filter(Boolean)).toHaveLength(2);
+    expect(started(bed.worker, mark)).toHaveLength(2);
+    const refusals = bed.worker.log.messages(REFUSED, mark);
+    expect(refusals).toHaveLength(3);
+    const refusedAfterMs = refusals.map((e) => (e.time as number) - startedAt);
+    console.log(JSON.stringify({ refusedAfterMs }));
+    // Refused as the dispatches came, not after a wait for a process or a timeout.
+    expect(Math.max(...refusedAfterMs)).toBeLessThan(5000);
+    // Full, as livekit-server and an autoscaler are told (the load is reported every 2.5 s).
+    await waitFor(async () => (await gauge('voice_agent_reported_load')) === 1, { timeoutMs: 10_000, what: 'the full load reported' });
+    expect(await gauge('voice_agent_active_calls')).toBe(2);
+  }, 120_000);
+
+  it('with a second worker of 3 calls: every call of a burst of 5 is greeted, and neither worker holds more than it may', async () => {
+    const second = await bed.startWorker(bed.worker.agentName, 18196, { AGENT_MAX_CONCURRENT_CALLS: '3', AGENT_NUM_IDLE_PROCESSES: '3', AGENT_GREETING: GREETING }, 'admission-second');
+    // The last test's calls have ended, and both workers have reported an empty load (every 2.5 s) since.
+    await waitFor(async () => (await bed.worker.activeCalls()) === 0, { timeoutMs: 30_000, what: 'the last calls to end' });
+    await new Promise((r) => setTimeout(r, 3000));
+    const [markFirst, markSecond] = [bed.worker.log.mark(), second.log.mark()];
+    const { greeted } = await burst(5);
+    expect(greeted.every(Boolean)).toBe(true);
+    const [onFirst, onSecond] = [started(bed.worker, markFirst), started(second, markSecond)];
+    console.log(JSON.stringify({ onFirst: onFirst.length, onSecond: onSecond.length, refusedByFirst: bed.worker.log.messages(REFUSED, markFirst).length }));
+    expect(onFirst.length).toBeLessThanOrEqual(2);
+    expect(onSecond.length).toBeLessThanOrEqual(3);
+    expect(new Set([...onFirst, ...onSecond])).toEqual(new Set(calls.map((c) => c.room)));
+  }, 150_000);
+});
