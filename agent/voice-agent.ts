@@ -3,6 +3,7 @@ import { loadConfig } from './config/load.js';
 import { CallJournal } from './continuity/call-journal.js';
 import { repeatRepliesLostToReconnection } from './continuity/lost-replies.js';
 import { redactOutput } from './logging/redacted-output.js';
+import { CallCostMeter } from './metrics/call-cost.js';
 import { turnRecordSink } from './metrics/turn-record-channel.js';
 import { turnRecordPublisher } from './metrics/turn-record-publisher.js';
 import { buildLlm, buildStt, buildTts, buildVad } from './providers/build.js';
@@ -60,6 +61,8 @@ export default defineAgent<ProcessData>({
       ? await CallJournal.open(cfg.redis.url, { room: ctx.room.name!, agentName: cfg.worker.agentName, agentIdentity: ctx.room.localParticipant!.identity, region: cfg.worker.region })
       : undefined;
     log().info({ room: ctx.room.name, region: cfg.worker.region, takenOver: Boolean(journal?.earlier.length) }, 'call started');
+    const cost = new CallCostMeter();
+    ctx.addShutdownCallback(async () => void cost.stop());
     const transferTo = cfg.phone.transferTo;
     // Each turn's latency: to the worker's /metrics, and to the room for the caller's page.
     const toWorker = turnRecordSink();

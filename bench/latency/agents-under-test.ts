@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Launcher } from '../../harness/stack/livekit-server.js';
 import type { LocalStack } from '../../harness/stack/local-stack.js';
 import { WorkerLog } from '../../harness/stack/worker-log.js';
 import { startPythonWorker } from '../python-agent/python-worker.js';
@@ -27,6 +28,8 @@ export async function withAgentUnderTest<T>(
   kind: AgentKind,
   env: Record<string, string>,
   run: (agent: AgentUnderTest, usage: ProcessTreeUsage) => Promise<T>,
+  /** `launcher`: runs the worker through this, e.g. pinned to its own CPUs. */
+  { launcher }: { launcher?: Launcher } = {},
 ): Promise<T> {
   const agentName = `bench-${kind}`;
   const httpPort = HTTP_PORTS[kind];
@@ -34,8 +37,8 @@ export async function withAgentUnderTest<T>(
   const worker =
     kind === 'ours'
       ? // The benchmarks read what was said from the turn records, which production logs leave out.
-        await stack.startWorker({ agentName, httpPort, env: { LOG_TRANSCRIPTS: 'true', ...env } })
-      : await startPythonWorker(stack.workerEnv({ ...env, AGENT_NAME: agentName, AGENT_HTTP_PORT: String(httpPort) }), logFile);
+        await stack.startWorker({ agentName, httpPort, env: { LOG_TRANSCRIPTS: 'true', ...env }, launcher })
+      : await startPythonWorker(stack.workerEnv({ ...env, AGENT_NAME: agentName, AGENT_HTTP_PORT: String(httpPort) }), logFile, launcher);
   const usage = new ProcessTreeUsage(worker.pid);
   try {
     return await run({ kind, agentName, log: new WorkerLog(logFile) }, usage);

@@ -1,15 +1,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../agent/config/load.js';
 import { LATENCY_PROFILE_NAMES, type LatencyProfileName } from '../../harness/local-providers/index.js';
 import { requireNamespaceNodeIp } from '../../harness/netns/node-ip.js';
+import type { Launcher } from '../../harness/stack/livekit-server.js';
 import { LocalStack } from '../../harness/stack/local-stack.js';
+import type { LogEntry } from '../../harness/stack/worker-log.js';
+import { CALL_COST_LOG, type CallCost } from '../../agent/metrics/call-cost.js';
 import { CALLER_KINDS, type CallerKind, placeBenchCall } from '../bench-call.js';
 import { CORPUS, type CorpusUtterance, synthesizeCorpus } from '../corpus.js';
-import { AGENT_KINDS, type AgentKind, parseAgentEnv, withAgentUnderTest } from './agents-under-test.js';
+import { AGENT_KINDS, type AgentKind, type AgentUnderTest, parseAgentEnv, withAgentUnderTest } from './agents-under-test.js';
 import { type CallerSessionResult, runCallerSession } from './caller-session.js';
+import type { ProcessTreeUsage } from './process-tree-usage.js';
+import { type CpuPinning, agentLauncher, defaultPinning, parsePinning, pinThisProcess } from './cpu-pinning.js';
 import { type BenchReport, type LatencyRun, type LoadRun, renderMarkdown, slowestStage, spread, summarize } from './report.js';
 import { turnTimeline } from './turn-timeline.js';
 import { renderWaterfall } from './waterfall.js';
@@ -21,6 +26,8 @@ const USAGE = `usage: npm run bench -- [options]
   --sessions N      load mode instead: 1..N simultaneous callers per agent (first profile only)
   --load-turns N    utterances per caller in load mode (default 6)
   --budget-ms MS    end-to-end p95 budget reported in load mode (default 1200)
+  --agent-cpus LIST load mode: CPUs for the agent's worker tree, the rest for everything else (default: the upper half; none: no pinning)
+  --cpu-prof DIR    our worker and its job processes write V8 CPU profiles (node --cpu-prof) to DIR as they exit
   --caller KIND     webrtc (a LiveKit client) or phone (phone-shaped: as livekit-sip joins, G.711 both ways) (default webrtc)
   --agent-env K=V   extra configuration for both agents, repeatable (e.g. STT_STREAMING=false to compare)
   --out DIR         report directory (default .run/bench/<time>)
@@ -44,6 +51,8 @@ interface Options {
   agents: AgentKind[];
   turns: number;
   sessions?: number;
+  pinning?: CpuPinning;
+  cpuProfDir?: string;
   loadTurns: number;
   budgetMs: number;
   agentEnv: Record<string, string>;
@@ -58,6 +67,8 @@ function parseOptions(): Options | undefined {
       agents: { type: 'string', default: AGENT_KINDS.join(',') },
       turns: { type: 'string', default: String(CORPUS.length) },
       sessions: { type: 'string' },
+      'agent-cpus': { type: 'string' },
+      'cpu-prof': { type: 'string' },
       'load-turns': { type: 'string', default: '6' },
       'budget-ms': { type: 'string', default: '1200' },
       'agent-env': { type: 'string', multiple: true, default: [] },
@@ -82,6 +93,8 @@ function parseOptions(): Options | undefined {
     agents: list('agents', values.agents, AGENT_KINDS),
     turns: Math.min(positive('turns', values.turns), CORPUS.length),
     sessions: values.sessions === undefined ? undefined : positive('sessions', values.sessions),
+    pinning: values.sessions === undefined ? undefined : values['agent-cpus'] === undefined ? defaultPinning() : parsePinning(values['agent-cpus']),
+    cpuProfDir: values['cpu-prof'],
     loadTurns: positive('load-turns', values['load-turns']),
     budgetMs: positive('budget-ms', values['budget-ms']),
     agentEnv: parseAgentEnv(values['agent-env']),
@@ -102,6 +115,20 @@ async function call(stack: LocalStack, agentName: string, utterances: readonly C
   }
 }
 
+/** Medians of the job processes' `call cost` lines; undefined when none was logged (the Python agent logs none). */
+function callCosts(lines: LogEntry[]): LoadRun['calls'] {
+  const costs = lines.map((l) => l as unknown as CallCost);
+  if (costs.length === 0) return undefined;
+  const median = (xs: number[]) => spread(xs)?.p50 ?? Number.NaN;
+  const pss = costs.flatMap((c) => (c.pssMb === undefined ? [] : [c.pssMb]));
+  return {
+    cpuMsPerSecond: median(costs.map((c) => c.cpuMsPerSecond)),
+    eventLoopP50Ms: median(costs.map((c) => c.eventLoopDelayMs.p50)),
+    eventLoopP99Ms: median(costs.map((c) => c.eventLoopDelayMs.p99)),
+    jobPssMb: pss.length ? median(pss) : undefined,
+  };
+}
+
 async function latencyRun(
   stack: LocalStack,
   kind: AgentKind,
@@ -110,8 +137,9 @@ async function latencyRun(
   corpus: CorpusUtterance[],
   silenceMs: number,
   callerKind: CallerKind,
+  launcher: Launcher | undefined,
 ): Promise<LatencyRun> {
-  return withAgentUnderTest(stack, kind, { ...env, AGENT_NUM_IDLE_PROCESSES: '1' }, async (agent, usage) => {
+  const measure = async (agent: AgentUnderTest, usage: ProcessTreeUsage): Promise<LatencyRun> => {
     stack.providers.log.clear();
     const window = usage.window();
     const session = await call(stack, agent.agentName, corpus, callerKind);
@@ -127,7 +155,22 @@ async function latencyRun(
       peakRssMb: mb(used.peakRssBytes),
       sessionRssMb: mb(used.peakRssBytes - used.baselineRssBytes),
     };
-  });
+  };
+  return withAgentUnderTest(stack, kind, { ...env, AGENT_NUM_IDLE_PROCESSES: '1' }, measure, { launcher });
+}
+
+/** How an agent's worker is started: pinned to its CPUs (load mode), and ours writing CPU profiles if asked. */
+function launcherFor(kind: AgentKind, opts: Options): Launcher | undefined {
+  const profDir = kind === 'ours' && opts.cpuProfDir ? resolve(opts.cpuProfDir) : undefined;
+  const pin = opts.pinning && agentLauncher(opts.pinning);
+  if (!profDir) return pin;
+  // Forked job processes inherit the worker's execArgv, so they write profiles too (NODE_OPTIONS may not carry --cpu-prof).
+  const profiled: Launcher = (command, args) => ({ command, args: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, ...args] });
+  if (!pin) return profiled;
+  return (command, args) => {
+    const inner = profiled(command, args);
+    return pin(inner.command, inner.args);
+  };
 }
 
 async function loadRuns(
@@ -139,16 +182,22 @@ async function loadRuns(
   maxSessions: number,
   turns: number,
   callerKind: CallerKind,
+  launcher: Launcher | undefined,
 ): Promise<LoadRun[]> {
   const loadEnv = { ...env, AGENT_NUM_IDLE_PROCESSES: String(maxSessions), AGENT_MAX_CONCURRENT_CALLS: String(maxSessions + 1) };
-  return withAgentUnderTest(stack, kind, loadEnv, async (agent, usage) => {
+  const measure = async (agent: AgentUnderTest, usage: ProcessTreeUsage): Promise<LoadRun[]> => {
     const runs: LoadRun[] = [];
     for (let n = 1; n <= maxSessions; n++) {
+      const mark = agent.log.mark();
       const window = usage.window();
       const sessions = await Promise.all(
         Array.from({ length: n }, (_, i) => {
           const mine = Array.from({ length: turns }, (_, k) => corpus[(i * turns + k) % corpus.length]!);
-          return call(stack, agent.agentName, mine, callerKind);
+          // A call that got no agent or no greeting is a result of the load, not the end of the run.
+          return call(stack, agent.agentName, mine, callerKind).catch((e: unknown): CallerSessionResult => {
+            console.log(`  ${kind} × ${n}: a call failed: ${(e as Error).message}`);
+            return { turns: [], unanswered: mine.map((u) => u.text) };
+          });
         }),
       );
       await new Promise((r) => setTimeout(r, 1500));
@@ -163,18 +212,28 @@ async function loadRuns(
         unanswered: sessions.reduce((k, s) => k + s.unanswered.length, 0),
         cpuSecondsPerSession: used.cpuSeconds / n,
         peakRssMb: mb(used.peakRssBytes),
+        peakPssMb: mb(used.peakPssBytes),
+        addedPssPerSessionMb: mb(used.peakPssBytes - used.baselinePssBytes) / n,
+        idlePssMb: mb(used.baselinePssBytes),
+        calls: callCosts(agent.log.messages(CALL_COST_LOG, mark)),
       };
-      console.log(`  ${kind} × ${n}: e2e p50 ${run.endToEnd?.p50.toFixed(0)} ms, p95 ${run.endToEnd?.p95.toFixed(0)} ms, CPU ${run.cpuSecondsPerSession.toFixed(2)} s/session`);
+      console.log(
+        `  ${kind} × ${n}: e2e p50 ${run.endToEnd?.p50.toFixed(0)} ms, p95 ${run.endToEnd?.p95.toFixed(0)} ms, CPU ${run.cpuSecondsPerSession.toFixed(2)} s/session, ` +
+          `PSS ${run.peakPssMb.toFixed(0)} MB (+${run.addedPssPerSessionMb.toFixed(0)} MB/session)${run.calls ? `, event loop p99 ${run.calls.eventLoopP99Ms} ms` : ''}`,
+      );
       runs.push(run);
     }
     return runs;
-  });
+  };
+  return withAgentUnderTest(stack, kind, loadEnv, measure, { launcher });
 }
 
 async function main(): Promise<void> {
   const opts = parseOptions();
   if (!opts) return console.log(USAGE);
   mkdirSync(opts.out, { recursive: true });
+  // Before anything is started: livekit-server, Redis and the providers inherit it.
+  if (opts.pinning) pinThisProcess(opts.pinning);
   const corpus = await synthesizeCorpus();
   const silenceMs = endpointingSilenceMs(opts.agentEnv);
   const report: BenchReport = {
@@ -184,6 +243,7 @@ async function main(): Promise<void> {
     agentEnv: opts.agentEnv,
     caller: opts.caller,
     budgetMs: opts.budgetMs,
+    pinning: opts.pinning,
     corpus: { utterances: opts.turns, minSeconds: Math.min(...corpus.map((u) => u.seconds)), maxSeconds: Math.max(...corpus.map((u) => u.seconds)) },
     latency: [],
     load: [],
@@ -195,11 +255,11 @@ async function main(): Promise<void> {
       for (const kind of opts.agents) {
         if (opts.sessions) {
           console.log(`profile ${profile}, ${kind}: 1..${opts.sessions} simultaneous sessions`);
-          report.load.push(...(await loadRuns(stack, kind, opts.agentEnv, profile, corpus, opts.sessions, opts.loadTurns, opts.caller)));
+          report.load.push(...(await loadRuns(stack, kind, opts.agentEnv, profile, corpus, opts.sessions, opts.loadTurns, opts.caller, launcherFor(kind, opts))));
           continue;
         }
         console.log(`profile ${profile}, ${kind}: ${opts.turns} turns`);
-        const run = await latencyRun(stack, kind, opts.agentEnv, profile, corpus.slice(0, opts.turns), silenceMs, opts.caller);
+        const run = await latencyRun(stack, kind, opts.agentEnv, profile, corpus.slice(0, opts.turns), silenceMs, opts.caller, launcherFor(kind, opts));
         const s = summarize(run);
         console.log(
           `  e2e p50 ${s.endToEnd?.p50.toFixed(0)} ms p95 ${s.endToEnd?.p95.toFixed(0)} ms; overhead p50 ${s.overhead?.p50.toFixed(0)} ms p95 ${s.overhead?.p95.toFixed(0)} ms; ` +

@@ -2,6 +2,17 @@ import { readFileSync, readdirSync } from 'node:fs';
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux this runs on
 const PAGE_BYTES = 4096;
+/** PSS is read every this many samples: smaps_rollup walks the page tables of each process. */
+const PSS_EVERY = 10;
+
+function readPssBytes(pid: number): number {
+  try {
+    const kb = /^Pss:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1];
+    return kb === undefined ? 0 : Number(kb) * 1024;
+  } catch {
+    return 0; // exited between listing and reading
+  }
+}
 
 interface ProcSample {
   ppid: number;
@@ -27,10 +38,14 @@ export interface UsageWindow {
   peakRssBytes: number;
   /** Summed RSS of the tree when the window opened. */
   baselineRssBytes: number;
+  /** Largest summed PSS of the tree seen in the window (shared pages counted once across the tree). */
+  peakPssBytes: number;
+  /** Summed PSS of the tree when the window opened. */
+  baselinePssBytes: number;
 }
 
 /**
- * CPU time and memory of a process and all its descendants (a worker and its job processes),
+ * CPU time and memory (RSS, and PSS once a second) of a process and all its descendants (a worker and its job processes),
  * sampled from /proc. CPU of a child that exits between samples is counted up to its last sample.
  */
 export class ProcessTreeUsage {
@@ -38,6 +53,9 @@ export class ProcessTreeUsage {
   readonly #ticks = new Map<number, number>();
   #peakRss = 0;
   #lastRss = 0;
+  #peakPss = 0;
+  #lastPss = 0;
+  #samples = 0;
   readonly #timer: NodeJS.Timeout;
 
   constructor(
@@ -48,7 +66,8 @@ export class ProcessTreeUsage {
     this.#timer = setInterval(() => this.sample(), intervalMs);
   }
 
-  sample(): void {
+  sample(forcePss = false): void {
+    const withPss = forcePss || this.#samples++ % PSS_EVERY === 0;
     const procs = new Map<number, ProcSample>();
     for (const name of readdirSync('/proc')) {
       const pid = Number(name);
@@ -68,29 +87,39 @@ export class ProcessTreeUsage {
       }
     }
     let rss = 0;
+    let pss = 0;
     for (const pid of tree) {
       const p = procs.get(pid);
       if (!p) continue;
       this.#ticks.set(pid, p.cpuTicks);
       rss += p.rssBytes;
+      if (withPss) pss += readPssBytes(pid);
     }
     this.#lastRss = rss;
     this.#peakRss = Math.max(this.#peakRss, rss);
+    if (withPss) {
+      this.#lastPss = pss;
+      this.#peakPss = Math.max(this.#peakPss, pss);
+    }
   }
 
   /** Opens a measurement window; `end()` returns the CPU used and the peak memory within it. */
   window(): { end(): UsageWindow } {
-    this.sample();
+    this.sample(true);
     const startTicks = this.#totalTicks();
     const baselineRssBytes = this.#lastRss;
+    const baselinePssBytes = this.#lastPss;
     this.#peakRss = this.#lastRss;
+    this.#peakPss = this.#lastPss;
     return {
       end: () => {
-        this.sample();
+        this.sample(true);
         return {
           cpuSeconds: (this.#totalTicks() - startTicks) / CLOCK_TICKS_PER_SECOND,
           peakRssBytes: this.#peakRss,
           baselineRssBytes,
+          peakPssBytes: this.#peakPss,
+          baselinePssBytes,
         };
       },
     };

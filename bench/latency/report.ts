@@ -36,6 +36,14 @@ export interface LoadRun {
   unanswered: number;
   cpuSecondsPerSession: number;
   peakRssMb: number;
+  /** Peak PSS of the agent's whole process tree (worker, job and idle processes). */
+  peakPssMb: number;
+  /** PSS of the tree before the calls: the worker and its idle processes (one per session, warmed). */
+  idlePssMb: number;
+  /** What the calls added to the tree's PSS, per session. */
+  addedPssPerSessionMb: number;
+  /** Per call, from the job processes' `call cost` lines (ours only): medians over the calls. */
+  calls?: { cpuMsPerSecond: number; eventLoopP50Ms: number; eventLoopP99Ms: number; jobPssMb?: number };
 }
 
 export interface BenchReport {
@@ -47,6 +55,8 @@ export interface BenchReport {
   /** How the callers reached the agents (bench/bench-call.ts). */
   caller: CallerKind;
   budgetMs: number;
+  /** Load mode: the CPUs the agent's worker tree was pinned to, and the rest (livekit-server, providers, callers). */
+  pinning?: { agentCpus: number[]; otherCpus: number[] };
   corpus: { utterances: number; minSeconds: number; maxSeconds: number };
   latency: LatencyRun[];
   load: LoadRun[];
@@ -113,12 +123,23 @@ export function renderMarkdown(report: BenchReport): string {
   }
   if (report.load.length) {
     out.push(`## Simultaneous sessions (budget: end-to-end p95 ≤ ${report.budgetMs} ms)`, '');
-    out.push('| agent | profile | sessions | turns | unanswered | e2e p50 | e2e p95 | CPU s / session | peak RSS (MB) |', '|---|---|---:|---:|---:|---:|---:|---:|---:|');
+    const pin = report.pinning;
+    out.push(pin ? `The agent's worker tree ran on CPU ${pin.agentCpus.join(',')}, everything else on CPU ${pin.otherCpus.join(',')}.` : 'Not pinned: the agent shared every CPU with livekit-server, the providers and the callers.', '');
+    out.push(
+      '| agent | profile | sessions | turns | unanswered | e2e p50 | e2e p95 | CPU s / session | tree PSS idle → peak (MB) | PSS added / session (MB) | peak RSS (MB) | job CPU ms/s | job PSS (MB) | event loop p50 / p99 (ms) |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
     for (const r of report.load) {
+      const c = r.calls;
       out.push(
-        `| ${r.agent} | ${r.profile} | ${r.sessions} | ${r.turns} | ${r.unanswered} | ${ms(r.endToEnd?.p50)} | ${ms(r.endToEnd?.p95)} | ${r.cpuSecondsPerSession.toFixed(2)} | ${ms(r.peakRssMb)} |`,
+        `| ${r.agent} | ${r.profile} | ${r.sessions} | ${r.turns} | ${r.unanswered} | ${ms(r.endToEnd?.p50)} | ${ms(r.endToEnd?.p95)} | ${r.cpuSecondsPerSession.toFixed(2)} | ${ms(r.idlePssMb)} → ${ms(r.peakPssMb)} | ${ms(r.addedPssPerSessionMb)} | ${ms(r.peakRssMb)} | ${ms(c?.cpuMsPerSecond)} | ${ms(c?.jobPssMb)} | ${c ? `${c.eventLoopP50Ms} / ${c.eventLoopP99Ms}` : '–'} |`,
       );
     }
+    out.push(
+      '',
+      "Tree PSS: the agent's whole process tree (worker, inference, job and idle processes; the idle ones are warmed one per session before the calls). " +
+        "Job columns: medians of the job processes' own `call cost` lines at each call's end (ours only; one job process per call).",
+    );
     for (const agent of [...new Set(report.load.map((r) => r.agent))]) {
       const over = report.load.find((r) => r.agent === agent && (r.endToEnd?.p95 ?? Infinity) > report.budgetMs);
       out.push('', `${agent}: ${over ? `p95 first exceeds the budget at ${over.sessions} sessions` : 'p95 within budget at every N measured'}.`);

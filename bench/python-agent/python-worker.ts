@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type RunningChild, startChildProcess } from '../../harness/stack/child-process.js';
+import type { Launcher } from '../../harness/stack/livekit-server.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Made by setup-venv.sh. */
@@ -14,12 +15,12 @@ const AGENT_PY = fileURLToPath(new URL('./agent.py', import.meta.url));
  * its job processes (a SIGTERM to those directly makes them exit with 255), then kills whatever is
  * left of the group.
  */
-export function startPythonWorker(env: Record<string, string>, logFile: string): Promise<RunningChild> {
+export function startPythonWorker(env: Record<string, string>, logFile: string, launcher?: Launcher): Promise<RunningChild> {
   if (!existsSync(VENV_PYTHON)) throw new Error(`${VENV_PYTHON} is missing: run bench/python-agent/setup-venv.sh`);
+  const launch = (launcher ?? ((command, args) => ({ command, args })))(VENV_PYTHON, [AGENT_PY, 'start']);
   return startChildProcess({
     name: 'python worker',
-    command: VENV_PYTHON,
-    args: [AGENT_PY, 'start'],
+    ...launch,
     cwd: REPO_ROOT,
     env,
     logFile,

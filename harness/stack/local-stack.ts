@@ -4,7 +4,7 @@ import type { PhoneIdentity } from '../caller/caller-token.js';
 import { type PlacedCall, placeCall, placePhoneShapedCall } from '../caller/place-call.js';
 import type { CallerOptions } from '../caller/simulated-caller.js';
 import { type LatencyProfileName, type RunningLocalProviders, startLocalProviders } from '../local-providers/index.js';
-import { type LivekitServerOptions, type RunningLivekitServer, localRedisAddress, startLivekitServer } from './livekit-server.js';
+import { type Launcher, type LivekitServerOptions, type RunningLivekitServer, localRedisAddress, startLivekitServer } from './livekit-server.js';
 import { type RunningRedis, startRedis } from './redis.js';
 import { WorkerLog } from './worker-log.js';
 import { type RunningWorker, startWorkerProcess } from './worker-process.js';
@@ -30,6 +30,8 @@ export interface StackWorkerOptions {
   env?: Record<string, string>;
   /** The log file's name is `worker-<logName>.log`: `agentName` unless two workers share it. */
   logName?: string;
+  /** Runs it through this, e.g. `taskset` to pin it to its own cores (bench/latency/cpu-pinning.ts). */
+  launcher?: Launcher;
 }
 
 /** A worker of our agent on the stack, and the one reader of what it logs. */
@@ -134,6 +136,7 @@ export class LocalStack {
       env: this.workerEnv({ AGENT_NAME: opts.agentName, ...opts.env }),
       httpPort: opts.httpPort,
       logFile,
+      launcher: opts.launcher,
     });
     this.#workers.push(worker);
     return stackWorker(worker, opts.agentName, logFile, `http://127.0.0.1:${opts.httpPort}`);

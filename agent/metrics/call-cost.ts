@@ -1,0 +1,61 @@
+import { log } from '@livekit/agents';
+import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+/** The log line with a call's cost, at its end. */
+export const CALL_COST_LOG = 'call cost';
+
+/** What one call cost its job process (one process per call). */
+export interface CallCost {
+  durationS: number;
+  /** CPU time of the job process per second of call (ms/s; 1000 is a whole core). */
+  cpuMsPerSecond: number;
+  /** How late the job process's event loop ran its callbacks (ms): every frame of audio waits this long. */
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  rssMb: number;
+  /** Proportional set size: the process's own pages plus its share of pages shared with others (RSS counts shared pages whole). */
+  pssMb?: number;
+}
+
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** The process's PSS in bytes, from /proc (Linux only). */
+export function ownPssBytes(): number | undefined {
+  try {
+    const kb = /^Pss:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Measures a call's cost in its job process from its start, and logs it at its end (`stop`): what a
+ * call costs in cores and memory, and how busy the event loop was while it carried the audio.
+ */
+export class CallCostMeter {
+  readonly #delay = monitorEventLoopDelay({ resolution: 10 });
+  readonly #cpuAtStart = process.cpuUsage();
+  readonly #startedAt = performance.now();
+
+  constructor() {
+    this.#delay.enable();
+  }
+
+  stop(): CallCost {
+    this.#delay.disable();
+    const cpu = process.cpuUsage(this.#cpuAtStart);
+    const durationS = (performance.now() - this.#startedAt) / 1000;
+    const ms = (ns: number) => round(ns / 1e6);
+    const pss = ownPssBytes();
+    const cost: CallCost = {
+      durationS: round(durationS),
+      cpuMsPerSecond: round((cpu.user + cpu.system) / 1000 / Math.max(durationS, 0.001)),
+      eventLoopDelayMs: { p50: ms(this.#delay.percentile(50)), p99: ms(this.#delay.percentile(99)), max: ms(this.#delay.max) },
+      rssMb: round(process.memoryUsage.rss() / 2 ** 20),
+      pssMb: pss === undefined ? undefined : round(pss / 2 ** 20),
+    };
+    log().info(cost, CALL_COST_LOG);
+    return cost;
+  }
+}
