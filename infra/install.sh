@@ -82,6 +82,11 @@ if [ ! -d "$root/node_modules" ] || [ "$root/package-lock.json" -nt "$root/node_
   log "npm ci"
   (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# npm ci applies patches/ (its postinstall); a patch added or changed since is applied here.
+if [ -n "$(find "$root/patches" -name '*.patch' -newer "$root/node_modules/.package-lock.json" -print -quit)" ]; then
+  log "patch-package"
+  (cd "$root" && npx patch-package && touch node_modules/.package-lock.json)
+fi
 
 # The worker runs compiled JavaScript (dist/): through tsx every worker and job process would pay
 # ~0.6 s of CPU and ~60 MB to transpile and hook module loading (measured, see bench/).
