@@ -5,6 +5,7 @@
 #   bench/run.sh interruptions [options]   barge-in, heard text, false interruptions, echo (bench/interruptions/main.ts)
 #   bench/run.sh turn-taking [options]     false cut-offs vs end-of-turn delay, offline replay (bench/turn-taking/main.ts)
 #   bench/run.sh regions [options]         near vs cross-region latency on the multi-region cluster (bench/regions/main.ts)
+#   bench/run.sh soak [options]            long run of overlapping calls: memory, fd and process leaks, lost calls (bench/soak/main.ts)
 # Options: see --help of each.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -14,6 +15,10 @@ if [ "${1:-}" = turn-taking ]; then
   shift
   # Offline: no server, no network, so no namespace.
   exec env NODE_ENV=production node --import tsx bench/turn-taking/main.ts "$@"
+elif [ "${1:-}" = soak ]; then
+  shift
+  # Our agent only: no Python virtualenv.
+  script=bench/soak/main.ts
 elif [ "${1:-}" = interruptions ]; then
   shift
   script=bench/interruptions/main.ts

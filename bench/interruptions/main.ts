@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { normalizeWords } from '../../agent/session/words.js';
@@ -14,6 +14,7 @@ import type { WorkerLog } from '../../harness/stack/worker-log.js';
 import { placeBenchCall } from '../bench-call.js';
 import { parseAgentEnv, withAgentUnderTest } from '../latency/agents-under-test.js';
 import { spread } from '../latency/report.js';
+import { writeReport } from '../report-files.js';
 
 const USAGE = `usage: npm run bench -- interruptions [options]
   --barge-ins N   barge-ins at different points of a long answer (default 20)
@@ -263,9 +264,7 @@ async function main(): Promise<void> {
       });
     }
     const markdown = render(barge, noise, echoes);
-    writeFileSync(join(values.out, 'report.md'), markdown);
-    writeFileSync(join(values.out, 'report.json'), JSON.stringify({ bargeIns: barge, falseInterruptions: noise, echo: echoes }, null, 2));
-    console.log(`\n${markdown}\nreport: ${values.out}/report.md`);
+    writeReport(values.out, { bargeIns: barge, falseInterruptions: noise, echo: echoes }, markdown);
   } finally {
     await stack.stop();
   }

@@ -18,6 +18,7 @@ import { type CpuPinning, agentLauncher, defaultPinning, parsePinning, pinThisPr
 import { type BenchReport, type LatencyRun, type LoadRun, renderMarkdown, slowestStage, spread, summarize } from './report.js';
 import { turnTimeline } from './turn-timeline.js';
 import { renderWaterfall } from './waterfall.js';
+import { writeReport } from '../report-files.js';
 
 const USAGE = `usage: npm run bench -- [options]
   --profiles LIST   latency profiles of the local providers (default ${LATENCY_PROFILE_NAMES.join(',')})
@@ -276,10 +277,7 @@ async function main(): Promise<void> {
       writeFileSync(join(opts.out, `waterfall-${profile}.svg`), svg);
     }
   }
-  writeFileSync(join(opts.out, 'report.json'), JSON.stringify(report, null, 2));
-  const markdown = renderMarkdown(report);
-  writeFileSync(join(opts.out, 'report.md'), markdown);
-  console.log(`\n${markdown}\nreport: ${opts.out}/report.md`);
+  writeReport(opts.out, report, renderMarkdown(report));
 }
 
 main().then(

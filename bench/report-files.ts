@@ -1,0 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Writes a benchmark's report.json and report.md into `dir`, and prints the markdown and where it went. */
+export function writeReport(dir: string, report: unknown, markdown: string): void {
+  writeFileSync(join(dir, 'report.json'), JSON.stringify(report, null, 2));
+  writeFileSync(join(dir, 'report.md'), markdown);
+  console.log(`\n${markdown}\nreport: ${dir}/report.md`);
+}
