@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const agentFile = fileURLToPath(new URL(`./voice-agent${extname(import.meta.url)}`, import.meta.url));
   const load = new WorkerLoad(front.internalPort, cfg.worker.maxConcurrentCalls, agentFile);
   const max = cfg.worker.maxConcurrentCalls;
-  const admission = max ? new CallAdmission(max, (report) => load.reportedToLivekit(report)) : undefined;
+  const admission = max ? new CallAdmission(max, cfg.worker.livekitTargetLoad, (report) => load.reportedToLivekit(report)) : undefined;
   cli.runApp(
     new ServerOptions({
       agent: agentFile,
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
       apiKey: cfg.livekit.apiKey,
       apiSecret: cfg.livekit.apiSecret,
       ...(admission
-        ? { requestFunc: admission.requestFunc, loadFunc: admission.loadFunc, loadThreshold: 1 }
+        ? { requestFunc: admission.requestFunc, loadFunc: admission.loadFunc, loadThreshold: admission.fullLoad }
         : { loadThreshold: cfg.worker.loadThreshold }),
       numIdleProcesses: cfg.worker.numIdleProcesses,
       host: '127.0.0.1',

@@ -21,6 +21,7 @@ export const ENV_KEYS: Readonly<Record<string, readonly [path: string, kind: Val
   AGENT_REGION: ['worker.region', 'string'],
   AGENT_LOAD_THRESHOLD: ['worker.loadThreshold', 'number'],
   AGENT_MAX_CONCURRENT_CALLS: ['worker.maxConcurrentCalls', 'number'],
+  AGENT_LIVEKIT_TARGET_LOAD: ['worker.livekitTargetLoad', 'number'],
   AGENT_NUM_IDLE_PROCESSES: ['worker.numIdleProcesses', 'number'],
   AGENT_HTTP_PORT: ['worker.httpPort', 'number'],
   AGENT_HTTP_HOST: ['worker.httpHost', 'string'],

@@ -251,6 +251,13 @@ export const configSchema = z
          * instead of the machine's CPU, and `loadThreshold` is not used.
          */
         maxConcurrentCalls: z.number().int().positive().optional(),
+        /**
+         * livekit-server's `agents.target_load` (its default, 0.7): it dispatches only while a worker's
+         * load is below it. With `maxConcurrentCalls` the share of calls in use is reported scaled to
+         * it, so the worker is offered calls up to its limit: reported unscaled, a worker of 4 calls got
+         * no 4th (3/4 = 0.75), and a third of the soak's calls were lost.
+         */
+        livekitTargetLoad: z.number().gt(0).max(1).default(0.7),
         numIdleProcesses: z.number().int().positive().optional(),
         httpPort: z.number().int().min(1).max(65535).default(DEFAULT_WORKER_HTTP_PORT),
         /** `0.0.0.0` where the port must be reached from outside, e.g. a container's health probe or a Prometheus scraper. */

@@ -39,7 +39,7 @@ export function registerWorkerLoadGauges(registry: Registry, load: WorkerLoad): 
   });
   new Gauge({
     name: 'voice_agent_reported_load',
-    help: 'The load last reported to livekit-server (0..1, 1: full), on which it dispatches; absent when the limit is machine CPU',
+    help: 'Share of the call limit in use at the last load report to livekit-server (0..1, 1: full), on which it dispatches; absent when the limit is machine CPU',
     registers: [registry],
     collect() {
       const reported = load.snapshot.reportedLoad;

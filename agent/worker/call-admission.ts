@@ -11,16 +11,19 @@ const ADMITTED_UNTIL_RUNNING_MS = 30_000;
 export interface LoadReport {
   /** Calls held: running, or accepted and starting. */
   calls: number;
-  /** The load reported, 0..1 (1: full). */
-  load: number;
+  /** The share of the call limit in use, 0..1 (1: full). */
+  share: number;
 }
 
 /**
  * Admission by call count: the worker accepts a call only while it holds fewer than
  * `maxConcurrentCalls` (running, or accepted and still starting), and refuses the rest at once, so
- * livekit-server offers them to another worker. Its load, `calls / max`, is what livekit-server
- * dispatches on; the framework's default is the machine's CPU, so on a small or shared host another
- * process's burst made dispatches fail ("no servers available").
+ * livekit-server offers them to another worker. Its load, the share of calls in use, is what
+ * livekit-server dispatches on; the framework's default is the machine's CPU, so on a small or shared
+ * host another process's burst made dispatches fail ("no servers available").
+ *
+ * livekit-server dispatches only while a worker's load is below its `agents.target_load` (0.7 by
+ * default), so the share is reported scaled to it: full at the limit, not at 70 % of it.
  *
  * The load alone does not bound a burst: the framework reports it every 2.5 s, and until then
  * livekit-server sends every dispatch to a worker it last saw empty (measured: 5 dispatches at once
@@ -35,6 +38,8 @@ export class CallAdmission {
 
   constructor(
     private readonly maxConcurrentCalls: number,
+    /** livekit-server's `agents.target_load`: the load at which it stops dispatching (worker.livekitTargetLoad). */
+    readonly fullLoad: number,
     private readonly onReport: (report: LoadReport) => void = () => {},
   ) {}
 
@@ -51,13 +56,13 @@ export class CallAdmission {
     await request.accept();
   };
 
-  /** For ServerOptions.loadFunc (with loadThreshold 1): the share of the call limit in use. */
+  /** For ServerOptions.loadFunc (with loadThreshold `fullLoad`): the share of the call limit in use, scaled to `fullLoad`. */
   readonly loadFunc = async (server: AgentServer): Promise<number> => {
     this.#server = server;
     const calls = this.held();
-    const load = Math.min(1, calls / this.maxConcurrentCalls);
-    this.onReport({ calls, load });
-    return load;
+    const share = Math.min(1, calls / this.maxConcurrentCalls);
+    this.onReport({ calls, share });
+    return share * this.fullLoad;
   };
 
   /** Calls held now: jobs running, and calls accepted whose job has not started yet. */

@@ -15,7 +15,7 @@ export interface WorkerLoadSnapshot {
   available: boolean;
   /** Job processes started and waiting for a call: how many calls can start without a cold start. */
   idleProcesses: number;
-  /** The load last reported to livekit-server (0..1), by which it dispatches; unset when its load is machine CPU. */
+  /** The share of the call limit in use at the last report to livekit-server (0..1, 1: full); unset when its load is machine CPU. */
   reportedLoad?: number;
 }
 
@@ -72,7 +72,7 @@ export class WorkerLoad {
         maxCalls: this.maxCalls,
         available: health.ok && !this.#draining,
         idleProcesses: Math.max(0, jobProcesses - running),
-        reportedLoad: this.#reported?.load,
+        reportedLoad: this.#reported?.share,
       };
     } catch (error) {
       // The framework's server is starting or gone: nothing to offer until it answers.
