@@ -14,7 +14,7 @@ import type { WorkerLog } from '../../harness/stack/worker-log.js';
 import { placeBenchCall } from '../bench-call.js';
 import { parseAgentEnv, withAgentUnderTest } from '../latency/agents-under-test.js';
 import { spread } from '../latency/report.js';
-import { writeReport } from '../report-files.js';
+import { runBenchmark, writeReport } from '../bench-main.js';
 
 const USAGE = `usage: npm run bench -- interruptions [options]
   --barge-ins N   barge-ins at different points of a long answer (default 20)
@@ -270,10 +270,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    console.error(`bench: ${(e as Error).message}`);
-    process.exit(1);
-  },
-);
+runBenchmark('bench', main);

@@ -18,7 +18,7 @@ import { type CpuPinning, agentLauncher, defaultPinning, parsePinning, pinThisPr
 import { type BenchReport, type LatencyRun, type LoadRun, renderMarkdown, slowestStage, spread, summarize } from './report.js';
 import { turnTimeline } from './turn-timeline.js';
 import { renderWaterfall } from './waterfall.js';
-import { writeReport } from '../report-files.js';
+import { runBenchmark, writeReport } from '../bench-main.js';
 
 const USAGE = `usage: npm run bench -- [options]
   --profiles LIST   latency profiles of the local providers (default ${LATENCY_PROFILE_NAMES.join(',')})
@@ -280,10 +280,4 @@ async function main(): Promise<void> {
   writeReport(opts.out, report, renderMarkdown(report));
 }
 
-main().then(
-  () => process.exit(0), // rtc-node keeps native handles open after disconnect
-  (e: unknown) => {
-    console.error(`bench: ${(e as Error).message}`);
-    process.exit(1);
-  },
-);
+runBenchmark('bench', main);

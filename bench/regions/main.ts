@@ -11,6 +11,7 @@ import { PREPARED_AUDIO_ONLY } from '../bench-call.js';
 import { CORPUS, synthesizeCorpus } from '../corpus.js';
 import { runCallerSession } from '../latency/caller-session.js';
 import { type Spread, spread } from '../latency/report.js';
+import { runBenchmark } from '../bench-main.js';
 
 const USAGE = `usage: npm run bench -- regions [options]
   --regions LIST   regions of the cluster (default us-east,eu-west)
@@ -105,10 +106,4 @@ async function main(): Promise<void> {
   console.log(`\n${md}\nreport: ${values.out}/report.md`);
 }
 
-main().then(
-  () => process.exit(0), // rtc-node keeps native handles open after disconnect
-  (e: unknown) => {
-    console.error(`bench regions: ${(e as Error).message}`);
-    process.exit(1);
-  },
-);
+runBenchmark('bench regions', main);

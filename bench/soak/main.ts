@@ -13,7 +13,7 @@ import { placeBenchCall } from '../bench-call.js';
 import { CORPUS, type CorpusUtterance, synthesizeCorpus } from '../corpus.js';
 import { runCallerSession } from '../latency/caller-session.js';
 import { type TreeFigures, type TreeProcess, readTree, treeFigures } from './process-tree.js';
-import { writeReport } from '../report-files.js';
+import { runBenchmark, writeReport } from '../bench-main.js';
 
 /** The local providers' default profile: the soak looks for leaks, not at latency. */
 const PROFILE = LATENCY_PROFILE_NAMES[0];
@@ -509,10 +509,4 @@ async function main(): Promise<void> {
   writeReport(opts.out, report, renderMarkdown(report));
 }
 
-main().then(
-  () => process.exit(0), // rtc-node keeps native handles open after disconnect
-  (e: unknown) => {
-    console.error(`bench: ${(e as Error).message}`);
-    process.exit(1);
-  },
-);
+runBenchmark('bench', main);

@@ -10,6 +10,7 @@ import { type Turn, type TurnKind, synthesizeTurns } from './corpus.js';
 import { LocalEndOfTurnModel, wordsBy } from './eot-replay.js';
 import { endOfTurnDecisions, loadVad, type VadSegment, vadSegments } from './replay.js';
 import { CHOICE_MAX_FALSE_CUT_OFFS, type Detector, type SettingResult, type TurnOutcome, type TurnSetting, choose, falseCutOffRate, summarizeOutcomes, turnOutcome } from './score.js';
+import { runBenchmark } from '../bench-main.js';
 
 const USAGE = `usage: npm run bench -- turn-taking [--out DIR]
 Replays ${'≥'}60 synthesized caller turns (thinking pauses, dictated digits, hesitations, short answers;
@@ -203,10 +204,4 @@ function renderReport(turns: Turn[], results: SettingResult[], current: TurnSett
   return out.join('\n');
 }
 
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    console.error(`bench turn-taking: ${(e as Error).stack ?? e}`);
-    process.exit(1);
-  },
-);
+runBenchmark('bench turn-taking', main);

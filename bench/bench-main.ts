@@ -7,3 +7,17 @@ export function writeReport(dir: string, report: unknown, markdown: string): voi
   writeFileSync(join(dir, 'report.md'), markdown);
   console.log(`\n${markdown}\nreport: ${dir}/report.md`);
 }
+
+/**
+ * Runs a benchmark's `main` and exits with its outcome: rtc-node keeps native handles open after
+ * its rooms disconnect, so the process would not end on its own.
+ */
+export function runBenchmark(label: string, main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(`${label}: ${(e as Error).message}`);
+      process.exit(1);
+    },
+  );
+}
