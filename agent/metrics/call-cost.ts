@@ -20,7 +20,7 @@ export interface CallCost {
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /** The process's PSS in bytes, from /proc (Linux only). */
-export function ownPssBytes(): number | undefined {
+function ownPssBytes(): number | undefined {
   try {
     const kb = /^Pss:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))?.[1];
     return kb === undefined ? undefined : Number(kb) * 1024;
