@@ -31,10 +31,12 @@ export function registerWorkerLoadGauges(registry: Registry, load: WorkerLoad): 
   });
   new Gauge({
     name: 'voice_agent_idle_processes',
-    help: 'Job processes started and waiting for a call (a call beyond them waits for a process to start)',
+    help: 'Job processes started and waiting for a call (a call beyond them waits for a process to start); absent where /proc cannot tell',
     registers: [registry],
     collect() {
-      this.set(load.snapshot.idleProcesses);
+      const idle = load.snapshot.idleProcesses;
+      if (idle === undefined) this.reset();
+      else this.set(idle);
     },
   });
   new Gauge({

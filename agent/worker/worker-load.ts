@@ -13,8 +13,8 @@ export interface WorkerLoadSnapshot {
   maxCalls?: number;
   /** Registered with livekit-server and not draining: it can be given calls. */
   available: boolean;
-  /** Job processes started and waiting for a call: how many calls can start without a cold start. */
-  idleProcesses: number;
+  /** Job processes started and waiting for a call: how many calls can start without a cold start; unset where /proc cannot tell. */
+  idleProcesses?: number;
   /** The share of the call limit in use at the last report to livekit-server (0..1, 1: full); unset when its load is machine CPU. */
   reportedLoad?: number;
 }
@@ -36,7 +36,7 @@ export class WorkerLoad {
     /** The file each job process runs (ServerOptions.agent). */
     private readonly agentFile: string,
   ) {
-    this.#snapshot = { activeCalls: 0, maxCalls, available: false, idleProcesses: 0 };
+    this.#snapshot = { activeCalls: 0, maxCalls, available: false };
     setInterval(() => void this.#read(), READ_INTERVAL_MS).unref();
   }
 
@@ -71,7 +71,7 @@ export class WorkerLoad {
         activeCalls: Math.max(running, this.#reported?.calls ?? 0),
         maxCalls: this.maxCalls,
         available: health.ok && !this.#draining,
-        idleProcesses: Math.max(0, jobProcesses - running),
+        idleProcesses: jobProcesses === undefined ? undefined : Math.max(0, jobProcesses - running),
         reportedLoad: this.#reported?.share,
       };
     } catch (error) {
