@@ -52,6 +52,7 @@ async function main(): Promise<void> {
         ? { requestFunc: admission.requestFunc, loadFunc: admission.loadFunc, loadThreshold: admission.fullLoad }
         : { loadThreshold: cfg.worker.loadThreshold }),
       numIdleProcesses: cfg.worker.numIdleProcesses,
+      initializeProcessTimeout: cfg.worker.processInitTimeoutMs,
       host: '127.0.0.1',
       port: front.internalPort,
       drainTimeout: cfg.worker.drainTimeoutMs,

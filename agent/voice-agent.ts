@@ -32,6 +32,9 @@ export default defineAgent<ProcessData>({
     const cfg = loadConfig();
     redactOutput(cfg.log);
     proc.userData.vad = await buildVad(cfg);
+    // From the fork to ready for a call: what a call that finds no warm process waits, and what an
+    // operator compares with the framework's initialisation timeout.
+    log().info({ pid: process.pid, warmMs: Math.round(performance.now()) }, 'job process warmed');
   },
   entry: async (ctx: JobContext<ProcessData>) => {
     const cfg = loadConfig();

@@ -23,6 +23,7 @@ export const ENV_KEYS: Readonly<Record<string, readonly [path: string, kind: Val
   AGENT_MAX_CONCURRENT_CALLS: ['worker.maxConcurrentCalls', 'number'],
   AGENT_LIVEKIT_TARGET_LOAD: ['worker.livekitTargetLoad', 'number'],
   AGENT_NUM_IDLE_PROCESSES: ['worker.numIdleProcesses', 'number'],
+  AGENT_PROCESS_INIT_TIMEOUT_MS: ['worker.processInitTimeoutMs', 'number'],
   AGENT_HTTP_PORT: ['worker.httpPort', 'number'],
   AGENT_HTTP_HOST: ['worker.httpHost', 'string'],
   AGENT_DRAIN_TIMEOUT_MS: ['worker.drainTimeoutMs', 'number'],

@@ -259,6 +259,12 @@ export const configSchema = z
          */
         livekitTargetLoad: z.number().gt(0).max(1).default(0.7),
         numIdleProcesses: z.number().int().positive().optional(),
+        /**
+         * How long a job process may take from its fork to ready (models loaded) before the framework
+         * kills it and forks another. The framework's 10 s killed processes on a busy 2-core machine
+         * (they took 1.3–6.5 s, and longer under a burst of calls), and the call waiting for one waited 26 s.
+         */
+        processInitTimeoutMs: ms(1000, MAX_TIMER_MS).default(30_000),
         httpPort: z.number().int().min(1).max(65535).default(DEFAULT_WORKER_HTTP_PORT),
         /** `0.0.0.0` where the port must be reached from outside, e.g. a container's health probe or a Prometheus scraper. */
         httpHost: listenHost.default(DEFAULT_WORKER_HTTP_HOST),

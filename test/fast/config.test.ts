@@ -120,6 +120,11 @@ describe('loadConfig', () => {
       expect(configError({ ...LIVEKIT, TURN_MAX_ENDPOINTING_DELAY_MS: '30000', [name]: '3000000000' })).toContain(`(env ${name})`);
     }
     expect(configError({ ...LIVEKIT, AGENT_DRAIN_TIMEOUT_MS: 'Infinity' })).toContain('worker.drainTimeoutMs');
+    // Longer than the framework's 10 s, which killed job processes still loading on a busy machine.
+    expect(loadConfig(LIVEKIT).worker.processInitTimeoutMs).toBe(30_000);
+    expect(configError({ ...LIVEKIT, AGENT_PROCESS_INIT_TIMEOUT_MS: '500' })).toContain(
+      'worker.processInitTimeoutMs: Number must be greater than or equal to 1000 (env AGENT_PROCESS_INIT_TIMEOUT_MS)',
+    );
   });
 
   it('listens on loopback unless told to open the HTTP port, and only where its jobs can reach it', () => {
