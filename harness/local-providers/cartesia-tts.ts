@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { resample } from '../speech/audio.js';
-import type { FliteSynthesizer } from '../speech/flite.js';
+import type { SpeechSynthesizer } from '../speech/flite.js';
 import { beginHttpRequest } from './http-request.js';
 import { HttpError, readJson } from './http-util.js';
 import { serveJsonSocket } from './json-socket.js';
@@ -48,7 +48,7 @@ const clientMessageSchema = z.discriminatedUnion('cancel', [cancelSchema, genera
 const namedContextSchema = z.object({ context_id: z.string() });
 
 export interface CartesiaDeps extends ProviderDeps {
-  synthesizer: FliteSynthesizer;
+  synthesizer: SpeechSynthesizer;
 }
 
 /** One generation context: its text pieces are spoken in order, its word times run on across pieces. */

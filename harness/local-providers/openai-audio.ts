@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { encodeWav, resample } from '../speech/audio.js';
-import type { FliteSynthesizer } from '../speech/flite.js';
-import type { PocketsphinxRecognizer } from '../speech/pocketsphinx.js';
+import type { SpeechSynthesizer } from '../speech/flite.js';
+import type { SpeechRecognizer } from '../speech/pocketsphinx.js';
 import { beginHttpRequest } from './http-request.js';
 import { HttpError, readBody, readJson, sendJson } from './http-util.js';
 import { MAX_AUDIO_BODY_BYTES } from './limits.js';
@@ -18,7 +18,7 @@ const SPEECH_CHUNK_MS = 100;
 export async function handleTranscription(
   req: IncomingMessage,
   res: ServerResponse,
-  deps: ProviderDeps & { recognizer: PocketsphinxRecognizer },
+  deps: ProviderDeps & { recognizer: SpeechRecognizer },
 ): Promise<void> {
   const body = await readBody(req, MAX_AUDIO_BODY_BYTES);
   // undici's Request parses multipart bodies, so no form-data dependency is needed here.
@@ -72,7 +72,7 @@ const speechRequestSchema = z
 export async function handleSpeech(
   req: IncomingMessage,
   res: ServerResponse,
-  deps: ProviderDeps & { synthesizer: FliteSynthesizer },
+  deps: ProviderDeps & { synthesizer: SpeechSynthesizer },
 ): Promise<void> {
   const parsed = speechRequestSchema.safeParse(await readJson(req));
   if (!parsed.success) throw new HttpError(400, `invalid speech request: ${parsed.error.issues[0]?.message}`);

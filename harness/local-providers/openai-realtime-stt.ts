@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { rms } from '../speech/audio.js';
-import type { PocketsphinxRecognizer, RecognizerStream } from '../speech/pocketsphinx.js';
+import type { RecognizerStream, SpeechRecognizer } from '../speech/pocketsphinx.js';
 import { serveJsonSocket } from './json-socket.js';
 import { type FaultTransport, type ProviderDeps, ProviderRequest } from './provider-request.js';
 import { delay } from './stage-behaviour.js';
@@ -16,7 +16,9 @@ import { delay } from './stage-behaviour.js';
  * `input_audio_buffer.commit` when `turn_detection` is null (the client's VAD decides).
  */
 
-const SAMPLE_RATE = 24_000;
+/** The rate of the audio OpenAI's realtime API takes (pcm16). */
+export const REALTIME_SAMPLE_RATE = 24_000;
+const SAMPLE_RATE = REALTIME_SAMPLE_RATE;
 const FRAME_SAMPLES = SAMPLE_RATE / 50; // 20 ms
 /**
  * Frame level that counts as speech. The local server stands in for a cloud model, so a plain
@@ -61,7 +63,7 @@ const DEFAULT_TURN_DETECTION: TurnDetection = { type: 'server_vad', silence_dura
 
 export interface RealtimeSttDeps extends ProviderDeps {
   /** A recognizer for this connection alone: an utterance holds it until its final transcript. */
-  recognizer: PocketsphinxRecognizer;
+  recognizer: SpeechRecognizer;
 }
 
 interface Utterance {

@@ -3,8 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
-import { FliteSynthesizer } from '../speech/flite.js';
-import { PocketsphinxRecognizer } from '../speech/pocketsphinx.js';
+import { CachedSynthesizer } from '../speech/cached-speech.js';
+import { FliteSynthesizer, type SpeechSynthesizer } from '../speech/flite.js';
+import { type KnownUtterance, KnownSpeechRecognizer } from '../speech/known-speech.js';
+import { PocketsphinxRecognizer, type SpeechRecognizer } from '../speech/pocketsphinx.js';
 import { recognizerPrimer } from '../speech/recognizer-primer.js';
 import { AGENT_VOICE, CALLER_VOICE } from '../speech/voices.js';
 import { LOCAL_TELEPHONY_STT_MODEL } from '../../agent/providers/build.js';
@@ -14,7 +16,7 @@ import { HttpError, readJson, refuseUpgrade, requestUrl, sendJson, sendOpenAIErr
 import { type ConcurrencyLimits, DEFAULT_CONCURRENCY_LIMITS, MAX_SOCKET_MESSAGE_BYTES } from './limits.js';
 import { handleSpeech, handleTranscription } from './openai-audio.js';
 import { handleChatCompletions } from './openai-chat.js';
-import { handleRealtimeTranscription } from './openai-realtime-stt.js';
+import { REALTIME_SAMPLE_RATE, handleRealtimeTranscription } from './openai-realtime-stt.js';
 import { RequestLog } from './request-log.js';
 import { ScriptedResponder, loadResponderScript } from './responder.js';
 import {
@@ -43,6 +45,12 @@ export interface LocalProvidersOptions {
   voice?: string;
   /** Defaults: DEFAULT_CONCURRENCY_LIMITS. */
   limits?: Partial<ConcurrencyLimits>;
+  /**
+   * Engines that cost next to nothing, for load benchmarks, where the agents' cost is measured and
+   * the providers share its machine: speech is transcribed by naming which of these sentences it
+   * is, and each text is synthesized once. Unset: pocketsphinx and flite for every request.
+   */
+  loadEngines?: { knownSpeech: readonly KnownUtterance[] };
 }
 
 export interface RunningLocalProviders {
@@ -51,6 +59,24 @@ export interface RunningLocalProviders {
   behaviour: StageBehaviour;
   log: RequestLog;
   close(): Promise<void>;
+}
+
+/**
+ * The recognizer of whole uploads, and one for each realtime connection: pocketsphinx decoders
+ * (every one hears a sentence first, see PocketsphinxOptions.primer, in a caller-like voice, over
+ * the phone band for the telephony model), or one shared recognizer of known sentences.
+ */
+async function recognizers(knownSpeech?: readonly KnownUtterance[]): Promise<{ recognizer: SpeechRecognizer; streamingRecognizer: (telephony: boolean) => SpeechRecognizer }> {
+  if (knownSpeech) {
+    const known = new KnownSpeechRecognizer(knownSpeech, [REALTIME_SAMPLE_RATE]);
+    return { recognizer: known, streamingRecognizer: () => known };
+  }
+  const [primer, phonePrimer] = await Promise.all([recognizerPrimer(CALLER_VOICE, 'wide'), recognizerPrimer(CALLER_VOICE, 'phone')]);
+  return {
+    recognizer: await PocketsphinxRecognizer.start({ primer }),
+    // One decoder per connection, loading while the call sets up: an utterance holds it until its final.
+    streamingRecognizer: (telephony) => PocketsphinxRecognizer.startInBackground({ primer: telephony ? phonePrimer : primer }),
+  };
 }
 
 const latencyUpdateSchema = z.union([z.object({ profile: z.enum(LATENCY_PROFILE_NAMES) }).strict(), latencySchema.partial()]);
@@ -67,11 +93,9 @@ export async function startLocalProviders(opts: LocalProvidersOptions = {}): Pro
   const log = new RequestLog();
   const host = opts.host ?? DEFAULT_HOST;
   const limits: ConcurrencyLimits = { ...DEFAULT_CONCURRENCY_LIMITS, ...opts.limits };
-  const synthesizer = new FliteSynthesizer({ voice: opts.voice ?? AGENT_VOICE });
-  // Every decoder hears one sentence first (see PocketsphinxOptions.primer), in a caller-like voice,
-  // over the phone band for the telephony model.
-  const [primer, phonePrimer] = await Promise.all([recognizerPrimer(CALLER_VOICE, 'wide'), recognizerPrimer(CALLER_VOICE, 'phone')]);
-  const recognizer = await PocketsphinxRecognizer.start({ primer });
+  const flite = new FliteSynthesizer({ voice: opts.voice ?? AGENT_VOICE });
+  const synthesizer: SpeechSynthesizer = opts.loadEngines ? new CachedSynthesizer(flite) : flite;
+  const { recognizer, streamingRecognizer } = await recognizers(opts.loadEngines?.knownSpeech);
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = requestUrl(req);
@@ -137,12 +161,11 @@ export async function startLocalProviders(opts: LocalProvidersOptions = {}): Pro
         const telephony = url.searchParams.get('model') === LOCAL_TELEPHONY_STT_MODEL;
         return (ws) => {
           realtimeConnections++;
-          // One decoder per connection, loading while the call sets up: an utterance holds it until its final.
-          const streamingRecognizer = PocketsphinxRecognizer.startInBackground({ primer: telephony ? phonePrimer : primer });
-          handleRealtimeTranscription(ws, { recognizer: streamingRecognizer, behaviour, log }, () => {
+          const connectionRecognizer = streamingRecognizer(telephony);
+          handleRealtimeTranscription(ws, { recognizer: connectionRecognizer, behaviour, log }, () => {
             // Nothing the decoder would still decode is wanted: stopped at once, and counted until it has
             // exited, so that a client opening and closing connections in a loop cannot pile decoders up.
-            void streamingRecognizer.close(0).finally(() => realtimeConnections--);
+            void connectionRecognizer.close(0).finally(() => realtimeConnections--);
           });
         };
       }

@@ -18,6 +18,11 @@ export interface SynthesizedSpeech {
   words: WordTiming[];
 }
 
+/** What the local providers speak with: flite, or flite behind a cache. */
+export interface SpeechSynthesizer {
+  synthesize(text: string, signal?: AbortSignal): Promise<SynthesizedSpeech>;
+}
+
 export interface FliteOptions {
   /** One of flite's built-in voices (see voices.ts). */
   voice: string;
@@ -32,7 +37,7 @@ export interface FliteOptions {
  * them give each token's phone count, which splits the real utterance's phones into words. Both
  * runs go in parallel; flite needs ~30 ms a sentence here.
  */
-export class FliteSynthesizer {
+export class FliteSynthesizer implements SpeechSynthesizer {
   readonly #voice: string;
   readonly #binary: string;
   readonly #rate: string[];

@@ -35,6 +35,15 @@ export interface RecognizerStream {
   end(): Promise<Transcript>;
 }
 
+/** What the local providers transcribe with: pocketsphinx, or a load benchmark's known sentences. */
+export interface SpeechRecognizer {
+  recognize(pcm: Int16Array, sampleRate: number): Promise<Transcript>;
+  /** One utterance fed as it arrives; `onPartial` hears the hypotheses, where the recognizer makes any. */
+  stream(sampleRate: number, onPartial?: (text: string) => void): RecognizerStream;
+  /** Stops the recognizer, waiting at most `graceMs` for what it is decoding. */
+  close(graceMs?: number): Promise<void>;
+}
+
 interface FinalLine {
   type: 'final';
   text: string;
@@ -46,7 +55,7 @@ interface FinalLine {
  * in about a second). Requests are served one at a time, in order. If the process dies, pending
  * requests fail and the next request starts a new one.
  */
-export class PocketsphinxRecognizer {
+export class PocketsphinxRecognizer implements SpeechRecognizer {
   #process?: ChildProcessWithoutNullStreams;
   #ready?: Promise<void>;
   #waiting: { resolve: (t: Transcript) => void; reject: (e: Error) => void; onPartial?: (text: string) => void }[] = [];

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { PhoneIdentity } from '../caller/caller-token.js';
 import { type PlacedCall, placeCall, placePhoneShapedCall } from '../caller/place-call.js';
 import type { CallerOptions } from '../caller/simulated-caller.js';
-import { type LatencyProfileName, type RunningLocalProviders, startLocalProviders } from '../local-providers/index.js';
+import { type LatencyProfileName, type LocalProvidersOptions, type RunningLocalProviders, startLocalProviders } from '../local-providers/index.js';
 import { type Launcher, type LivekitServerOptions, type RunningLivekitServer, localRedisAddress, startLivekitServer } from './livekit-server.js';
 import { type RunningRedis, startRedis } from './redis.js';
 import { WorkerLog } from './worker-log.js';
@@ -21,6 +21,8 @@ export interface LocalStackOptions {
   /** Port of the local providers; a free one when unset. */
   providersPort?: number;
   latency?: LatencyProfileName;
+  /** The local providers' engines for load benchmarks (see LocalProvidersOptions.loadEngines). */
+  loadEngines?: LocalProvidersOptions['loadEngines'];
 }
 
 export interface StackWorkerOptions {
@@ -64,7 +66,8 @@ export class LocalStack {
     private server: RunningLivekitServer,
     private readonly serverOptions: LivekitServerOptions,
     private localProviders: RunningLocalProviders,
-    private readonly latency: LatencyProfileName | undefined,
+    /** What the providers were started with, to start them again the same. */
+    private readonly providerOptions: LocalProvidersOptions,
     readonly logDir: string,
   ) {}
 
@@ -77,7 +80,7 @@ export class LocalStack {
     const port = Number(new URL(this.localProviders.url).port);
     await this.localProviders.close();
     await new Promise((r) => setTimeout(r, downMs));
-    this.localProviders = await startLocalProviders({ port, latency: this.latency });
+    this.localProviders = await startLocalProviders({ ...this.providerOptions, port });
   }
 
   get livekit(): RunningLivekitServer {
@@ -107,8 +110,9 @@ export class LocalStack {
       };
       const livekit = await startLivekitServer(serverOptions);
       stops.push(() => livekit.stop());
-      const providers = await startLocalProviders({ port: opts.providersPort ?? 0, latency: opts.latency });
-      return new LocalStack(redis, livekit, serverOptions, providers, opts.latency, opts.logDir);
+      const providerOptions: LocalProvidersOptions = { latency: opts.latency, loadEngines: opts.loadEngines };
+      const providers = await startLocalProviders({ ...providerOptions, port: opts.providersPort ?? 0 });
+      return new LocalStack(redis, livekit, serverOptions, providers, providerOptions, opts.logDir);
     } catch (e) {
       for (const stop of stops.reverse()) await stop().catch(() => undefined);
       throw e;

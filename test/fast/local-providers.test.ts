@@ -5,7 +5,7 @@ import { AudioFrame } from '@livekit/rtc-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningLocalProviders, startLocalProviders } from '../../harness/local-providers/index.js';
 import { FliteSynthesizer } from '../../harness/speech/flite.js';
-import { AGENT_VOICE } from '../../harness/speech/voices.js';
+import { AGENT_VOICE, CALLER_VOICE } from '../../harness/speech/voices.js';
 import { wordOverlap } from '../../harness/speech/words.js';
 import { waitFor } from '../../harness/stack/wait.js';
 
@@ -210,6 +210,43 @@ describe('local providers, driven by the real plugins', () => {
     for await (const ev of engine.synthesize('Hello there.')) frames.push(ev.frame);
     expect(frames[0]!.sampleRate).toBe(24000);
     expect(frames.reduce((n, f) => n + f.samplesPerChannel, 0)).toBeGreaterThan(24000 * 0.5);
+  });
+});
+
+describe('local providers with the load engines, driven by the real plugins', () => {
+  it('name each known sentence over the realtime WebSocket, and hear an unknown one as nothing', async () => {
+    initializeLogger({ pretty: false, level: 'fatal' });
+    const synth = new FliteSynthesizer({ voice: CALLER_VOICE });
+    const known = ['Is it going to rain?', 'What is your name, please?'];
+    const knownSpeech = await Promise.all(known.map(async (text) => ({ text, ...(await synth.synthesize(text)) })));
+    const providers = await startLocalProviders({ port: 0, loadEngines: { knownSpeech } });
+    try {
+      const stt = new openai.STT({
+        useRealtime: true,
+        model: 'gpt-4o-transcribe',
+        baseURL: `${providers.url}/v1`,
+        apiKey: 'local',
+        turnDetection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 350 },
+      });
+      const stream = stt.stream();
+      const finals: string[] = [];
+      const collecting = (async () => {
+        for await (const ev of stream) if (ev.type === sttApi.SpeechEventType.FINAL_TRANSCRIPT) finals.push(ev.alternatives?.[0]?.text ?? '');
+      })();
+      for (const text of [known[1]!, 'Seven green boxes arrived late on a windy Tuesday.', known[0]!]) {
+        const speech = await synth.synthesize(text);
+        await pushInRealTimeTo(stream, speech.pcm, speech.sampleRate);
+        await pushInRealTimeTo(stream, new Int16Array(speech.sampleRate / 2), speech.sampleRate);
+      }
+      await waitFor(() => providers.log.list('stt').filter((r) => r.outcome).length >= 3, { timeoutMs: 10_000, what: 'three utterances transcribed' });
+      stream.endInput();
+      stream.close();
+      await collecting.catch(() => undefined);
+      expect(providers.log.list('stt').map((r) => r.output)).toEqual([known[1], '', known[0]]);
+      expect(finals.filter(Boolean)).toEqual([known[1], known[0]]);
+    } finally {
+      await providers.close();
+    }
   });
 });
 
