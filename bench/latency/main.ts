@@ -13,6 +13,7 @@ import { CALLER_KINDS, type CallerKind, placeBenchCall } from '../bench-call.js'
 import { CORPUS, type CorpusUtterance, synthesizeCorpus } from '../corpus.js';
 import { AGENT_KINDS, type AgentKind, type AgentUnderTest, parseAgentEnv, withAgentUnderTest } from './agents-under-test.js';
 import { type CallerSessionResult, runCallerSession } from './caller-session.js';
+import { jobFlameGraph } from './flame-graph.js';
 import type { ProcessTreeUsage } from './process-tree-usage.js';
 import { type CpuPinning, agentLauncher, defaultPinning, parsePinning, pinThisProcess } from './cpu-pinning.js';
 import { type BenchReport, type LatencyRun, type LoadRun, renderMarkdown, slowestStage, spread, summarize } from './report.js';
@@ -29,6 +30,9 @@ const USAGE = `usage: npm run bench -- [options]
   --budget-ms MS    end-to-end p95 budget reported in load mode (default 1200)
   --agent-cpus LIST load mode: CPUs for the agent's worker tree, the rest for everything else (default: the upper half; none: no pinning)
   --cpu-prof DIR    our worker and its job processes write V8 CPU profiles (node --cpu-prof) to DIR as they exit
+  --engines KIND    load mode: the providers' engines: known (the callers' sentences named from their sound,
+                    each reply synthesized once; wideband callers only) or real (pocketsphinx, flite)
+                    (default: known for webrtc callers, real for phone callers)
   --caller KIND     webrtc (a LiveKit client) or phone (phone-shaped: as livekit-sip joins, G.711 both ways) (default webrtc)
   --agent-env K=V   extra configuration for both agents, repeatable (e.g. STT_STREAMING=false to compare)
   --out DIR         report directory (default .run/bench/<time>)
@@ -58,8 +62,13 @@ interface Options {
   budgetMs: number;
   agentEnv: Record<string, string>;
   caller: CallerKind;
+  /** Load mode: the local providers' engines (LocalProvidersOptions.loadEngines when `known`). */
+  engines: EngineKind;
   out: string;
 }
+
+const ENGINE_KINDS = ['known', 'real'] as const;
+type EngineKind = (typeof ENGINE_KINDS)[number];
 
 function parseOptions(): Options | undefined {
   const { values } = parseArgs({
@@ -74,6 +83,7 @@ function parseOptions(): Options | undefined {
       'budget-ms': { type: 'string', default: '1200' },
       'agent-env': { type: 'string', multiple: true, default: [] },
       caller: { type: 'string', default: 'webrtc' },
+      engines: { type: 'string' },
       out: { type: 'string', default: join('.run/bench', new Date().toISOString().replace(/[:.]/g, '-')) },
       help: { type: 'boolean', default: false },
     },
@@ -89,6 +99,10 @@ function parseOptions(): Options | undefined {
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag}: expected a positive integer, got '${raw}'`);
     return n;
   };
+  const caller = list('caller', values.caller, CALLER_KINDS)[0]!;
+  // The phone band flattens the sound of the sentences until some look alike (harness/speech/known-speech.ts).
+  const engines = values.engines === undefined ? (caller === 'phone' ? 'real' : 'known') : list('engines', values.engines, ENGINE_KINDS)[0]!;
+  if (engines === 'known' && caller === 'phone') throw new Error('--engines known: the known-sentence recognizer is made for wideband callers; use --engines real with --caller phone');
   return {
     profiles: list('profiles', values.profiles, LATENCY_PROFILE_NAMES),
     agents: list('agents', values.agents, AGENT_KINDS),
@@ -99,7 +113,8 @@ function parseOptions(): Options | undefined {
     loadTurns: positive('load-turns', values['load-turns']),
     budgetMs: positive('budget-ms', values['budget-ms']),
     agentEnv: parseAgentEnv(values['agent-env']),
-    caller: list('caller', values.caller, CALLER_KINDS)[0]!,
+    caller,
+    engines,
     out: values.out,
   };
 }
@@ -245,13 +260,16 @@ async function main(): Promise<void> {
     caller: opts.caller,
     budgetMs: opts.budgetMs,
     pinning: opts.pinning,
+    engines: opts.sessions ? opts.engines : 'real',
     corpus: { utterances: opts.turns, minSeconds: Math.min(...corpus.map((u) => u.seconds)), maxSeconds: Math.max(...corpus.map((u) => u.seconds)) },
     latency: [],
     load: [],
   };
   const profiles = opts.sessions ? opts.profiles.slice(0, 1) : opts.profiles;
   for (const profile of profiles) {
-    const stack = await LocalStack.start({ logDir: join(opts.out, `logs-${profile}`), nodeIp: requireNamespaceNodeIp(), latency: profile });
+    // Single-session latency runs keep the real engines; load runs take the providers' cost off the machine.
+    const loadEngines = opts.sessions && opts.engines === 'known' ? { knownSpeech: corpus } : undefined;
+    const stack = await LocalStack.start({ logDir: join(opts.out, `logs-${profile}`), nodeIp: requireNamespaceNodeIp(), latency: profile, loadEngines });
     try {
       for (const kind of opts.agents) {
         if (opts.sessions) {
@@ -276,6 +294,11 @@ async function main(): Promise<void> {
       const svg = renderWaterfall(`Median turn, profile ${profile}`, runs.map((r) => ({ name: r.agent === 'ours' ? 'ours (TypeScript)' : 'Python livekit-agents', summary: summarize(r) })), silenceMs);
       writeFileSync(join(opts.out, `waterfall-${profile}.svg`), svg);
     }
+  }
+  const flame = opts.cpuProfDir ? jobFlameGraph(resolve(opts.cpuProfDir), Date.parse(report.startedAt)) : undefined;
+  if (flame) {
+    writeFileSync(join(opts.out, 'flame-jobs.svg'), flame.svg);
+    report.jobProfile = { profiles: flame.profiles, busyS: flame.busyS, byOrigin: flame.byOrigin };
   }
   writeReport(opts.out, report, renderMarkdown(report));
 }

@@ -57,9 +57,13 @@ export interface BenchReport {
   budgetMs: number;
   /** Load mode: the CPUs the agent's worker tree was pinned to, and the rest (livekit-server, providers, callers). */
   pinning?: { agentCpus: number[]; otherCpus: number[] };
+  /** The local providers' engines: real (pocketsphinx, flite) or, in load mode, known sentences and cached speech. */
+  engines: 'known' | 'real';
   corpus: { utterances: number; minSeconds: number; maxSeconds: number };
   latency: LatencyRun[];
   load: LoadRun[];
+  /** With --cpu-prof: our job processes' CPU profiles merged (flame-jobs.svg), and their self time by where the code comes from. */
+  jobProfile?: { profiles: number; busyS: number; byOrigin: [origin: string, seconds: number][] };
 }
 
 export interface RunSummary {
@@ -124,7 +128,13 @@ export function renderMarkdown(report: BenchReport): string {
   if (report.load.length) {
     out.push(`## Simultaneous sessions (budget: end-to-end p95 ≤ ${report.budgetMs} ms)`, '');
     const pin = report.pinning;
-    out.push(pin ? `The agent's worker tree ran on CPU ${pin.agentCpus.join(',')}, everything else on CPU ${pin.otherCpus.join(',')}.` : 'Not pinned: the agent shared every CPU with livekit-server, the providers and the callers.', '');
+    out.push(pin ? `The agent's worker tree ran on CPU ${pin.agentCpus.join(',')}, everything else on CPU ${pin.otherCpus.join(',')}.` : 'Not pinned: the agent shared every CPU with livekit-server, the providers and the callers.');
+    out.push(
+      report.engines === 'known'
+        ? "Providers' engines: known sentences (each caller utterance named from its sound, no decoding) and each reply synthesized once, so the providers cost next to nothing."
+        : "Providers' engines: real (pocketsphinx decodes every utterance, flite synthesizes every reply), on the same machine.",
+      '',
+    );
     out.push(
       '| agent | profile | sessions | turns | unanswered | e2e p50 | e2e p95 | CPU s / session | tree PSS idle → peak (MB) | PSS added / session (MB) | peak RSS (MB) | job CPU ms/s | job PSS (MB) | event loop p50 / p99 (ms) |',
       '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -145,6 +155,21 @@ export function renderMarkdown(report: BenchReport): string {
       out.push('', `${agent}: ${over ? `p95 first exceeds the budget at ${over.sessions} sessions` : 'p95 within budget at every N measured'}.`);
     }
     out.push('');
+  }
+  const jp = report.jobProfile;
+  if (jp) {
+    out.push(
+      `## Where our job processes' CPU goes`,
+      '',
+      `${jp.profiles} job processes (the calls' and the idle ones, whose start each call pays for), ${jp.busyS.toFixed(1)} s of CPU, idle time left out. Self time by where the code comes from:`,
+      '',
+      '| code | CPU s | share |',
+      '|---|---:|---:|',
+      ...jp.byOrigin.slice(0, 15).map(([origin, s]) => `| ${origin} | ${s.toFixed(2)} | ${((100 * s) / jp.busyS).toFixed(1)} % |`),
+      '',
+      '![flame graph of the job processes](flame-jobs.svg)',
+      '',
+    );
   }
   return out.join('\n');
 }
