@@ -18,8 +18,14 @@ const RANGE_DB = 35;
 const TILT_RANGE_DB = 30;
 /** A candidate must last within this share of the heard speech's length. */
 const LENGTH_TOLERANCE = 0.15;
-/** Mean distance per aligned frame above which the speech is none of the known sentences (calibrated in test/fast/known-speech.test.ts). */
-const MAX_DISTANCE = 4;
+/**
+ * Mean distance per aligned frame above which the speech is none of the known sentences. Measured:
+ * a known sentence heard by the agent over Opus, 4 callers at once, 0.8-4.0; clean, 0.0-0.6;
+ * another sentence of about the same length, 4.9-8.1. A load benchmark's callers say only known
+ * sentences, so a sentence missed costs a turn, while one mistaken for another costs nothing it
+ * measures: the bound is generous.
+ */
+const MAX_DISTANCE = 6;
 
 /** One 20 ms frame: its level (dB from the loudest frame) and its tilt (dB from the utterance's mean). */
 type Frame = readonly [level: number, tilt: number];
@@ -28,9 +34,10 @@ type Frame = readonly [level: number, tilt: number];
  * A recognizer for load benchmarks that knows every sentence the callers say and names the one it
  * hears instead of decoding it: the contour of its 20 ms frames (level and spectral tilt, speech to
  * speech), aligned by dynamic time warping with each known sentence of about the same length. That
- * is a few milliseconds an utterance, where pocketsphinx spends a core for a few callers. Speech
- * that matches none of them is heard as nothing. Made for wideband callers (a LiveKit client's
- * Opus): the phone band flattens the contours until some sentences look alike.
+ * is a few milliseconds an utterance, where pocketsphinx spends a core for a few callers. Sound
+ * that matches none of them (silence, a cough, a piece of a sentence) is heard as nothing; another
+ * sentence of the same length and rhythm may be taken for a known one. Made for wideband callers
+ * (a LiveKit client's Opus): the phone band flattens the contours until some sentences look alike.
  */
 export class KnownSpeechRecognizer implements SpeechRecognizer {
   /** The known sentences' contours at each rate heard so far: heard audio is compared at its own rate, not resampled. */
