@@ -56,7 +56,7 @@ export class EchoCancellingInput extends FrameProcessor<AudioFrame> {
   /** Sums of squared samples before and after cancellation: their ratio is the echo (and speech) removed. */
   #energyIn = 0;
   #energyOut = 0;
-  /** Per frame while the agent plays (and its echo tail), the dB removed: mostly echo alone, so its median is the echo removed. */
+  /** Per 10 ms while the agent plays (and its echo tail), the dB removed: mostly echo alone, so its median is the echo removed. */
   readonly #removedWhilePlaying = new DbHistogram();
   #lastPlayedAt = Number.NEGATIVE_INFINITY;
 
@@ -91,33 +91,43 @@ export class EchoCancellingInput extends FrameProcessor<AudioFrame> {
       this.#skippedFrames++;
       return frame;
     }
-    const now = performance.now();
-    const nearEnergy = energy(frame.data);
+    // A frame holds several 10 ms chunks (the room input reads the caller 50 ms at a time), the last
+    // one just heard: each chunk is timed, paired with the far end due by then and gated on its own,
+    // as the canceller and the delay estimator need the two streams interleaved 10 ms at a time.
+    const chunks = frame.data.length / frameSamples;
+    const chunkMs = (frameSamples / sampleRate) * 1000;
+    const arrivedAt = performance.now();
+    for (let k = 0; k < chunks; k++) {
+      this.#processChunk(frame.data.subarray(k * frameSamples, (k + 1) * frameSamples), arrivedAt - (chunks - 1 - k) * chunkMs);
+    }
+    this.#processedFrames++;
+    return frame;
+  }
+
+  /** One 10 ms chunk of the caller's audio, heard at `now`, cleaned in place. */
+  #processChunk(chunk: Int16Array, now: number): void {
+    const nearEnergy = energy(chunk);
     this.#energyIn += nearEnergy;
     this.#delayEstimator.addNear(now, nearEnergy);
     this.farEnd?.releaseDue(now, this.#farEndDelayMs, (playedAt, e) => {
       this.#delayEstimator.addFar(playedAt, e);
-      this.#residualEchoGate.farPlayed(playedAt, e / frameSamples);
+      this.#residualEchoGate.farPlayed(playedAt, e / chunk.length);
       if (e > 0) this.#lastPlayedAt = playedAt;
     });
     if (now >= this.#nextDelayUpdate) this.#updateDelay(now);
-    for (let offset = 0; offset < frame.data.length; offset += frameSamples) {
-      this.canceller.processNear(frame.data.subarray(offset, offset + frameSamples));
-    }
+    this.canceller.processNear(chunk);
     const echoDelayMs = this.#delayEstimator.current?.delayMs ?? ASSUMED_ECHO_DELAY_MS;
-    let outEnergy = energy(frame.data);
-    if (this.#residualEchoGate.shouldMute(now, outEnergy / frame.data.length, echoDelayMs)) {
-      frame.data.fill(0);
+    let outEnergy = energy(chunk);
+    if (this.#residualEchoGate.shouldMute(now, outEnergy / chunk.length, echoDelayMs)) {
+      chunk.fill(0);
       outEnergy = 0;
     }
     this.#energyOut += outEnergy;
-    // Frames of line noise alone say nothing about the echo.
-    const audible = nearEnergy > AUDIBLE_ENERGY_PER_SAMPLE * frame.data.length;
+    // Chunks of line noise alone say nothing about the echo.
+    const audible = nearEnergy > AUDIBLE_ENERGY_PER_SAMPLE * chunk.length;
     if (audible && now - this.#lastPlayedAt <= ECHO_TAIL_MS + (this.#delayEstimator.current?.delayMs ?? 0)) {
       this.#removedWhilePlaying.add(10 * Math.log10(nearEnergy / Math.max(1, outEnergy)));
     }
-    this.#processedFrames++;
-    return frame;
   }
 
   close(): void {
