@@ -114,14 +114,7 @@ describe('local providers, driven by the real plugins', () => {
   it('transcribes a stream over the realtime WebSocket: server VAD ends each utterance', async () => {
     const synth = new FliteSynthesizer({ voice: AGENT_VOICE });
     const utterances = ['It is sunny and warm today.', 'Tell me a funny joke.'];
-    const stt = new openai.STT({
-      useRealtime: true,
-      model: 'gpt-4o-transcribe',
-      baseURL: `${providers.url}/v1`,
-      apiKey: 'local',
-      turnDetection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 350 },
-    });
-    const stream = stt.stream();
+    const stream = realtimeStt(providers.url).stream();
     const events: { type: string; text?: string }[] = [];
     const collecting = (async () => {
       for await (const ev of stream) events.push({ type: EVENT_NAMES[ev.type] ?? 'other', text: ev.alternatives?.[0]?.text });
@@ -221,14 +214,7 @@ describe('local providers with the load engines, driven by the real plugins', ()
     const knownSpeech = await Promise.all(known.map(async (text) => ({ text, ...(await synth.synthesize(text)) })));
     const providers = await startLocalProviders({ port: 0, loadEngines: { knownSpeech } });
     try {
-      const stt = new openai.STT({
-        useRealtime: true,
-        model: 'gpt-4o-transcribe',
-        baseURL: `${providers.url}/v1`,
-        apiKey: 'local',
-        turnDetection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 350 },
-      });
-      const stream = stt.stream();
+      const stream = realtimeStt(providers.url).stream();
       const finals: string[] = [];
       const collecting = (async () => {
         for await (const ev of stream) if (ev.type === sttApi.SpeechEventType.FINAL_TRANSCRIPT) finals.push(ev.alternatives?.[0]?.text ?? '');
@@ -249,6 +235,17 @@ describe('local providers with the load engines, driven by the real plugins', ()
     }
   });
 });
+
+/** The OpenAI plugin's realtime STT against the local providers at `url`, their server VAD ending each utterance. */
+function realtimeStt(url: string): openai.STT {
+  return new openai.STT({
+    useRealtime: true,
+    model: 'gpt-4o-transcribe',
+    baseURL: `${url}/v1`,
+    apiKey: 'local',
+    turnDetection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 350 },
+  });
+}
 
 /** Pushes audio into an STT stream 20 ms at a time, as a caller speaks: the decoder keeps up, interims come. */
 async function pushInRealTimeTo(stream: sttApi.SpeechStream, pcm: Int16Array, rate: number): Promise<void> {
