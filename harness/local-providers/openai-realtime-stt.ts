@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import { rms } from '../speech/audio.js';
 import type { RecognizerStream, SpeechRecognizer } from '../speech/pocketsphinx.js';
+import { EnergyEndpointer } from './energy-endpointer.js';
 import { serveJsonSocket } from './json-socket.js';
 import { type FaultTransport, type ProviderDeps, ProviderRequest } from './provider-request.js';
 import { delay } from './stage-behaviour.js';
@@ -12,19 +12,14 @@ import { delay } from './stage-behaviour.js';
  * a few milliseconds after the utterance ends instead of after a whole-utterance upload.
  *
  * Both ways of ending an utterance are served: `server_vad` (this server detects speech by energy,
- * emits `speech_started`/`speech_stopped` and commits after `silence_duration_ms`), and manual
- * `input_audio_buffer.commit` when `turn_detection` is null (the client's VAD decides).
+ * energy-endpointer.ts, emits `speech_started`/`speech_stopped` and commits after
+ * `silence_duration_ms`), and manual `input_audio_buffer.commit` when `turn_detection` is null (the
+ * client's VAD decides).
  */
 
 /** The rate of the audio OpenAI's realtime API takes (pcm16). */
 export const REALTIME_SAMPLE_RATE = 24_000;
 const SAMPLE_RATE = REALTIME_SAMPLE_RATE;
-const FRAME_SAMPLES = SAMPLE_RATE / 50; // 20 ms
-/**
- * Frame level that counts as speech. The local server stands in for a cloud model, so a plain
- * energy gate suffices: its callers are synthesized voices over Opus, with near-silence between them.
- */
-const SPEECH_RMS = 400;
 
 const turnDetectionSchema = z
   .object({
@@ -92,12 +87,9 @@ class RealtimeTranscription {
   #turnDetection: TurnDetection = DEFAULT_TURN_DETECTION;
   #utterance?: Utterance;
   #items = 0;
-  /** Samples received on this connection (the clock of audio_start_ms / audio_end_ms). */
-  #received = 0;
-  /** Recent audio kept for `prefix_padding_ms`, and the server VAD's frame assembly. */
-  #history: Int16Array[] = [];
+  /** The server VAD for the current turn detection settings, and its frame assembly. */
+  #endpointer?: EnergyEndpointer;
   #pendingFrame = new Int16Array(0);
-  #silentSamples = 0;
   #closed = false;
   readonly #faults: FaultTransport;
 
@@ -115,7 +107,10 @@ class RealtimeTranscription {
       case 'transcription_session.update': {
         const s = event.session;
         const td = s.audio?.input?.turn_detection !== undefined ? s.audio.input.turn_detection : s.turn_detection;
-        if (td !== undefined) this.#turnDetection = td;
+        if (td !== undefined) {
+          this.#turnDetection = td;
+          this.#endpointer = undefined;
+        }
         return this.#send({ type: event.type === 'session.update' ? 'session.updated' : 'transcription_session.updated', session: s });
       }
       case 'input_audio_buffer.append': {
@@ -126,6 +121,7 @@ class RealtimeTranscription {
       case 'input_audio_buffer.commit': {
         const done = this.#utterance;
         this.#utterance = undefined;
+        this.#endpointer = undefined;
         if (!done) return;
         this.#sendInterim(done);
         void this.#finish(done);
@@ -134,6 +130,7 @@ class RealtimeTranscription {
       case 'input_audio_buffer.clear':
         this.#utterance?.stream.end().catch(() => undefined);
         this.#utterance = undefined;
+        this.#endpointer = undefined;
         return;
     }
   }
@@ -207,47 +204,34 @@ class RealtimeTranscription {
     if (!td) {
       this.#utterance ??= this.#open([]);
       this.#write(this.#utterance, pcm);
-      this.#received += pcm.length;
       return;
     }
+    this.#endpointer ??= new EnergyEndpointer({ sampleRate: SAMPLE_RATE, silenceMs: td.silence_duration_ms, prefixMs: td.prefix_padding_ms });
+    const size = this.#endpointer.frameSamples;
     const joined = new Int16Array(this.#pendingFrame.length + pcm.length);
     joined.set(this.#pendingFrame);
     joined.set(pcm, this.#pendingFrame.length);
     let offset = 0;
-    for (; offset + FRAME_SAMPLES <= joined.length; offset += FRAME_SAMPLES) {
-      this.#received += FRAME_SAMPLES;
-      this.#detect(joined.slice(offset, offset + FRAME_SAMPLES), td);
-    }
+    for (; offset + size <= joined.length; offset += size) this.#detect(joined.slice(offset, offset + size), this.#endpointer);
     this.#pendingFrame = joined.slice(offset);
   }
 
   /** Server VAD: speech opens an utterance (with its prefix padding), enough silence commits it. */
-  #detect(frame: Int16Array, td: NonNullable<TurnDetection>): void {
-    const speech = rms(frame) >= SPEECH_RMS;
-    if (!this.#utterance) {
-      this.#history.push(frame);
-      const keep = Math.ceil((td.prefix_padding_ms * SAMPLE_RATE) / 1000 / FRAME_SAMPLES);
-      if (this.#history.length > keep + 1) this.#history = this.#history.slice(-(keep + 1));
-      if (!speech) return;
-      const prefix = this.#history;
-      this.#history = [];
-      const startSample = this.#received - prefix.reduce((n, f) => n + f.length, 0);
-      this.#utterance = this.#open(prefix);
-      this.#silentSamples = 0;
-      this.#send({ type: 'input_audio_buffer.speech_started', item_id: this.#utterance.itemId, audio_start_ms: Math.round((startSample * 1000) / SAMPLE_RATE) });
-      return;
+  #detect(frame: Int16Array, endpointer: EnergyEndpointer): void {
+    const step = endpointer.step(frame);
+    const ms = (samples: number) => Math.round((samples * 1000) / SAMPLE_RATE);
+    if (step.kind === 'opened') {
+      this.#utterance = this.#open(step.prefix);
+      this.#send({ type: 'input_audio_buffer.speech_started', item_id: this.#utterance.itemId, audio_start_ms: ms(step.startSample) });
+    } else if (step.kind === 'speech' && this.#utterance) {
+      this.#write(this.#utterance, frame);
+    } else if (step.kind === 'closed' && this.#utterance) {
+      this.#write(this.#utterance, frame);
+      const done = this.#utterance;
+      this.#utterance = undefined;
+      this.#sendInterim(done);
+      this.#send({ type: 'input_audio_buffer.speech_stopped', item_id: done.itemId, audio_end_ms: ms(step.endSample) });
+      void this.#finish(done);
     }
-    this.#write(this.#utterance, frame);
-    this.#silentSamples = speech ? 0 : this.#silentSamples + frame.length;
-    if (this.#silentSamples * 1000 < td.silence_duration_ms * SAMPLE_RATE) return;
-    const done = this.#utterance;
-    this.#utterance = undefined;
-    this.#sendInterim(done);
-    this.#send({
-      type: 'input_audio_buffer.speech_stopped',
-      item_id: done.itemId,
-      audio_end_ms: Math.round(((this.#received - this.#silentSamples) * 1000) / SAMPLE_RATE),
-    });
-    void this.#finish(done);
   }
 }
