@@ -133,6 +133,20 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
   }
 
   /**
+   * What the decoder has learnt of the voice and channel so far (its cepstral mean) is kept
+   * (`keep`), or the one kept is taken back (`restore`), in order with the utterances before and
+   * after: a benchmark decodes each call as a fresh decoder would, on one long-lived process.
+   */
+  adaptation(action: 'keep' | 'restore'): Promise<void> {
+    const run = this.#queue.then(async () => {
+      await this.#ensureProcess();
+      this.#process!.stdin.write(frame(action === 'keep' ? 'S' : 'R'));
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
    * Stops the process once it has decoded what it was given, or after `graceMs`: 0 for a decoder
    * whose results nobody awaits any more, so that it costs nothing from then on.
    */
@@ -188,7 +202,7 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
   }
 }
 
-function frame(type: 'B' | 'A' | 'E', payload: Buffer = Buffer.alloc(0)): Buffer {
+function frame(type: 'B' | 'A' | 'E' | 'S' | 'R', payload: Buffer = Buffer.alloc(0)): Buffer {
   const header = Buffer.alloc(5);
   header.write(type, 0, 'ascii');
   header.writeUInt32LE(payload.length, 1);
