@@ -10,12 +10,14 @@ const FRAME_SAMPLES = (MIC_SAMPLE_RATE * FRAME_MS) / 1000;
 /**
  * A microphone that never stops: it sends silence between utterances, as a real one does, in 10 ms
  * frames paced by a short source queue (so "sent" means about to go on the wire, not buffered for a
- * second), and reports when the last sample of each utterance was sent.
+ * second), and reports when the last sample of each utterance was sent. In a noisy room it picks up
+ * the room as well, all the time (`room`: a bed at this microphone's rate, looped).
  */
 export class Microphone {
   readonly source = new AudioSource(MIC_SAMPLE_RATE, 1, 40);
   #pending: { pcm: Int16Array; offset: number; done: (endedAt: number) => void }[] = [];
   #running = true;
+  #roomAt = 0;
   readonly #pump: Promise<void>;
 
   constructor(
@@ -23,6 +25,8 @@ export class Microphone {
     private readonly echo?: EchoPath,
     /** A phone network between this microphone and the room. */
     private readonly line?: PhoneLine,
+    /** What the room around the caller sounds like, at MIC_SAMPLE_RATE, as loud as it reaches the microphone. */
+    private readonly room?: Int16Array,
   ) {
     this.#pump = this.#run();
   }
@@ -49,6 +53,10 @@ export class Microphone {
         frame.set(part);
         current.offset += part.length;
         finished = current.offset >= current.pcm.length;
+      }
+      if (this.room?.length) {
+        for (let i = 0; i < frame.length; i++) frame[i] = Math.max(-32768, Math.min(32767, frame[i]! + this.room[(this.#roomAt + i) % this.room.length]!));
+        this.#roomAt = (this.#roomAt + frame.length) % this.room.length;
       }
       this.echo?.mixInto(frame);
       const sent = this.line ? this.line.process(frame) : frame;

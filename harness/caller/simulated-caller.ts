@@ -11,6 +11,7 @@ import {
   TrackPublishOptions,
   TrackSource,
 } from '@livekit/rtc-node';
+import { resample } from '../speech/audio.js';
 import { PhoneLine } from '../speech/phone-line.js';
 import { AgentSpeechTracker, type SpeechSegment } from './agent-speech-tracker.js';
 import { EchoPath, type EchoOptions } from './echo-path.js';
@@ -40,6 +41,8 @@ export interface CallerOptions {
    * behind livekit-sip sends and hears.
    */
   phoneLine?: boolean;
+  /** The caller is in a noisy room: this bed (looped, at its rate and level) reaches their microphone all the time. */
+  roomNoise?: { pcm: Int16Array; sampleRate: number };
 }
 
 /** RFC 4733 event codes of the keypad, as livekit-sip forwards them. */
@@ -133,7 +136,8 @@ export class SimulatedCaller {
     const room = new Room();
     const tracker = new AgentSpeechTracker({ sampleRate: RECEIVE_RATE, hangoverMs: opts.agentDoneSilenceMs });
     const echo = opts.echo && new EchoPath(opts.echo, RECEIVE_RATE);
-    const mic = new Microphone(echo, opts.phoneLine ? new PhoneLine(MIC_SAMPLE_RATE) : undefined);
+    const roomNoise = opts.roomNoise && resample(opts.roomNoise.pcm, opts.roomNoise.sampleRate, MIC_SAMPLE_RATE);
+    const mic = new Microphone(echo, opts.phoneLine ? new PhoneLine(MIC_SAMPLE_RATE) : undefined, roomNoise);
     const caller = new SimulatedCaller(room, mic, tracker, opts, echo, opts.phoneLine ? new PhoneLine(RECEIVE_RATE) : undefined);
     room.on(RoomEvent.TrackSubscribed, (track: RemoteTrack, _pub, participant: RemoteParticipant) => {
       if (track.kind !== TrackKind.KIND_AUDIO || participant.kind !== ParticipantKind.AGENT) return;

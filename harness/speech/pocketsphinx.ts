@@ -56,6 +56,9 @@ interface FinalLine {
  * requests fail and the next request starts a new one.
  */
 export class PocketsphinxRecognizer implements SpeechRecognizer {
+  /** The recognizer infra/install.sh builds. */
+  static readonly defaultBinary = DEFAULT_BINARY;
+
   #process?: ChildProcessWithoutNullStreams;
   #ready?: Promise<void>;
   #waiting: { resolve: (t: Transcript) => void; reject: (e: Error) => void; onPartial?: (text: string) => void }[] = [];

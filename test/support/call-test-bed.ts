@@ -11,8 +11,8 @@ import { LocalStack, type StackWorker } from '../../harness/stack/local-stack.js
 /** The number phone-shaped callers dial. */
 export const PHONE_LINE_NUMBER = '+15550100000';
 
-/** What a test may set of its caller: the agent's voice coming back, the quiet that ends a reply. */
-export type TestCallerOptions = Pick<CallerOptions, 'echo' | 'agentDoneSilenceMs'>;
+/** What a test may set of its caller: the agent's voice coming back, the quiet that ends a reply, a noisy room. */
+export type TestCallerOptions = Pick<CallerOptions, 'echo' | 'agentDoneSilenceMs' | 'roomNoise'>;
 
 export interface CallTestBed {
   stack: LocalStack;
