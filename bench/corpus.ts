@@ -1,5 +1,5 @@
 import { trimSilence } from '../harness/speech/audio.js';
-import { FliteSynthesizer } from '../harness/speech/flite.js';
+import { VoiceBank } from '../harness/speech/voice-bank.js';
 import { CALLER_VOICE } from '../harness/speech/voices.js';
 
 /**
@@ -38,18 +38,33 @@ export interface CorpusUtterance {
   text: string;
   pcm: Int16Array;
   sampleRate: number;
+  /** Who says it (harness/speech/voice-bank.ts). */
+  voice: string;
   /** Length of the spoken audio, silence trimmed at both ends. */
   seconds: number;
 }
 
-/** Synthesizes the corpus offline with flite and trims its leading and trailing silence. */
-export async function synthesizeCorpus(texts: readonly string[] = CORPUS, voice = CALLER_VOICE): Promise<CorpusUtterance[]> {
-  const synth = new FliteSynthesizer({ voice });
-  const out: CorpusUtterance[] = [];
-  for (const text of texts) {
-    const speech = await synth.synthesize(text);
-    const pcm = trimSilence(speech.pcm, speech.sampleRate);
-    out.push({ text, pcm, sampleRate: speech.sampleRate, seconds: pcm.length / speech.sampleRate });
+/**
+ * The voices the voice-to-voice benchmark's callers speak in: flite's slt, the voice the settings
+ * were first tuned with, and two voices no setting was tuned on (the turn-taking benchmark's
+ * held-out ones): a neural voice (Piper) and an HTS one (festival).
+ */
+export const LATENCY_VOICES = [`flite:${CALLER_VOICE}`, 'piper:joe', 'festival:cmu_us_slt_arctic_hts'] as const;
+
+/** Synthesizes the corpus offline in each voice (voice by voice) and trims its leading and trailing silence. */
+export async function synthesizeCorpus(texts: readonly string[] = CORPUS, voices: readonly string[] = [`flite:${CALLER_VOICE}`]): Promise<CorpusUtterance[]> {
+  const bank = new VoiceBank();
+  try {
+    const out: CorpusUtterance[] = [];
+    for (const voice of voices) {
+      for (const text of texts) {
+        const speech = await bank.get(voice).synthesize(text);
+        const pcm = trimSilence(speech.pcm, speech.sampleRate);
+        out.push({ text, voice, pcm, sampleRate: speech.sampleRate, seconds: pcm.length / speech.sampleRate });
+      }
+    }
+    return out;
+  } finally {
+    bank.close();
   }
-  return out;
 }

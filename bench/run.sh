@@ -13,6 +13,8 @@ bash infra/install.sh
 script=bench/latency/main.ts
 if [ "${1:-}" = turn-taking ]; then
   shift
+  # Its held-out split has a neural caller voice (harness/speech/piper).
+  bash harness/speech/piper/setup-venv.sh
   # Offline: no server, no network, so no namespace.
   exec env NODE_ENV=production node --import tsx bench/turn-taking/main.ts "$@"
 elif [ "${1:-}" = soak ]; then
@@ -27,6 +29,8 @@ elif [ "${1:-}" = regions ] || [ "${1:-}" = --regions ]; then
   case "${2:-}" in -* | "") shift ;; *) [ "$1" = regions ] && shift ;; esac
   script=bench/regions/main.ts
 else
+  # Two of the voice-to-voice corpus's voices are held-out ones, a neural one among them (harness/speech/piper).
+  bash harness/speech/piper/setup-venv.sh
   case " $* " in
     *" --agents ours "* | *" --agents=ours "* | *" --help "*) ;;
     *) bash bench/python-agent/setup-venv.sh ;;

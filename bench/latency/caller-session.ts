@@ -28,6 +28,7 @@ export async function runCallerSession(caller: SimulatedCaller, utterances: read
       const reply = await caller.hearNextSpeech(speechEndAt);
       turns.push({
         text: u.text,
+        voice: u.voice,
         speechStartAt: epoch(speechEndAt - u.seconds * 1000),
         speechEndAt: epoch(speechEndAt),
         heardAt: epoch(reply.startedAt),

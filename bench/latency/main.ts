@@ -10,7 +10,7 @@ import { LocalStack } from '../../harness/stack/local-stack.js';
 import type { LogEntry } from '../../harness/stack/worker-log.js';
 import { CALL_COST_LOG, type CallCost } from '../../agent/metrics/call-cost.js';
 import { CALLER_KINDS, type CallerKind, placeBenchCall } from '../bench-call.js';
-import { CORPUS, type CorpusUtterance, synthesizeCorpus } from '../corpus.js';
+import { CORPUS, type CorpusUtterance, LATENCY_VOICES, synthesizeCorpus } from '../corpus.js';
 import { AGENT_KINDS, type AgentKind, type AgentUnderTest, parseAgentEnv, withAgentUnderTest } from './agents-under-test.js';
 import { type CallerSessionResult, runCallerSession } from './caller-session.js';
 import { jobFlameGraph } from './flame-graph.js';
@@ -24,7 +24,9 @@ import { runBenchmark, writeReport } from '../bench-main.js';
 const USAGE = `usage: npm run bench -- [options]
   --profiles LIST   latency profiles of the local providers (default ${LATENCY_PROFILE_NAMES.join(',')})
   --agents LIST     ours, python or both (default ours,python)
-  --turns N         utterances per call, from the corpus (default all ${CORPUS.length})
+  --turns N         utterances per voice, from the corpus (default all ${CORPUS.length})
+  --voices LIST     latency mode: the callers' voices, each saying the turns (default ${LATENCY_VOICES.join(',')}:
+                    the voice first tuned on, and two the turn-taking settings never heard)
   --sessions N      load mode instead: 1..N simultaneous callers per agent (first profile only)
   --load-turns N    utterances per caller in load mode (default 6)
   --budget-ms MS    end-to-end p95 budget reported in load mode (default 1200)
@@ -55,6 +57,7 @@ interface Options {
   profiles: LatencyProfileName[];
   agents: AgentKind[];
   turns: number;
+  voices: string[];
   sessions?: number;
   pinning?: CpuPinning;
   cpuProfDir?: string;
@@ -76,6 +79,7 @@ function parseOptions(): Options | undefined {
       profiles: { type: 'string', default: LATENCY_PROFILE_NAMES.join(',') },
       agents: { type: 'string', default: AGENT_KINDS.join(',') },
       turns: { type: 'string', default: String(CORPUS.length) },
+      voices: { type: 'string', default: LATENCY_VOICES.join(',') },
       sessions: { type: 'string' },
       'agent-cpus': { type: 'string' },
       'cpu-prof': { type: 'string' },
@@ -107,6 +111,7 @@ function parseOptions(): Options | undefined {
     profiles: list('profiles', values.profiles, LATENCY_PROFILE_NAMES),
     agents: list('agents', values.agents, AGENT_KINDS),
     turns: Math.min(positive('turns', values.turns), CORPUS.length),
+    voices: values.voices.split(',').map((v) => v.trim()),
     sessions: values.sessions === undefined ? undefined : positive('sessions', values.sessions),
     pinning: values.sessions === undefined ? undefined : values['agent-cpus'] === undefined ? defaultPinning() : parsePinning(values['agent-cpus']),
     cpuProfDir: values['cpu-prof'],
@@ -250,7 +255,8 @@ async function main(): Promise<void> {
   mkdirSync(opts.out, { recursive: true });
   // Before anything is started: livekit-server, Redis and the providers inherit it.
   if (opts.pinning) pinThisProcess(opts.pinning);
-  const corpus = await synthesizeCorpus();
+  // Load runs (and the known-sentence recognizer) keep to the one voice; latency runs hear every voice.
+  const corpus = await synthesizeCorpus(CORPUS, opts.sessions ? undefined : opts.voices);
   const silenceMs = endpointingSilenceMs(opts.agentEnv);
   const report: BenchReport = {
     startedAt: new Date().toISOString(),
@@ -261,7 +267,7 @@ async function main(): Promise<void> {
     budgetMs: opts.budgetMs,
     pinning: opts.pinning,
     engines: opts.sessions ? opts.engines : 'real',
-    corpus: { utterances: opts.turns, minSeconds: Math.min(...corpus.map((u) => u.seconds)), maxSeconds: Math.max(...corpus.map((u) => u.seconds)) },
+    corpus: { utterances: opts.sessions ? opts.turns : opts.turns * opts.voices.length, minSeconds: Math.min(...corpus.map((u) => u.seconds)), maxSeconds: Math.max(...corpus.map((u) => u.seconds)) },
     latency: [],
     load: [],
   };
@@ -277,8 +283,9 @@ async function main(): Promise<void> {
           report.load.push(...(await loadRuns(stack, kind, opts.agentEnv, profile, corpus, opts.sessions, opts.loadTurns, opts.caller, launcherFor(kind, opts))));
           continue;
         }
-        console.log(`profile ${profile}, ${kind}: ${opts.turns} turns`);
-        const run = await latencyRun(stack, kind, opts.agentEnv, profile, corpus.slice(0, opts.turns), silenceMs, opts.caller, launcherFor(kind, opts));
+        const utterances = corpus.filter((u) => CORPUS.indexOf(u.text) < opts.turns);
+        console.log(`profile ${profile}, ${kind}: ${utterances.length} turns (${opts.voices.join(', ')})`);
+        const run = await latencyRun(stack, kind, opts.agentEnv, profile, utterances, silenceMs, opts.caller, launcherFor(kind, opts));
         const s = summarize(run);
         console.log(
           `  e2e p50 ${s.endToEnd?.p50.toFixed(0)} ms p95 ${s.endToEnd?.p95.toFixed(0)} ms; overhead p50 ${s.overhead?.p50.toFixed(0)} ms p95 ${s.overhead?.p95.toFixed(0)} ms; ` +

@@ -93,7 +93,7 @@ export function renderMarkdown(report: BenchReport): string {
     `# Voice-to-voice latency benchmark`,
     '',
     `${report.startedAt}; ${report.machine.cpus} CPUs, ${report.machine.memoryGb} GiB. Corpus: ${report.corpus.utterances} utterances of ` +
-      `${report.corpus.minSeconds.toFixed(1)}–${report.corpus.maxSeconds.toFixed(1)} s (flite), one caller per call over real WebRTC in a network namespace` +
+      `${report.corpus.minSeconds.toFixed(1)}–${report.corpus.maxSeconds.toFixed(1)} s, one caller per call over real WebRTC in a network namespace` +
       (report.caller === 'phone' ? ', phone-shaped (joined as livekit-sip joins, 8 kHz G.711 µ-law both ways).' : '.'),
     `End to end = last sample of the caller's speech sent → first audible agent sample received. ` +
       `Agent overhead = end to end − endpointing silence (${report.endpointingSilenceMs} ms) − provider time on the critical path.`,
@@ -112,6 +112,11 @@ export function renderMarkdown(report: BenchReport): string {
     const row = (label: string, a?: Spread, b?: Spread) =>
       out.push(`| ${label} | ${ms(a?.p50)} | ${ms(a?.p95)} | ${ms(b?.p50)} | ${ms(b?.p95)} | ${ratio(a?.p50, b?.p50)} | ${ratio(a?.p95, b?.p95)} |`);
     row('**end to end**', so?.endToEnd, sp?.endToEnd);
+    const voices = [...new Set(runs.flatMap((r) => r.turns.map((t) => t.voice ?? '')))].filter(Boolean);
+    if (voices.length > 1) {
+      const byVoice = (r: LatencyRun | undefined, voice: string) => r && spread(r.turns.filter((t) => t.voice === voice).map((t) => t.endToEndMs));
+      for (const v of voices) row(`end to end, caller voice ${v}`, byVoice(ours, v), byVoice(python, v));
+    }
     row('**agent overhead**', so?.overhead, sp?.overhead);
     row('provider time on the critical path', so?.provider, sp?.provider);
     for (const s of TIMELINE_STAGES) row(TIMELINE_STAGE_LABELS[s], so?.stages[s], sp?.stages[s]);

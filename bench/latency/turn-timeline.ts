@@ -3,6 +3,8 @@ import type { RequestRecord } from '../../harness/local-providers/index.js';
 /** One turn as the caller lived it, in epoch milliseconds. */
 export interface CallerTurn {
   text: string;
+  /** The caller's voice (bench/corpus.ts). */
+  voice?: string;
   speechStartAt: number;
   /** The last spoken sample of the question left the caller. */
   speechEndAt: number;
@@ -36,6 +38,7 @@ export const PROVIDER_TIMELINE_STAGES: readonly TimelineStage[] = ['sttFinal', '
 
 export interface TurnTimeline {
   text: string;
+  voice?: string;
   endToEndMs: number;
   /** Absent where the provider log had no matching request (e.g. a turn answered from an interrupted generation). */
   stages: Partial<Record<TimelineStage, number>>;
@@ -59,7 +62,7 @@ export function turnTimeline(turn: CallerTurn, requests: readonly RequestRecord[
   const stt = llm && last('stt', (r) => r.outcome === 'completed' && r.endedAt! >= from && r.endedAt! <= llm.startedAt);
 
   const endToEndMs = heardAt - turn.speechEndAt;
-  if (!tts || !llm || !stt) return { text: turn.text, endToEndMs, stages: {} };
+  if (!tts || !llm || !stt) return { text: turn.text, voice: turn.voice, endToEndMs, stages: {} };
   const points = [turn.speechEndAt, stt.startedAt, stt.endedAt!, llm.startedAt, llm.firstOutputAt!, tts.startedAt, tts.firstOutputAt!, heardAt];
   const stages = Object.fromEntries(TIMELINE_STAGES.map((name, i) => [name, points[i + 1]! - points[i]!])) as Record<TimelineStage, number>;
   const window: [number, number] = [turn.speechEndAt + endpointingSilenceMs, heardAt];
@@ -71,7 +74,7 @@ export function turnTimeline(turn: CallerTurn, requests: readonly RequestRecord[
     ],
     window,
   );
-  return { text: turn.text, endToEndMs, stages, providerMs, overheadMs: endToEndMs - endpointingSilenceMs - providerMs };
+  return { text: turn.text, voice: turn.voice, endToEndMs, stages, providerMs, overheadMs: endToEndMs - endpointingSilenceMs - providerMs };
 }
 
 /** Total length of the union of intervals, clipped to `within`. */
