@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ServerOptions, cli, log } from '@livekit/agents';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { registerTextEndOfTurnRunner } from '../plugins/text-end-of-turn/index.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { AgentConfig } from './config/schema.js';
 import { CallRescuer } from './continuity/call-rescuer.js';
@@ -38,6 +39,8 @@ async function main(): Promise<void> {
 
   // Same extension as this file: `.ts` under tsx, `.js` once compiled.
   const agentFile = fileURLToPath(new URL(`./voice-agent${extname(import.meta.url)}`, import.meta.url));
+  // The combined turn detector's text model runs in the worker's inference process, loaded once for every call.
+  if (cfg.turn.detector === 'combined') registerTextEndOfTurnRunner();
   const load = new WorkerLoad(front.internalPort, cfg.worker.maxConcurrentCalls, agentFile);
   const max = cfg.worker.maxConcurrentCalls;
   const admission = max ? new CallAdmission(max, cfg.worker.livekitTargetLoad, (report) => load.reportedToLivekit(report)) : undefined;

@@ -6,7 +6,7 @@ import { redactOutput } from './logging/redacted-output.js';
 import { CallCostMeter } from './metrics/call-cost.js';
 import { turnRecordSink } from './metrics/turn-record-channel.js';
 import { turnRecordPublisher } from './metrics/turn-record-publisher.js';
-import { buildLlm, buildStt, buildTts, buildVad } from './providers/build.js';
+import { buildLlm, buildStt, buildTts, buildVad, turnEndScorers } from './providers/build.js';
 import { Conversation } from './session/conversation.js';
 import { echoCancellationFor } from './session/echo-cancellation.js';
 import { KeypadInput } from './session/keypad-input.js';
@@ -74,6 +74,7 @@ export default defineAgent<ProcessData>({
       cfg,
       {
         vad,
+        turnEnd: cfg.turn.detector === 'combined' ? turnEndScorers() : undefined,
         stt: (onTranscriptionLost) => buildStt(cfg, onTranscriptionLost, { phone: phoneCaller !== undefined }),
         llm: buildLlm(cfg),
         tts: buildTts(cfg),

@@ -2,7 +2,10 @@ import type { VAD, llm, stt, tts } from '@livekit/agents';
 import * as cartesia from '@livekit/agents-plugin-cartesia';
 import * as openai from '@livekit/agents-plugin-openai';
 import * as silero from '@livekit/agents-plugin-silero';
+import { SpeechLevelGatedVAD } from '../../plugins/speech-level-gate/index.js';
+import { TextEndOfTurn } from '../../plugins/text-end-of-turn/index.js';
 import type { AgentConfig } from '../config/schema.js';
+import type { TurnEndScorers } from '../session/turn-end-detector.js';
 import { ReconnectingSTT } from './reconnecting-stt.js';
 import { RetryingSTT } from './retrying-stt.js';
 
@@ -29,8 +32,19 @@ function endpoint(stage: { provider: string; baseUrl?: string; apiKey?: string }
   return { baseUrl: stage.baseUrl, apiKey: stage.apiKey ?? LOCAL_API_KEY };
 }
 
-export function buildVad(cfg: AgentConfig): Promise<VAD> {
-  return silero.VAD.load({ activationThreshold: cfg.turn.vadActivationThreshold, minSilenceDuration: cfg.turn.vadMinSilenceMs });
+/** Silero, heard through the speech-level gate unless it is off (turn.speechGate). */
+export async function buildVad(cfg: AgentConfig): Promise<VAD> {
+  const vad = await silero.VAD.load({ activationThreshold: cfg.turn.vadActivationThreshold, minSilenceDuration: cfg.turn.vadMinSilenceMs });
+  return cfg.turn.speechGate ? new SpeechLevelGatedVAD(vad) : vad;
+}
+
+/**
+ * The combined turn detector's models in a job: the text one asked of the worker's inference process
+ * (registered by agent/main.ts before the worker starts).
+ */
+export function turnEndScorers(): TurnEndScorers {
+  const text = new TextEndOfTurn();
+  return { text: (agentText, words) => text.score(agentText, words) };
 }
 
 /**

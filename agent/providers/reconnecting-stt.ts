@@ -64,14 +64,16 @@ export class ReconnectingSTT extends stt.STT {
     this.#live?.speechStarted();
   }
 
-  /** The caller stopped speaking: the audio so far is committed, and the provider transcribes it now. */
-  commit(): void {
-    if (!this.opts.agentCommits) return;
+  /** The caller stopped speaking: the audio so far is committed, and the provider transcribes it now. Whether it was. */
+  commit(): boolean {
+    if (!this.opts.agentCommits || !this.#live) return false;
     try {
-      this.#live?.flush();
-      this.#live?.committed();
+      this.#live.flush();
+      this.#live.committed();
+      return true;
     } catch {
       // the session closed its stream (the call is ending): nothing left to transcribe
+      return false;
     }
   }
 

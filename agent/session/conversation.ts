@@ -9,15 +9,19 @@ import type { TurnLatencyRecord } from '../metrics/turn-latency-tracer.js';
 import { ReconnectingSTT } from '../providers/reconnecting-stt.js';
 import { adaptEndpointing } from './adaptive-endpointing.js';
 import { ListeningAgent } from './listening-agent.js';
-import type { PendingTranscripts } from './pending-transcript.js';
+import { PendingTranscripts } from './pending-transcript.js';
 import { type PhoneCaller, phoneCallContext } from './phone-call.js';
 import { ProviderFailureApology } from './provider-failure-apology.js';
-import { endpointingPolicy, sessionOptions } from './session-options.js';
+import { endpointingPolicy, sessionOptions, turnEndStages } from './session-options.js';
 import { commitOnEndOfSpeech } from './stt-commit.js';
 import { RESUME_SETTLE_MS, TranscriptGatedResume } from './transcript-gated-resume.js';
+import { TURN_END_TIMEOUT_MS, TurnEndDetector, type TurnEndScorers } from './turn-end-detector.js';
+import { TURN_END_WEIGHTS } from './turn-end-model.js';
 
 export interface ConversationProviders {
   vad: VAD;
+  /** The end-of-turn models the combined detector asks (turn.detector `combined`). */
+  turnEnd?: TurnEndScorers;
   /** Built with the callback through which the STT reports an utterance it lost, so the agent can apologise. */
   stt: (onTranscriptionLost: () => void) => stt.STT;
   llm: llm.LLM;
@@ -51,17 +55,20 @@ export class Conversation {
   ) {
     const apology = new ProviderFailureApology(cfg.agent.apology);
     const transcriber = providers.stt(() => apology.transcriptionLost());
+    const phoneLine = opts.phoneCaller !== undefined;
+    const pendingTranscripts = new PendingTranscripts();
+    this.#pendingTranscripts = pendingTranscripts;
+    const turnEndDetector = this.#turnEndDetector(cfg, providers.turnEnd, phoneLine, pendingTranscripts);
     this.session = new voice.AgentSession({
       vad: providers.vad,
       stt: transcriber,
       llm: providers.llm,
       tts: providers.tts,
-      ...sessionOptions(cfg, { phoneLine: opts.phoneCaller !== undefined }),
+      ...sessionOptions(cfg, { phoneLine, turnEndDetector }),
     });
     apology.attach(this.session);
-    if (transcriber instanceof ReconnectingSTT) commitOnEndOfSpeech(this.session, transcriber);
-    const pendingTranscripts = adaptEndpointing(this.session, endpointingPolicy(cfg.turn), opts.phoneCaller !== undefined);
-    this.#pendingTranscripts = pendingTranscripts;
+    if (transcriber instanceof ReconnectingSTT) commitOnEndOfSpeech(this.session, transcriber, pendingTranscripts);
+    adaptEndpointing(this.session, endpointingPolicy(cfg.turn), phoneLine, pendingTranscripts, { unfinishedWords: cfg.turn.detector !== 'combined' });
     logTurnLatencies(this.session, opts.onTurn);
     const instructions = opts.phoneCaller ? `${cfg.agent.instructions}\n\n${phoneCallContext(opts.phoneCaller)}` : cfg.agent.instructions;
     this.#earlier = opts.earlier ?? [];
@@ -76,6 +83,19 @@ export class Conversation {
         pendingTranscripts,
       },
     );
+  }
+
+  /** The combined detector of this call, which sets the session's longer wait as it decides (turn-end-detector.ts). */
+  #turnEndDetector(cfg: AgentConfig, scorers: TurnEndScorers | undefined, phoneLine: boolean, pending: PendingTranscripts): TurnEndDetector | undefined {
+    if (cfg.turn.detector !== 'combined') return undefined;
+    if (!scorers) throw new Error('turn.detector combined: no end-of-turn models given');
+    return new TurnEndDetector(scorers, {
+      weights: TURN_END_WEIGHTS,
+      stages: turnEndStages(cfg.turn, phoneLine),
+      timeoutMs: TURN_END_TIMEOUT_MS,
+      transcriptOwed: () => pending.pending,
+      setNotDoneDelay: (ms) => this.session.updateOptions({ turnHandling: { endpointing: { maxDelay: ms } } }),
+    });
   }
 
   /**

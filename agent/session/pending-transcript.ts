@@ -2,11 +2,11 @@ import { stt } from '@livekit/agents';
 import { TransformStream } from 'node:stream/web';
 
 /**
- * Whether the STT owes final transcripts: it heard speech (its start of speech) that it has not
- * finished transcribing (the final transcript, or the usage report a streaming STT sends for every
- * utterance it finishes, words or none: the OpenAI plugin sends no final for an empty one). Counted,
- * because the next utterance can start before the last one's final comes. An STT whose client ends
- * utterances (agent-side commit) reports no start of speech, so it never owes one here.
+ * Whether the STT owes final transcripts: it heard speech (its start of speech, or the agent's commit
+ * of an utterance when the agent ends them: `committed()`) that it has not finished transcribing
+ * (the final transcript, or the usage report a streaming STT sends for every utterance it finishes,
+ * words or none: the OpenAI plugin sends no final for an empty one). Counted, because the next
+ * utterance can start before the last one's final comes.
  */
 export class PendingTranscripts {
   #owed = 0;
@@ -31,6 +31,11 @@ export class PendingTranscripts {
         controller.enqueue(event);
       },
     });
+  }
+
+  /** The agent committed an utterance to the STT (its VAD heard the caller stop): its transcript is owed from now. */
+  committed(): void {
+    this.#set(this.#owed + 1);
   }
 
   /**

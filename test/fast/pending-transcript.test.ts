@@ -35,6 +35,15 @@ describe('the transcripts the STT owes', () => {
     expect(await pendingAfterEach(events)).toEqual([true, true, true, true, true, true, false, false]);
   });
 
+  it("owes an utterance the agent committed (its VAD heard the caller stop) until that utterance's final", async () => {
+    const pending = new PendingTranscripts();
+    const watched = ReadableStream.from([{ type: FINAL_TRANSCRIPT, requestId: 'a' }, { type: RECOGNITION_USAGE, requestId: 'a' }] as stt.SpeechEvent[]).pipeThrough(pending.watch());
+    pending.committed();
+    expect(pending.pending).toBe(true);
+    for await (const _ of watched);
+    expect(pending.pending).toBe(false);
+  });
+
   it('reports each change once, and a committed turn owes nothing (a late final then does not go below zero)', async () => {
     const changes: boolean[] = [];
     const pending = new PendingTranscripts();

@@ -2,13 +2,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TurnLatencyRecord } from '../../agent/metrics/turn-latency-tracer.js';
 import { normalizeWords } from '../../agent/session/words.js';
 import type { HeardSpeech } from '../../harness/caller/simulated-caller.js';
-import { joinWithPauses } from '../../harness/speech/audio.js';
+import { joinWithPauses, rms, trimSilence } from '../../harness/speech/audio.js';
+import { babbleBed, underBed } from '../../harness/speech/noise-beds.js';
 import { wordOverlap } from '../../harness/speech/words.js';
 import type { StackWorker } from '../../harness/stack/local-stack.js';
-import { type CallTestBed, startCallTestBed } from '../support/call-test-bed.js';
+import { type CallTestBed, type TestCallerOptions, startCallTestBed } from '../support/call-test-bed.js';
 
 /** How long after its reply the agent is given to answer a second time (it must not). */
 const SECOND_ANSWER_WAIT_MS = 2500;
+/** The room's voices under the caller's, as in the turn-taking benchmark's babble condition. */
+const BABBLE_SNR_DB = 10;
+/**
+ * Answered in a noisy room: within the unsure wait (1.2 s), the text model's timeout (0.7 s), the
+ * transcript of an utterance the room's voices filled with words (~1 s under load) and the reply's
+ * first audio under load; not never, as before the speech-level gate. Measured 2.4 and 4.6 s.
+ */
+const ANSWERED_IN_BABBLE_WITHIN_MS = 6000;
 
 /** When the agent decides the caller is done, heard from the caller's side: the end-of-turn model and the endpointing policy (the default). */
 describe('turn-taking', () => {
@@ -39,8 +48,8 @@ describe('turn-taking', () => {
   }
 
   /** One call: after the greeting, the caller says `pieces` with `pausesMs` between them and hears the reply. */
-  async function sayInPieces(worker: StackWorker, pieces: string[], pausesMs: number[] = []): Promise<SpokenTurn> {
-    const { caller } = await bed.call(worker.agentName);
+  async function sayInPieces(worker: StackWorker, pieces: string[], pausesMs: number[] = [], callerOptions: TestCallerOptions = {}): Promise<SpokenTurn> {
+    const { caller } = await bed.call(worker.agentName, callerOptions);
     try {
       await caller.waitForAgent();
       await caller.hearNextSpeech(0);
@@ -86,6 +95,21 @@ describe('turn-taking', () => {
     const words = normalizeWords(turns[0]!.userText);
     expect(wordOverlap('my order number is', words.slice(0, 4).join(' '))).toBeGreaterThanOrEqual(0.5);
     expect(words.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('a caller in a room full of other voices (babble 10 dB under their voice) is answered after they finish', async () => {
+    const question = 'What is the weather like today?';
+    const speech = await bed.voice.synthesize(question);
+    // The room as loud as the caller's voice minus 10 dB, all through the call: Silero alone hears
+    // it as speech and never heard this caller stop (every turn missed in the turn-taking benchmark).
+    const room = { pcm: underBed(new Int16Array(speech.sampleRate * 8), await babbleBed(speech.sampleRate), BABBLE_SNR_DB, rms(trimSilence(speech.pcm, speech.sampleRate))), sampleRate: speech.sampleRate };
+    const { reply, finishedAt, turns } = await sayInPieces(bed.worker, [question], [], { roomNoise: room });
+    console.log(JSON.stringify({ heard: reply.text, afterFinishMs: Math.round(reply.startedAt - finishedAt), turns: turns.map((t) => t.userText) }));
+    // What the room's voices make the agent hear is not asserted: the recognizer writes the babble
+    // as words, and before the caller first speaks the gate has only the room's level to go by, so a
+    // turn of the room's words can come first (the benchmark's babble cut-offs: README, Turn-taking).
+    expect(reply.startedAt).toBeGreaterThan(finishedAt);
+    expect(reply.startedAt - finishedAt).toBeLessThan(ANSWERED_IN_BABBLE_WITHIN_MS);
   });
 
   it('a plain complete question is answered sooner than with a fixed delay that protects as well', async () => {

@@ -6,6 +6,7 @@ import { loadConfig } from '../../agent/config/load.js';
 import type { AgentConfig } from '../../agent/config/schema.js';
 import { buildLlm, buildTts, buildVad, keptAlive } from '../../agent/providers/build.js';
 import { Conversation } from '../../agent/session/conversation.js';
+import { TextEndOfTurnScorer, installedModelPath } from '../../plugins/text-end-of-turn/index.js';
 import { type RunningLocalProviders, startLocalProviders } from '../../harness/local-providers/index.js';
 import { waitFor } from '../../harness/stack/wait.js';
 
@@ -252,11 +253,13 @@ export function configFrom(env: Record<string, string> = {}): AgentConfig {
   return loadConfig({ LIVEKIT_URL: 'ws://unused', LIVEKIT_API_KEY: 'unused', LIVEKIT_API_SECRET: 'unused', ...env });
 }
 
-async function startInProcessCall(providersUrl: string, vad: VAD, env: Record<string, string>, playoutSpeed: number): Promise<InProcessCall> {
+async function startInProcessCall(providersUrl: string, vad: VAD, textEndOfTurn: TextEndOfTurnScorer, env: Record<string, string>, playoutSpeed: number): Promise<InProcessCall> {
   const cfg = configFrom({ LOCAL_PROVIDERS_URL: providersUrl, ...env });
   const scripted = new ScriptedSTT();
   const conversation = new Conversation(cfg, {
     vad,
+    // The combined detector's text model in this process (a worker runs it in its inference process).
+    turnEnd: { text: (agentText, words) => textEndOfTurn.score(agentText, words) },
     stt: (onTranscriptionLost) => keptAlive(scripted, cfg, onTranscriptionLost),
     llm: buildLlm(cfg),
     tts: buildTts(cfg),
@@ -318,14 +321,17 @@ export interface InProcessCalls {
 export function useInProcessCalls(): InProcessCalls {
   let providers: RunningLocalProviders | undefined;
   let vad: VAD;
+  let textEndOfTurn: TextEndOfTurnScorer | undefined;
   let call: InProcessCall | undefined;
   beforeAll(async () => {
     initializeLogger({ pretty: false, level: 'fatal' });
     providers = await startLocalProviders({ port: 0 });
     vad = await buildVad(configFrom());
+    textEndOfTurn = await TextEndOfTurnScorer.load({ modelPath: installedModelPath() });
   });
   afterAll(async () => {
     await providers?.close();
+    await textEndOfTurn?.close();
   });
   afterEach(async () => {
     await call?.hangUp();
@@ -343,7 +349,7 @@ export function useInProcessCalls(): InProcessCalls {
       if (!providers) throw new Error('the local providers start in beforeAll');
       return providers;
     },
-    start: async (env = {}, playoutSpeed = FAST_FORWARD) => (call = await startInProcessCall(calls.providers.url, vad, env, playoutSpeed)),
+    start: async (env = {}, playoutSpeed = FAST_FORWARD) => (call = await startInProcessCall(calls.providers.url, vad, textEndOfTurn!, env, playoutSpeed)),
     spoken,
     waitUntilSpoken: async (text) => {
       await waitFor(() => spoken().includes(text), { timeoutMs: 15_000, what: `the agent to say "${text}"`, intervalMs: 20 });
