@@ -12,8 +12,10 @@ const SNR_DB = 10;
 /** The phone line's rate (a multiple of 8 kHz, as harness/speech/phone-line.ts needs). */
 const PHONE_RATE = 48_000;
 
-/** Applies one condition to turns; the noise beds are made once. */
+/** Applies one condition to turns; the noise beds are made once, and the phone line's audio kept (its resampling is slow). */
 export class LineConditions {
+  readonly #phone = new Map<string, Int16Array>();
+
   private constructor(
     private readonly babble: Int16Array,
     private readonly music: Int16Array,
@@ -32,8 +34,14 @@ export class LineConditions {
         return mixAtSnr(turn, this.babble);
       case 'music':
         return mixAtSnr(turn, this.music);
-      case 'phone':
-        return resample(throughPhoneLine(resample(turn.pcm, TURN_SAMPLE_RATE, PHONE_RATE), PHONE_RATE), PHONE_RATE, TURN_SAMPLE_RATE).subarray(0, turn.pcm.length);
+      case 'phone': {
+        let heard = this.#phone.get(turn.id);
+        if (!heard) {
+          heard = resample(throughPhoneLine(resample(turn.pcm, TURN_SAMPLE_RATE, PHONE_RATE), PHONE_RATE), PHONE_RATE, TURN_SAMPLE_RATE).subarray(0, turn.pcm.length);
+          this.#phone.set(turn.id, heard);
+        }
+        return heard;
+      }
     }
   }
 }

@@ -1,97 +1,53 @@
-import { resample, trimSilence } from '../../harness/speech/audio.js';
-import { FESTIVAL_VOICES, FestivalSynthesizer } from '../../harness/speech/festival.js';
-import { FliteSynthesizer } from '../../harness/speech/flite.js';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { encodeWav, readWav, resample } from '../../harness/speech/audio.js';
+import { type WordTiming, spokenTokens } from '../../harness/speech/flite.js';
+import { prng } from '../../harness/speech/prng.js';
+import { VoiceBank } from '../../harness/speech/voice-bank.js';
 
 /** The rate every turn is made and replayed at: Silero's own. */
 export const TURN_SAMPLE_RATE = 16_000;
 
-/** Kinds of caller turn, each hard in its own way for a detector that only hears silence. */
-export type TurnKind = 'complete' | 'thinking-pause' | 'digits' | 'hesitation' | 'trailing-off' | 'short-answer';
+/** Kinds of caller turn, each hard in its own way for a detector (turns-*.yaml say which is which). */
+export const TURN_KINDS = ['complete', 'thinking-pause', 'digits', 'hesitation', 'list', 'trailing-off', 'short-answer'] as const;
+export type TurnKind = (typeof TURN_KINDS)[number];
 
 /**
- * A caller's turn as spoken pieces with the pauses between them (ms): the caller has finished only
- * after the last piece. A detector that ends the turn in one of the pauses cuts the caller off.
+ * What is tuned on and what is reported: separate scripts (turns-dev.yaml, turns-held-out.yaml, written
+ * independently from the same brief) spoken by separate voices. Nothing is chosen on `held-out`.
  */
-interface TurnScript {
-  kind: TurnKind;
-  pieces: string[];
-  pausesMs?: number[];
-}
+export const SPLITS = ['dev', 'held-out'] as const;
+export type Split = (typeof SPLITS)[number];
 
-const SCRIPTS: TurnScript[] = [
-  ...[
-    'What is the weather like today?',
-    'I would like to book a table for two people tonight.',
-    'Can you tell me when the store opens tomorrow?',
-    'My package has not arrived yet.',
-    'Please cancel my order.',
-    'How much does the large one cost?',
-    'I need to change my delivery address.',
-    'Is there a pharmacy near the station?',
-    'Thank you, that is all I needed.',
-    'Could you send me the receipt by email?',
-    'What time does the last train leave?',
-    'I want to speak to someone about my bill.',
-  ].map((text): TurnScript => ({ kind: 'complete', pieces: [text] })),
-  ...[
-    [['I was wondering', 'if you could help me with my account.'], [600]],
-    [['The thing is', 'my card was charged twice.'], [900]],
-    [['I would like to order', 'the chicken and a salad.'], [500]],
-    [['Can you check', 'whether my flight is on time?'], [1200]],
-    [['So my question is', 'do you deliver on Sundays?'], [800]],
-    [['I bought a phone last week', 'and the screen', 'already cracked.'], [400, 700]],
-    [['We are looking for', 'a room with a view of the sea.'], [1000]],
-    [['My name is', 'John Smith.'], [700]],
-    [['I live on', 'Baker Street.'], [900]],
-    [['The reason I am calling', 'is my internet is down.'], [300]],
-    [['Could you tell me', 'the opening hours', 'for the weekend?'], [600, 500]],
-    [['I think', 'I left my bag on the bus.'], [1100]],
-  ].map(([pieces, pausesMs]): TurnScript => ({ kind: 'thinking-pause', pieces: pieces as string[], pausesMs: pausesMs as number[] })),
-  ...[
-    [['My order number is', 'four seven', 'two nine.'], [700, 900]],
-    [['My phone number is', 'five five five', 'zero one', 'four two.'], [500, 800, 600]],
-    [['The code is', 'one two three', 'four.'], [600, 1000]],
-    [['It is', 'nine', 'eight', 'seven', 'six.'], [400, 500, 600, 500]],
-    [['My account number is', 'three three', 'eight one', 'zero.'], [800, 700, 900]],
-    [['The address is', 'twelve', 'Oak Street.'], [600, 1100]],
-    [['My postcode is', 'S W one', 'A A.'], [500, 900]],
-    [['The reference is', 'A B', 'seven seven.'], [700, 600]],
-    [['Card ending', 'four four', 'one one.'], [500, 800]],
-    [['Room', 'two', 'one', 'five.'], [600, 700, 600]],
-  ].map(([pieces, pausesMs]): TurnScript => ({ kind: 'digits', pieces: pieces as string[], pausesMs: pausesMs as number[] })),
-  ...[
-    [['Um', 'I need to reset my password.'], [700]],
-    [['So', 'what are my options?'], [600]],
-    [['Uh', 'can I pay by card?'], [800]],
-    [['Well', 'I am not sure', 'maybe next week.'], [500, 900]],
-    [['Hmm', 'let me think', 'the blue one.'], [900, 1000]],
-    [['I want the', 'um', 'the bigger size.'], [400, 600]],
-    [['Actually', 'no', 'make it three.'], [500, 700]],
-    [['Let me see', 'um', 'Tuesday works.'], [800, 700]],
-    [['So basically', 'it stopped working.'], [1000]],
-    [['Er', 'is it open now?'], [600]],
-  ].map(([pieces, pausesMs]): TurnScript => ({ kind: 'hesitation', pieces: pieces as string[], pausesMs: pausesMs as number[] })),
-  ...['I was thinking maybe', 'And then I went to the', 'I am not really sure if', 'It depends on whether', 'Well I guess that'].map(
-    (text): TurnScript => ({ kind: 'trailing-off', pieces: [text] }),
-  ),
-  ...['Yes.', 'No.', 'No, the other one.', 'Yes please.', 'Okay.', 'Sure.', 'Not really.', 'That one.', 'Maybe later.', 'Correct.', 'Two.', 'Right.'].map(
-    (text): TurnScript => ({ kind: 'short-answer', pieces: [text] }),
-  ),
-];
+/** The voices of each split (harness/speech/voice-bank.ts): engines and speakers the other split never hears. */
+export const VOICES: Record<Split, readonly string[]> = {
+  dev: ['flite:slt', 'flite:awb', 'flite:kal16', 'festival:kal_diphone'],
+  'held-out': ['flite:rms', 'festival:ked_diphone', 'festival:cmu_us_slt_arctic_hts', 'piper:joe'],
+};
+/** Speaking rates as duration stretch (turn i of a split gets rate i mod 3). */
+const RATES = [1, 1.2, 0.9] as const;
 
-/** Voices and speaking rates the turns are spread over (turn i gets voice i mod 6, rate i mod 3). */
-const VOICES = [...['slt', 'awb', 'rms', 'kal16'].map((v) => `flite:${v}`), ...FESTIVAL_VOICES.map((v) => `festival:${v}`)];
-const RATES = [1, 1.25, 0.9] as const;
+/** The silence inserted at each `|`, by kind (ms, uniform, seeded by the turn): people pause longer to think than between digit groups. */
+const PAUSES_MS: Partial<Record<TurnKind, [number, number]>> = {
+  'thinking-pause': [300, 1500],
+  hesitation: [400, 1500],
+  digits: [300, 1200],
+  list: [300, 1000],
+};
 
-function synthesizer(voice: string, rate: number): { synthesize(text: string): Promise<{ pcm: Int16Array; sampleRate: number }> } {
-  const [engine, name] = voice.split(':') as [string, string];
-  if (engine === 'festival') return new FestivalSynthesizer({ voice: name as (typeof FESTIVAL_VOICES)[number], durationStretch: rate });
-  return new FliteSynthesizer({ voice: name, durationStretch: rate });
-}
+const scriptSchema = z.object({ kind: z.enum(TURN_KINDS), context: z.string().min(1), say: z.string().min(1) }).strict();
+type Script = z.infer<typeof scriptSchema>;
 
 export interface Turn {
   id: string;
+  split: Split;
   kind: TurnKind;
+  /** What the agent said just before: the conversational context of the turn. */
+  context: string;
+  /** What the caller says, `|` where they pause. */
   text: string;
   /** What is said in each piece of `speech`. */
   pieces: string[];
@@ -108,35 +64,96 @@ export interface Turn {
 /** Silence before the turn (the detector settles) and after it (room to decide, or not). */
 const LEAD_MS = 1000;
 const TAIL_MS = 4000;
+/** Fade at each cut, so a cut between two words does not click. */
+const FADE_MS = 5;
 
-/** Every turn, synthesized offline: one turn at a time (a festival process takes ~300 MB), its pieces in parallel. */
-export async function synthesizeTurns(): Promise<Turn[]> {
-  const turns: Turn[] = [];
-  for (const [i, script] of SCRIPTS.entries()) turns.push(await synthesizeTurn(script, i));
-  return turns;
+export function loadScripts(split: Split): Script[] {
+  const file = new URL(`./turns-${split}.yaml`, import.meta.url);
+  return z.array(scriptSchema).parse(parse(readFileSync(file, 'utf8')));
 }
 
-async function synthesizeTurn(script: TurnScript, i: number): Promise<Turn> {
-  const voice = VOICES[i % VOICES.length]!;
-  const rate = RATES[i % RATES.length]!;
-  const engine = synthesizer(voice, rate);
-  const pieces = await Promise.all(
-    script.pieces.map(async (text) => {
-      const s = await engine.synthesize(text);
-      return trimSilence(resample(s.pcm, s.sampleRate, TURN_SAMPLE_RATE), TURN_SAMPLE_RATE);
-    }),
-  );
-  const ms = (samples: number) => (samples / TURN_SAMPLE_RATE) * 1000;
-  const at = (msValue: number) => Math.round((msValue / 1000) * TURN_SAMPLE_RATE);
-  const pauses = script.pausesMs ?? [];
-  const total = at(LEAD_MS) + pieces.reduce((n, p) => n + p.length, 0) + pauses.reduce((n, p) => n + at(p), 0) + at(TAIL_MS);
-  const pcm = new Int16Array(total);
-  const speech: [number, number][] = [];
-  let cursor = at(LEAD_MS);
-  pieces.forEach((piece, k) => {
-    pcm.set(piece, cursor);
-    speech.push([ms(cursor), ms(cursor + piece.length)]);
-    cursor += piece.length + at(pauses[k] ?? 0);
+/**
+ * Every turn of both splits. Each utterance is synthesized whole and cut at the word boundaries its
+ * script marks, so a piece before a pause keeps the intonation of a sentence going on (synthesized
+ * alone, it would fall as a sentence ends). Synthesis is cached in `cacheDir`.
+ */
+export async function synthesizeTurns(cacheDir: string): Promise<Turn[]> {
+  mkdirSync(cacheDir, { recursive: true });
+  const voices = new VoiceBank();
+  try {
+    const turns: Turn[] = [];
+    for (const split of SPLITS) {
+      for (const [i, script] of loadScripts(split).entries()) {
+        const voice = VOICES[split][i % VOICES[split].length]!;
+        const rate = RATES[Math.floor(i / VOICES[split].length) % RATES.length]!;
+        const speech = await cached(cacheDir, voice, rate, script.say, () => voices.get(voice, rate).synthesize(script.say.replace(/\|/g, ' ')));
+        turns.push(cutIntoTurn(script, speech, { id: `${split}-${i}`, split, voice, rate }));
+      }
+    }
+    return turns;
+  } finally {
+    voices.close();
+  }
+}
+
+interface Speech {
+  pcm: Int16Array;
+  words: WordTiming[];
+}
+
+async function cached(dir: string, voice: string, rate: number, text: string, make: () => Promise<{ pcm: Int16Array; sampleRate: number; words: WordTiming[] }>): Promise<Speech> {
+  const key = createHash('sha256').update(JSON.stringify([voice, rate, text])).digest('hex').slice(0, 24);
+  const wav = join(dir, `${key}.wav`);
+  const words = join(dir, `${key}.json`);
+  if (existsSync(wav) && existsSync(words)) return { pcm: readWav(readFileSync(wav)).pcm, words: JSON.parse(readFileSync(words, 'utf8')) as WordTiming[] };
+  const s = await make();
+  const pcm = resample(s.pcm, s.sampleRate, TURN_SAMPLE_RATE);
+  writeFileSync(wav, encodeWav(pcm, TURN_SAMPLE_RATE));
+  writeFileSync(words, JSON.stringify(s.words));
+  return { pcm, words: s.words };
+}
+
+/** The whole utterance cut at its `|` marks, with seeded pauses between the pieces. */
+export function cutIntoTurn(script: Script, speech: Speech, meta: Pick<Turn, 'id' | 'split' | 'voice' | 'rate'>): Turn {
+  const pieces = script.say.split('|').map((p) => p.trim());
+  const counts = pieces.map((p) => spokenTokens(p).length);
+  if (counts.reduce((a, b) => a + b, 0) !== speech.words.length) throw new Error(`${meta.id}: ${speech.words.length} word timings for ${JSON.stringify(script.say)}`);
+  const at = (seconds: number) => Math.max(0, Math.min(speech.pcm.length, Math.round(seconds * TURN_SAMPLE_RATE)));
+  const random = prng(hashSeed(meta.id));
+  const [lo, hi] = PAUSES_MS[script.kind] ?? [0, 0];
+  const pausesMs = pieces.slice(1).map(() => Math.round(lo + random() * (hi - lo)));
+  // Each piece from its first word's start to its last word's end.
+  let first = 0;
+  const spans = counts.map((n) => {
+    const span = [at(speech.words[first]!.start), at(speech.words[first + n - 1]!.end)] as const;
+    first += n;
+    return span;
   });
-  return { id: `${script.kind}-${i}`, kind: script.kind, text: script.pieces.join(' … '), pieces: script.pieces, voice, rate, pcm, speech, endMs: speech.at(-1)![1] };
+  const ms = (samples: number) => (samples / TURN_SAMPLE_RATE) * 1000;
+  const lead = at(LEAD_MS / 1000);
+  const total = lead + spans.reduce((n, [a, b]) => n + b - a, 0) + pausesMs.reduce((n, p) => n + at(p / 1000), 0) + at(TAIL_MS / 1000);
+  const pcm = new Int16Array(total);
+  const placed: [number, number][] = [];
+  let cursor = lead;
+  spans.forEach(([a, b], k) => {
+    pcm.set(faded(speech.pcm.subarray(a, b)), cursor);
+    placed.push([ms(cursor), ms(cursor + b - a)]);
+    cursor += b - a + at((pausesMs[k] ?? 0) / 1000);
+  });
+  return { ...meta, kind: script.kind, context: script.context, text: script.say, pieces, pcm, speech: placed, endMs: placed.at(-1)![1] };
+}
+
+function faded(piece: Int16Array): Int16Array {
+  const out = Int16Array.from(piece);
+  const n = Math.min(Math.round((FADE_MS / 1000) * TURN_SAMPLE_RATE), Math.floor(out.length / 2));
+  for (let i = 0; i < n; i++) {
+    const g = 0.5 - 0.5 * Math.cos((Math.PI * i) / n);
+    out[i] = Math.round(out[i]! * g);
+    out[out.length - 1 - i] = Math.round(out[out.length - 1 - i]! * g);
+  }
+  return out;
+}
+
+function hashSeed(id: string): number {
+  return createHash('sha256').update(id).digest().readUInt32LE(0);
 }

@@ -49,24 +49,3 @@ export async function vadSegments(vad: VAD, pcm: Int16Array): Promise<VadSegment
 export function loadVad(setting: VadSetting): Promise<VAD> {
   return silero.VAD.load({ activationThreshold: setting.activationThreshold, minSilenceDuration: setting.minSilenceDurationMs, sampleRate: TURN_SAMPLE_RATE });
 }
-
-/**
- * When the agent (agents-js 1.8.1's endpointing on a VAD) declares each turn over, in ms of audio:
- * after the VAD reports the end of speech, it waits until the endpointing delay after the last
- * speech (not after the report, upstream agents-js #1741); speech that starts again before then
- * cancels it. The final transcript, which the agent also waits for, is left out here. The delay is
- * fixed, or chosen per segment (by an end-of-turn model, see eot-replay.ts).
- */
-export function endOfTurnDecisions(segments: VadSegment[], endpointingDelayMs: number | ((segmentIndex: number) => number)): number[] {
-  const decisions: number[] = [];
-  segments.forEach((segment, k) => {
-    if (segment.end === undefined) return;
-    const lastSpeech = segment.end - (segment.silence ?? 0);
-    const delay = typeof endpointingDelayMs === 'number' ? endpointingDelayMs : endpointingDelayMs(k);
-    const decidedAt = Math.max(segment.end, lastSpeech + delay);
-    const next = segments[k + 1];
-    if (next && next.start <= decidedAt) return;
-    decisions.push(decidedAt);
-  });
-  return decisions;
-}
