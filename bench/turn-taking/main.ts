@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { initializeLogger } from '@livekit/agents';
 import { loadConfig } from '../../agent/config/load.js';
 import { DEFAULT_SPEECH_LEVEL_GATE } from '../../plugins/speech-level-gate/index.js';
-import { installedModelPath } from '../../plugins/text-end-of-turn/index.js';
+import { endOfTurnPrompt, installedModelPath } from '../../plugins/text-end-of-turn/index.js';
 import { type TurnEndStages, type TurnEndWeights, turnEndFeatures } from '../../agent/session/turn-end-model.js';
 import { type Pipeline, type TurnReplay, collectAll } from './collect.js';
 import { CONDITIONS, type Condition, LineConditions } from './conditions.js';
@@ -69,7 +69,8 @@ async function main(): Promise<void> {
     console.log('before:');
     replays.before = await collectAll(turns, CONDITIONS, heard, BEFORE, engines, store);
     console.log('after:');
-    replays.after = await collectAll(turns, CONDITIONS, heard, AFTER, engines, store);
+    // The text model's scores are the prompt's: another prompt is another replay.
+    replays.after = await collectAll(turns, CONDITIONS, heard, AFTER, engines, { ...store, signature: { ...signature, textPrompt: endOfTurnPrompt(undefined, '') } });
   } finally {
     await engines.stt.close();
     await engines.text.close();
