@@ -69,6 +69,7 @@ export class Conversation {
     apology.attach(this.session);
     if (transcriber instanceof ReconnectingSTT) commitOnEndOfSpeech(this.session, transcriber, pendingTranscripts);
     adaptEndpointing(this.session, endpointingPolicy(cfg.turn), phoneLine, pendingTranscripts, { unfinishedWords: cfg.turn.detector !== 'combined' });
+    turnEndDetector?.attach(this.session);
     logTurnLatencies(this.session, opts.onTurn);
     const instructions = opts.phoneCaller ? `${cfg.agent.instructions}\n\n${phoneCallContext(opts.phoneCaller)}` : cfg.agent.instructions;
     this.#earlier = opts.earlier ?? [];

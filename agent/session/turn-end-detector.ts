@@ -1,4 +1,4 @@
-import { type llm, log } from '@livekit/agents';
+import { type llm, log, voice } from '@livekit/agents';
 import type { TextEndOfTurnScore } from '../../plugins/text-end-of-turn/index.js';
 import { type TurnEndStages, type TurnEndWeights, turnEndDelay, turnEndProbability } from './turn-end-model.js';
 
@@ -46,6 +46,19 @@ export class TurnEndDetector {
     private readonly scorers: TurnEndScorers,
     private readonly opts: TurnEndDetectorOptions,
   ) {}
+
+  /**
+   * Evaluates each message of the agent's as soon as the session adds it (its playout over), while
+   * the caller has yet to answer: the scorer keeps its prompt between scores, so at the caller's end
+   * of speech only their words are left to evaluate. Unwarmed, the agent's message made the first
+   * score of a turn take ~650 ms in the voice-to-voice benchmark (30 of 72 past the timeout).
+   */
+  attach(session: Pick<voice.AgentSession, 'on'>): void {
+    session.on(voice.AgentSessionEventTypes.ConversationItemAdded, (ev) => {
+      if (ev.item.type !== 'message' || ev.item.role !== 'assistant' || !ev.item.textContent) return;
+      this.scorers.text(ev.item.textContent, '').catch((error: unknown) => this.#logger.warn({ error: (error as Error).message }, "end-of-turn model failed on the agent's message"));
+    });
+  }
 
   async unlikelyThreshold(): Promise<number> {
     return this.opts.stages.doneAbove;

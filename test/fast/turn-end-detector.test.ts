@@ -1,4 +1,5 @@
-import { initializeLogger, llm } from '@livekit/agents';
+import { EventEmitter } from 'node:events';
+import { initializeLogger, llm, voice } from '@livekit/agents';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TurnEndDetector, type TurnEndScorers } from '../../agent/session/turn-end-detector.js';
 import { type TurnEndStages, type TurnEndWeights, turnEndDelay, turnEndProbability } from '../../agent/session/turn-end-model.js';
@@ -64,6 +65,17 @@ describe('the turn-end detector', () => {
       expect(await slow.d.predictEndOfTurn(chat('Hello!', 'what time do you close'))).toBeLessThan(await slow.d.unlikelyThreshold());
       expect(slow.waits).toEqual([900]);
     }
+  });
+
+  it("evaluates the agent's message as soon as the session adds it, before the caller answers", async () => {
+    const { d, asked } = detector(score(0.5));
+    const session = new EventEmitter();
+    d.attach(session as unknown as Pick<voice.AgentSession, 'on'>);
+    const said = (role: 'assistant' | 'user', text: string) =>
+      session.emit(voice.AgentSessionEventTypes.ConversationItemAdded, { item: llm.ChatMessage.create({ role, content: text }) });
+    said('user', 'what time do you close');
+    said('assistant', 'We close at ten tonight.');
+    expect(asked).toEqual([['We close at ten tonight.', '']]);
   });
 
   it('reads English only (the model is English)', async () => {
