@@ -37,7 +37,7 @@ describe('loadConfig', () => {
     expect(cfg.tts.provider).toBe('local');
     expect(cfg.localProviders.url).toBe(DEFAULT_LOCAL_PROVIDERS_URL);
     expect(cfg.worker.agentName).toBe('voice-agent');
-    expect(cfg.turn.detector).toBe('combined');
+    expect(cfg.turn.detector).toBe('model');
     expect(cfg.turn.speechGate).toBe(true);
     expect(cfg.stt.commit).toBe('agent');
   });
@@ -47,18 +47,19 @@ describe('loadConfig', () => {
       const { minEndpointingDelayMs, unsureDelayMs, maxEndpointingDelayMs } = loadConfig({ ...LIVEKIT, ...env }).turn;
       return [minEndpointingDelayMs, unsureDelayMs, maxEndpointingDelayMs];
     };
-    expect(waits()).toEqual([0, 1200, 1200]);
-    expect(waits({ TURN_DETECTOR: 'model' })).toEqual([200, 1200, 1200]);
+    expect(waits()).toEqual([200, 1200, 1200]);
+    expect(waits({ TURN_DETECTOR: 'combined' })).toEqual([0, 1200, 1200]);
     expect(waits({ TURN_DETECTOR: 'vad' })[0]).toBe(500);
     expect(waits({ TURN_DETECTOR: 'vad', TURN_MIN_ENDPOINTING_DELAY_MS: '300' })[0]).toBe(300);
-    expect(waits({ TURN_UNSURE_DELAY_MS: '800', TURN_MAX_ENDPOINTING_DELAY_MS: '1500' })).toEqual([0, 800, 1500]);
-    expect(configError({ ...LIVEKIT, TURN_DETECTOR: 'model', TURN_VAD_MIN_SILENCE_MS: '150' })).toContain('turn.vadMinSilenceMs');
-    expect(loadConfig({ ...LIVEKIT, TURN_VAD_MIN_SILENCE_MS: '150' }).turn.vadMinSilenceMs).toBe(150);
+    expect(waits({ TURN_DETECTOR: 'combined', TURN_UNSURE_DELAY_MS: '800', TURN_MAX_ENDPOINTING_DELAY_MS: '1500' })).toEqual([0, 800, 1500]);
+    expect(configError({ ...LIVEKIT, TURN_VAD_MIN_SILENCE_MS: '150' })).toContain('turn.vadMinSilenceMs');
+    expect(loadConfig({ ...LIVEKIT, TURN_DETECTOR: 'combined', TURN_VAD_MIN_SILENCE_MS: '150' }).turn.vadMinSilenceMs).toBe(150);
   });
 
   it("keeps the combined detector's waits and thresholds in order", () => {
-    expect(configError({ ...LIVEKIT, TURN_UNSURE_DELAY_MS: '1500' })).toContain('turn.unsureDelayMs');
-    expect(configError({ ...LIVEKIT, TURN_MIN_ENDPOINTING_DELAY_MS: '1300' })).toContain('turn.unsureDelayMs');
+    const combined = { ...LIVEKIT, TURN_DETECTOR: 'combined' };
+    expect(configError({ ...combined, TURN_UNSURE_DELAY_MS: '1500' })).toContain('turn.unsureDelayMs');
+    expect(configError({ ...combined, TURN_MIN_ENDPOINTING_DELAY_MS: '1300' })).toContain('turn.unsureDelayMs');
     expect(configError({ ...LIVEKIT, TURN_DONE_THRESHOLD: '0.4', TURN_UNSURE_THRESHOLD: '0.6' })).toContain('turn.unsureThreshold');
     expect(loadConfig({ ...LIVEKIT, TURN_DONE_THRESHOLD: '0.7', TURN_UNSURE_THRESHOLD: '0.2' }).turn).toMatchObject({ doneThreshold: 0.7, unsureThreshold: 0.2 });
   });
