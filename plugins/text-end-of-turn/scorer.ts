@@ -1,4 +1,4 @@
-import { type Llama, type LlamaContext, type LlamaContextSequence, LlamaLogLevel, type LlamaModel, type Token, getLlama } from 'node-llama-cpp';
+import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import { endOfTurnPrompt } from './prompt.js';
 
 /** What the language model makes of the caller's words so far. */
@@ -42,6 +42,9 @@ export class TextEndOfTurnScorer {
 
   static async load(opts: TextEndOfTurnScorerOptions): Promise<TextEndOfTurnScorer> {
     const threads = opts.threads ?? 1;
+    // Imported here, not at the top: every job process imports this plugin (its job-side half), and
+    // node-llama-cpp's module graph took ~0.4-0.8 s to load there for nothing.
+    const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
     const llama = await getLlama({ gpu: false, build: 'never', usePrebuiltBinaries: true, skipDownload: true, progressLogs: false, maxThreads: threads, logLevel: LlamaLogLevel.error });
     const model = await llama.loadModel({ modelPath: opts.modelPath, gpuLayers: 0, useMmap: true });
     const context = await model.createContext({ contextSize: CONTEXT_TOKENS, batchSize: CONTEXT_TOKENS, threads, sequences: 1, flashAttention: false });
