@@ -38,8 +38,8 @@ describe('loadConfig', () => {
     expect(cfg.localProviders.url).toBe(DEFAULT_LOCAL_PROVIDERS_URL);
     expect(cfg.worker.agentName).toBe('voice-agent');
     expect(cfg.turn.detector).toBe('model');
-    expect(cfg.turn.speechGate).toBe(true);
-    expect(cfg.stt.commit).toBe('agent');
+    expect(cfg.turn.speechGate).toBe(false);
+    expect(cfg.stt.commit).toBe('provider');
   });
 
   it('waits by detector by default, and takes a set wait for any', () => {

@@ -28,10 +28,16 @@ describe('turn-taking', () => {
    * false cut-offs in `npm run bench -- turn-taking`.
    */
   let fixedDelayWorker: StackWorker;
+  /**
+   * The agent hearing the caller through the speech-level gate, its VAD committing to the STT
+   * (`TURN_SPEECH_GATE=true STT_COMMIT=agent`, not the defaults: README, Turn-taking).
+   */
+  let gatedWorker: StackWorker;
 
   beforeAll(async () => {
     bed = await startCallTestBed({ name: 'turn-taking', httpPort: 18189 });
     fixedDelayWorker = await bed.startWorker('agent-turn-taking-fixed', 18190, { TURN_DETECTOR: 'vad', TURN_MIN_ENDPOINTING_DELAY_MS: '1200', TURN_UNFINISHED_DELAY_MS: '1200' });
+    gatedWorker = await bed.startWorker('agent-turn-taking-gated', 18197, { TURN_SPEECH_GATE: 'true', STT_COMMIT: 'agent' });
     // A first call on a fresh worker warms what the tests measure (measured: its reply came 5 s late).
     await sayInPieces(bed.worker, ['Hello there.']);
   }, 120_000);
@@ -103,7 +109,7 @@ describe('turn-taking', () => {
     // The room as loud as the caller's voice minus 10 dB, all through the call: Silero alone hears
     // it as speech and never heard this caller stop (every turn missed in the turn-taking benchmark).
     const room = { pcm: underBed(new Int16Array(speech.sampleRate * 8), await babbleBed(speech.sampleRate), BABBLE_SNR_DB, rms(trimSilence(speech.pcm, speech.sampleRate))), sampleRate: speech.sampleRate };
-    const { reply, finishedAt, turns } = await sayInPieces(bed.worker, [question], [], { roomNoise: room });
+    const { reply, finishedAt, turns } = await sayInPieces(gatedWorker, [question], [], { roomNoise: room });
     console.log(JSON.stringify({ heard: reply.text, afterFinishMs: Math.round(reply.startedAt - finishedAt), turns: turns.map((t) => t.userText) }));
     // What the room's voices make the agent hear is not asserted: the recognizer writes the babble
     // as words, and before the caller first speaks the gate has only the room's level to go by, so a
