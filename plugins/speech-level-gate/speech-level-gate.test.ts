@@ -83,4 +83,21 @@ describe('the gated VAD', () => {
     const ends = await endsOfSpeech(new SpeechLevelGatedVAD(await silero.VAD.load(opts)), pcm);
     expect(ends.filter((e) => e > speech[1] && e < speech[1] + 800)).toHaveLength(1);
   }, 30_000);
+
+  it("passes on the caller's own audio in its events, not the gated audio the VAD heard", async () => {
+    // A non-streaming STT transcribes the end-of-speech event's frames (agents-js StreamAdapter).
+    const { pcm } = call(10);
+    const stream = new SpeechLevelGatedVAD(await silero.VAD.load({ minSilenceDuration: 250, sampleRate: 16_000 })).stream();
+    for (let i = 0; i + at(50) <= pcm.length; i += at(50)) stream.pushFrame(new AudioFrame(pcm.slice(i, i + at(50)), RATE, 1, at(50)));
+    const heard: { end: number; audio: Int16Array }[] = [];
+    for await (const ev of stream) {
+      // At the model's rate, as here, the input consumed is the event's sample index.
+      if (ev.type === VADEventType.END_OF_SPEECH || ev.type === VADEventType.INFERENCE_DONE) heard.push({ end: ev.samplesIndex, audio: ev.frames[0]!.data });
+      if (ev.type === VADEventType.END_OF_SPEECH) break;
+    }
+    stream.close();
+    const speechEnd = heard.at(-1)!;
+    expect(speechEnd.audio.length).toBeGreaterThan(at(1000));
+    for (const { end, audio } of heard) expect(audio).toEqual(pcm.subarray(end - audio.length, end));
+  }, 30_000);
 });
