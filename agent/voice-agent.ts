@@ -1,4 +1,7 @@
 import { type JobContext, type JobProcess, type VAD, defineAgent, log, voice } from '@livekit/agents';
+import { redactNumber } from '../contracts/phone-number.js';
+import { REGION_ATTRIBUTE } from '../contracts/region-attribute.js';
+import { WORKER_LOG } from '../contracts/worker-log.js';
 import { loadConfig } from './config/load.js';
 import { CallJournal } from './continuity/call-journal.js';
 import { repeatRepliesLostToReconnection } from './continuity/lost-replies.js';
@@ -10,10 +13,9 @@ import { buildLlm, buildStt, buildTts, buildVad, turnEndScorers } from './provid
 import { Conversation } from './session/conversation.js';
 import { echoCancellationFor } from './session/echo-cancellation.js';
 import { KeypadInput } from './session/keypad-input.js';
-import { callAnswered, phoneCallerOf, redactNumber } from './session/phone-call.js';
+import { callAnswered, phoneCallerOf } from './session/phone-call.js';
 import { phoneTools } from './session/phone-tools.js';
 import { allowConcurrentRoomRequests } from './session/room-requests.js';
-import { REGION_ATTRIBUTE } from './worker/region-attribute.js';
 
 /** Session close reasons that end the call. */
 const CALL_ENDED = new Set<string>([voice.CloseReason.PARTICIPANT_DISCONNECTED, voice.CloseReason.USER_INITIATED]);
@@ -34,7 +36,7 @@ export default defineAgent<ProcessData>({
     proc.userData.vad = await buildVad(cfg);
     // From the fork to ready for a call: what a call that finds no warm process waits, and what an
     // operator compares with the framework's initialisation timeout.
-    log().info({ pid: process.pid, warmMs: Math.round(performance.now()) }, 'job process warmed');
+    log().info({ pid: process.pid, warmMs: Math.round(performance.now()) }, WORKER_LOG.jobProcessWarmed);
   },
   entry: async (ctx: JobContext<ProcessData>) => {
     const cfg = loadConfig();
@@ -53,7 +55,7 @@ export default defineAgent<ProcessData>({
     if (!caller) return log().info('room closed before a caller joined');
     const phoneCaller = phoneCallerOf(caller);
     if (phoneCaller) {
-      log().info({ caller: redactNumber(phoneCaller.number), dialled: redactNumber(phoneCaller.dialled), callId: phoneCaller.callId }, 'phone call');
+      log().info({ caller: redactNumber(phoneCaller.number), dialled: redactNumber(phoneCaller.dialled), callId: phoneCaller.callId }, WORKER_LOG.phoneCall);
       // A call the agent placed: speak first once the callee picks up, not to the ringing.
       if (!(await callAnswered(ctx.room, caller))) {
         log().info('phone call not answered');
@@ -63,7 +65,7 @@ export default defineAgent<ProcessData>({
     const journal = cfg.redis.url
       ? await CallJournal.open(cfg.redis.url, { room: ctx.room.name!, agentName: cfg.worker.agentName, agentIdentity: ctx.room.localParticipant!.identity, region: cfg.worker.region })
       : undefined;
-    log().info({ room: ctx.room.name, region: cfg.worker.region, takenOver: Boolean(journal?.earlier.length) }, 'call started');
+    log().info({ room: ctx.room.name, region: cfg.worker.region, takenOver: Boolean(journal?.earlier.length) }, WORKER_LOG.callStarted);
     const cost = new CallCostMeter();
     ctx.addShutdownCallback(async () => void cost.stop());
     const transferTo = cfg.phone.transferTo;

@@ -1,5 +1,5 @@
 import { SipClient } from 'livekit-server-sdk';
-import { localLivekitEndpoint } from '../harness/stack/livekit-server.js';
+import { livekitApiUrl, livekitEndpointFromEnv } from '../contracts/livekit-endpoint.js';
 import { type Change, applySipConfig, deleteSipConfig, describeSipState } from './provisioning.js';
 import { SipConfigError, loadSipConfig } from './sip-config.js';
 
@@ -15,9 +15,9 @@ Example file: infra/sip/trunks.yaml.`;
 async function main(argv: string[]): Promise<void> {
   const [command, file, ...rest] = argv;
   if (!command || command === '--help' || rest.length > 0) return console.log(USAGE);
-  const local = localLivekitEndpoint();
-  const url = (process.env.LIVEKIT_URL || local.url).replace(/^ws/, 'http');
-  const client = new SipClient(url, process.env.LIVEKIT_API_KEY || local.apiKey, process.env.LIVEKIT_API_SECRET || local.apiSecret);
+  const livekit = livekitEndpointFromEnv(process.env);
+  const url = livekitApiUrl(livekit.url);
+  const client = new SipClient(url, livekit.apiKey, livekit.apiSecret);
   const needFile = () => {
     if (!file) throw new SipConfigError(`${command} needs a file, e.g. infra/sip/trunks.yaml`);
     return loadSipConfig(file);

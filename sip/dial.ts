@@ -1,13 +1,13 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_AGENT_NAME } from '../agent/config/schema.js';
-import { localLivekitEndpoint } from '../harness/stack/livekit-server.js';
+import { DEFAULT_AGENT_NAME, agentNameFromEnv } from '../contracts/agent-name.js';
+import { livekitEndpointFromEnv } from '../contracts/livekit-endpoint.js';
 import { OutboundCallError, placeOutboundCall } from './outbound-call.js';
 
 const USAGE = `usage: npm run dial -- [--trunk NAME] [--agent NAME] +15550100001
   Calls the number through an outbound trunk (npm run sip -- apply) with the agent on the line;
   the agent speaks first once the callee answers.
   --trunk NAME   the outbound trunk to use (default: the only one livekit-server holds)
-  --agent NAME   the agent to dispatch (default: AGENT_NAME, else ${DEFAULT_AGENT_NAME})
+  --agent NAME   the agent to dispatch (default: LIVEKIT_AGENT_NAME or AGENT_NAME, else ${DEFAULT_AGENT_NAME})
 The server: LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET (default: npm start's).`;
 
 async function main(argv: string[]): Promise<void> {
@@ -17,13 +17,8 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = values.help ? 0 : 2;
     return;
   }
-  const local = localLivekitEndpoint();
-  const livekit = {
-    url: process.env.LIVEKIT_URL || local.url,
-    apiKey: process.env.LIVEKIT_API_KEY || local.apiKey,
-    apiSecret: process.env.LIVEKIT_API_SECRET || local.apiSecret,
-  };
-  const agentName = values.agent ?? (process.env.AGENT_NAME || DEFAULT_AGENT_NAME);
+  const livekit = livekitEndpointFromEnv(process.env);
+  const agentName = values.agent ?? agentNameFromEnv(process.env);
   const call = await placeOutboundCall(livekit, { number: positionals[0]!, agentName, trunk: values.trunk });
   console.log(`answered: room ${call.room}, SIP call ${call.sipCallId}, agent ${agentName}`);
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { AgentDispatchClient, RoomServiceClient, SipClient } from 'livekit-server-sdk';
 import type { AgentConfig } from '../agent/config/schema.js';
-import { E164_NUMBER, redactNumber } from '../agent/session/phone-call.js';
+import { livekitApiUrl } from '../contracts/livekit-endpoint.js';
+import { E164_NUMBER, redactNumber } from '../contracts/phone-number.js';
 
 /** livekit-server's API: the worker's own setting (`ws(s)://` or `http(s)://`). */
 type LivekitApi = AgentConfig['livekit'];
@@ -34,7 +35,7 @@ export class OutboundCallError extends Error {
  */
 export async function placeOutboundCall(livekit: LivekitApi, request: OutboundCallRequest): Promise<OutboundCall> {
   if (!E164_NUMBER.test(request.number)) throw new OutboundCallError(`'${request.number}' is not an E.164 number (e.g. +15550100001)`);
-  const http = livekit.url.replace(/^ws/, 'http');
+  const http = livekitApiUrl(livekit.url);
   const sip = new SipClient(http, livekit.apiKey, livekit.apiSecret);
   const trunk = chooseTrunk(await sip.listSipOutboundTrunk(), request.trunk);
   const room = `call-out-${randomUUID().slice(0, 8)}`;

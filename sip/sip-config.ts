@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { E164_NUMBER } from '../agent/session/phone-call.js';
+import { E164_NUMBER } from '../contracts/phone-number.js';
 
 /** A SIP provisioning file the tool cannot apply; the message names each offending key. */
 export class SipConfigError extends Error {

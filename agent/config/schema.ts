@@ -1,10 +1,9 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { DEFAULT_AGENT_NAME } from '../../contracts/agent-name.js';
 
 /** Where the `local` stages find the local providers unless told otherwise; `npm start` runs them there. */
 export const DEFAULT_LOCAL_PROVIDERS_URL = 'http://127.0.0.1:8788';
-/** Explicit dispatch only: rooms get the agent through a dispatch that names it. */
-export const DEFAULT_AGENT_NAME = 'voice-agent';
 /** Said by the agent that takes over a call whose agent was lost. */
 export const DEFAULT_RESUMPTION = 'Sorry, I lost the thread for a moment. I am back now.';
 /** Health (`GET /`), worker info (`GET /worker`), Prometheus (`GET /metrics`). */

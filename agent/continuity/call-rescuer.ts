@@ -1,6 +1,7 @@
 import { ParticipantInfo_Kind } from '@livekit/protocol';
 import { log } from '@livekit/agents';
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
+import { livekitApiUrl } from '../../contracts/livekit-endpoint.js';
 import type { CallRecord, CallStore } from './call-store.js';
 
 /** How often the worker looks for calls whose job died. */
@@ -40,7 +41,7 @@ export class CallRescuer {
     private readonly region: string | undefined,
     livekit: LivekitApi,
   ) {
-    const host = livekit.url.replace(/^ws/, 'http');
+    const host = livekitApiUrl(livekit.url);
     this.#rooms = new RoomServiceClient(host, livekit.apiKey, livekit.apiSecret);
     this.#dispatch = new AgentDispatchClient(host, livekit.apiKey, livekit.apiSecret);
   }

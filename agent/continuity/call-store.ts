@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { type PoolLoad, readPoolLoads } from '../worker/pool-presence.js';
+import { type PoolLoad, readPoolLoads } from '../../contracts/pool-presence.js';
 import { z } from 'zod';
 
 /**

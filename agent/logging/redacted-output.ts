@@ -1,4 +1,4 @@
-import { E164_NUMBER, redactNumber } from '../session/phone-call.js';
+import { E164_NUMBER, redactNumber } from '../../contracts/phone-number.js';
 
 const E164_ANYWHERE = new RegExp(E164_NUMBER.source.slice(1, -1), 'g');
 /**

@@ -1,21 +1,7 @@
 import { log } from '@livekit/agents';
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-
-/** The log line with a call's cost, at its end. */
-export const CALL_COST_LOG = 'call cost';
-
-/** What one call cost its job process (one process per call). */
-export interface CallCost {
-  durationS: number;
-  /** CPU time of the job process per second of call (ms/s; 1000 is a whole core). */
-  cpuMsPerSecond: number;
-  /** How late the job process's event loop ran its callbacks (ms): every frame of audio waits this long. */
-  eventLoopDelayMs: { p50: number; p99: number; max: number };
-  rssMb: number;
-  /** Proportional set size: the process's own pages plus its share of pages shared with others (RSS counts shared pages whole). */
-  pssMb?: number;
-}
+import { type CallCost, WORKER_LOG } from '../../contracts/worker-log.js';
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
@@ -55,7 +41,7 @@ export class CallCostMeter {
       rssMb: round(process.memoryUsage.rss() / 2 ** 20),
       pssMb: pss === undefined ? undefined : round(pss / 2 ** 20),
     };
-    log().info(cost, CALL_COST_LOG);
+    log().info(cost, WORKER_LOG.callCost);
     return cost;
   }
 }

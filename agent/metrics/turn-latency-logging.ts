@@ -1,8 +1,7 @@
 import { log, voice } from '@livekit/agents';
-import { type TurnLatencyRecord, TurnLatencyTracer } from './turn-latency-tracer.js';
-
-/** Messages of the lines logged here; harness/stack/worker-log.ts reads them. */
-export const TURN_LATENCY_LOG = { turn: 'turn latency', summary: 'session turn latency summary' } as const;
+import type { TurnLatencyRecord } from '../../contracts/turn-record.js';
+import { WORKER_LOG } from '../../contracts/worker-log.js';
+import { TurnLatencyTracer } from './turn-latency-tracer.js';
 
 /**
  * One structured log line per turn (`turn latency`), a p50/p95 summary when the session closes,
@@ -15,11 +14,11 @@ export function logTurnLatencies(session: voice.AgentSession, sink?: (record: Tu
     if (ev.item.type !== 'message') return;
     const record = tracer.onConversationItem(ev.item);
     if (!record) return;
-    logger.info({ turn: tracer.records.length, ...record }, TURN_LATENCY_LOG.turn);
+    logger.info({ turn: tracer.records.length, ...record }, WORKER_LOG.turnLatency);
     sink?.(record);
   });
   session.on(voice.AgentSessionEventTypes.Close, () => {
-    if (tracer.records.length) logger.info({ summary: tracer.summary() }, TURN_LATENCY_LOG.summary);
+    if (tracer.records.length) logger.info({ summary: tracer.summary() }, WORKER_LOG.turnLatencySummary);
   });
   return tracer;
 }

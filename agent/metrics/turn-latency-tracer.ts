@@ -1,30 +1,6 @@
 import type { llm } from '@livekit/agents';
+import { TURN_LATENCY_FIELDS, type TurnLatencyField, type TurnLatencyRecord } from '../../contracts/turn-record.js';
 
-/**
- * One user turn and the agent's reply to it. Durations are in ms after the user stopped speaking
- * (VAD end of speech), except the per-node figures, which are measured from the start of their node.
- */
-export interface TurnLatencyRecord {
-  userText: string;
-  agentText: string;
-  /** The caller talked over the reply (the message holds only what was heard). */
-  interrupted: boolean;
-  /** Epoch ms at which the user stopped speaking. */
-  userStoppedSpeakingAt: number;
-  /** End of speech to the decision that the user's turn is over. */
-  endOfTurnMs?: number;
-  /** End of speech to the final transcript. */
-  transcriptMs?: number;
-  /** LLM request start to first token. */
-  llmTtftMs?: number;
-  /** TTS request start to first audio byte. */
-  ttsTtfbMs?: number;
-  /** End of speech to the first agent audio frame handed to the room: the end-to-end latency. */
-  firstAudioMs?: number;
-}
-
-export type TurnLatencyField = 'endOfTurnMs' | 'transcriptMs' | 'llmTtftMs' | 'ttsTtfbMs' | 'firstAudioMs';
-export const TURN_LATENCY_FIELDS: readonly TurnLatencyField[] = ['endOfTurnMs', 'transcriptMs', 'llmTtftMs', 'ttsTtfbMs', 'firstAudioMs'];
 
 export interface StageSummary {
   count: number;

@@ -1,5 +1,5 @@
 import { Counter, Histogram, Registry } from 'prom-client';
-import type { TurnLatencyField, TurnLatencyRecord } from './turn-latency-tracer.js';
+import type { TurnLatencyField, TurnLatencyRecord } from '../../contracts/turn-record.js';
 
 /** Prometheus names of the stages; `end_to_end` is end of user speech to first agent audio. */
 const PROMETHEUS_STAGES: Record<TurnLatencyField, string> = {

@@ -1,21 +1,5 @@
 import { log } from '@livekit/agents';
-import { z } from 'zod';
-import type { TurnLatencyRecord } from './turn-latency-tracer.js';
-
-const ms = z.number().finite().min(0).optional();
-
-/** What the worker accepts from its jobs: a {@link TurnLatencyRecord}. */
-export const turnLatencyRecordSchema = z.object({
-  userText: z.string(),
-  agentText: z.string(),
-  interrupted: z.boolean(),
-  userStoppedSpeakingAt: z.number(),
-  endOfTurnMs: ms,
-  transcriptMs: ms,
-  llmTtftMs: ms,
-  ttsTtfbMs: ms,
-  firstAudioMs: ms,
-}) satisfies z.ZodType<TurnLatencyRecord>;
+import type { TurnLatencyRecord } from '../../contracts/turn-record.js';
 
 /** A record is a few hundred bytes; the worker stops reading a body longer than this. */
 export const MAX_TURN_RECORD_BYTES = 64 * 1024;

@@ -1,10 +1,6 @@
 import { log } from '@livekit/agents';
 import type { Room } from '@livekit/rtc-node';
-import type { TurnLatencyRecord } from './turn-latency-tracer.js';
-import { TURN_RECORD_TOPIC } from './turn-record-topic.js';
-
-/** What the room is told of a turn: its number and timings, not its words (the transcript carries those). */
-export type PublishedTurnRecord = Omit<TurnLatencyRecord, 'userText' | 'agentText'> & { turn: number };
+import { type PublishedTurnRecord, TURN_RECORD_TOPIC, type TurnLatencyRecord } from '../../contracts/turn-record.js';
 
 /**
  * Publishes each turn's latency record to the room (reliable data, TURN_RECORD_TOPIC), so the

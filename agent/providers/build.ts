@@ -2,6 +2,7 @@ import type { VAD, llm, stt, tts } from '@livekit/agents';
 import * as cartesia from '@livekit/agents-plugin-cartesia';
 import * as openai from '@livekit/agents-plugin-openai';
 import * as silero from '@livekit/agents-plugin-silero';
+import { LOCAL_TELEPHONY_STT_MODEL } from '../../contracts/local-providers.js';
 import { SpeechLevelGatedVAD } from '../../plugins/speech-level-gate/index.js';
 import { TextEndOfTurn } from '../../plugins/text-end-of-turn/index.js';
 import type { AgentConfig } from '../config/schema.js';
@@ -14,9 +15,6 @@ import { RetryingSTT } from './retrying-stt.js';
  * this placeholder keeps the production code path (real plugins, real wire protocols) unchanged.
  */
 const LOCAL_API_KEY = 'local';
-
-/** The local providers' telephony transcription model: its decoder is primed with phone-band speech. */
-export const LOCAL_TELEPHONY_STT_MODEL = 'local-telephony';
 
 interface Endpoint {
   baseUrl?: string;

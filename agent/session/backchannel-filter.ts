@@ -1,6 +1,6 @@
 import { stt } from '@livekit/agents';
 import { TransformStream } from 'node:stream/web';
-import { normalizeWords } from './words.js';
+import { normalizeWords } from '../../contracts/words.js';
 
 /**
  * What a listener says to show they are following, not to take the turn, and what the recognizer

@@ -5,7 +5,7 @@ import type { EchoCancellation } from '../../plugins/echo-cancellation/index.js'
 import type { AgentConfig } from '../config/schema.js';
 import type { HistoryEntry } from '../continuity/call-store.js';
 import { logTurnLatencies } from '../metrics/turn-latency-logging.js';
-import type { TurnLatencyRecord } from '../metrics/turn-latency-tracer.js';
+import type { TurnLatencyRecord } from '../../contracts/turn-record.js';
 import { ReconnectingSTT } from '../providers/reconnecting-stt.js';
 import { adaptEndpointing } from './adaptive-endpointing.js';
 import { ListeningAgent } from './listening-agent.js';

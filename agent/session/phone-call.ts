@@ -39,18 +39,9 @@ export async function callAnswered(room: Room, participant: RemoteParticipant): 
   });
 }
 
-/** A phone number as logs show it: its last four digits. */
-export function redactNumber(number: string | undefined): string | undefined {
-  if (!number) return undefined;
-  return number.length > 4 ? `${'*'.repeat(number.length - 4)}${number.slice(-4)}` : '****';
-}
-
 /** What the LLM is told of the call, after its instructions. */
 export function phoneCallContext(caller: PhoneCaller): string {
   const from = caller.number ? `, calling from ${caller.number}` : '';
   const to = caller.dialled ? ` (they dialled ${caller.dialled})` : '';
   return `The caller is on the telephone${from}${to}. Keep every answer short and easy to follow by ear. They may also type on their keypad.`;
 }
-
-/** A phone number in E.164 form, e.g. +15550100001. */
-export const E164_NUMBER = /^\+[1-9]\d{6,14}$/;

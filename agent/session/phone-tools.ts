@@ -1,7 +1,9 @@
 import { beta, llm, log } from '@livekit/agents';
 import { SipClient } from 'livekit-server-sdk';
+import { livekitApiUrl } from '../../contracts/livekit-endpoint.js';
 import type { AgentConfig } from '../config/schema.js';
-import { redactNumber } from './phone-call.js';
+import { redactNumber } from '../../contracts/phone-number.js';
+import { WORKER_LOG } from '../../contracts/worker-log.js';
 
 /** What the transfer tool needs to ask livekit-server (and through it livekit-sip) for a REFER. */
 export interface TransferTarget {
@@ -31,14 +33,14 @@ function transferToPersonTool(target: TransferTarget) {
     execute: async (_args, { ctx }) => {
       await ctx.waitForPlayout();
       const to = redactNumber(target.transferTo);
-      const sip = new SipClient(target.livekit.url.replace(/^ws/, 'http'), target.livekit.apiKey, target.livekit.apiSecret);
+      const sip = new SipClient(livekitApiUrl(target.livekit.url), target.livekit.apiKey, target.livekit.apiSecret);
       try {
         await sip.transferSipParticipant(target.room, target.callerIdentity, target.transferTo);
         logger.info({ to }, 'caller transferred');
         return 'The caller is being transferred.';
       } catch (e) {
         const { status, message } = e as { status?: number; message: string };
-        logger.warn({ to, status, error: message }, 'transfer failed');
+        logger.warn({ to, status, error: message }, WORKER_LOG.transferFailed);
         return `${TRANSFER_FAILED} (${status ?? 'no answer'}: ${message}). Apologise: you could not put the caller through to a person.`;
       }
     },

@@ -1,4 +1,5 @@
 import { type AgentServer, type JobRequest, log } from '@livekit/agents';
+import { WORKER_LOG } from '../../contracts/worker-log.js';
 
 /**
  * How long an accepted call counts before its job is seen running: livekit-server's assignment
@@ -48,7 +49,7 @@ export class CallAdmission {
     const held = this.held();
     if (held >= this.maxConcurrentCalls) {
       // Looked up here: the framework's logger exists once cli.runApp has started, after this is made.
-      log().child({ component: 'call-admission' }).info({ jobId: request.id, room: request.room?.name, held, max: this.maxConcurrentCalls }, 'call refused: the worker is full');
+      log().child({ component: 'call-admission' }).info({ jobId: request.id, room: request.room?.name, held, max: this.maxConcurrentCalls }, WORKER_LOG.callRefused);
       await request.reject();
       return;
     }

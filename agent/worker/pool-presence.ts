@@ -1,38 +1,14 @@
 import { log } from '@livekit/agents';
 import { Redis } from 'ioredis';
-import { z } from 'zod';
+import { POOL_PRESENCE_RENEW_MS, POOL_PRESENCE_TTL_MS, type WorkerPresence, poolPresenceKey } from '../../contracts/pool-presence.js';
 import type { WorkerLoadSnapshot } from './worker-load.js';
 
-/** One key per worker under this prefix, expiring unless renewed: a dead worker drops out on its own. */
-const KEY_PREFIX = 'voice-agent:pool:';
-const RENEW_MS = 1000;
-/** A worker not heard from for this long counts as gone (a few missed renewals). */
-const TTL_MS = 4000;
-
-const workerPresenceSchema = z.object({
-  agentName: z.string().min(1),
-  region: z.string().optional(),
-  activeCalls: z.number().int().min(0),
-  maxCalls: z.number().int().positive().optional(),
-  available: z.boolean(),
-});
-type WorkerPresence = z.infer<typeof workerPresenceSchema>;
 /** What of the worker's load its presence carries. */
 export type PoolPresenceLoad = Pick<WorkerLoadSnapshot, 'activeCalls' | 'maxCalls' | 'available'>;
 
-/** A pool (the workers registered under one agent name) as a placement service sees it. */
-export interface PoolLoad {
-  /** Live workers that take calls. */
-  workers: number;
-  activeCalls: number;
-  /** Calls the pool can still take: Infinity when a worker's limit is its CPU (livekit-server then decides). */
-  freeCalls: number;
-}
-
 /**
- * The worker's presence in the shared Redis: its agent name, region and load, renewed every second.
- * livekit-server knows each worker's load but tells nobody (self-hosted dispatch has no regions), so
- * this is how the placement service (web/server/placement) sees which regional pools have room.
+ * The worker's presence in the shared Redis (contracts/pool-presence.ts): its agent name, region and
+ * load, renewed every second; a worker that stops renewing drops out of its pool on its own.
  */
 export class PoolPresence {
   readonly #redis: Redis;
@@ -49,9 +25,9 @@ export class PoolPresence {
   ) {
     this.#redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: false });
     this.#redis.on('error', () => undefined); // reported once per outage by #renew
-    this.#key = `${KEY_PREFIX}${identity.agentName}:${workerId}`;
+    this.#key = poolPresenceKey(identity.agentName, workerId);
     // A worker that exits without `leave` drops out of the pool when its key expires.
-    this.#timer = setInterval(() => void this.#renew(), RENEW_MS);
+    this.#timer = setInterval(() => void this.#renew(), POOL_PRESENCE_RENEW_MS);
     this.#timer.unref();
     this.#redis.once('ready', () => void this.#renew());
   }
@@ -68,7 +44,7 @@ export class PoolPresence {
     const { activeCalls, maxCalls, available } = this.load.snapshot;
     const presence: WorkerPresence = { ...this.identity, activeCalls, maxCalls, available };
     try {
-      await this.#redis.set(this.#key, JSON.stringify(presence), 'PX', TTL_MS);
+      await this.#redis.set(this.#key, JSON.stringify(presence), 'PX', POOL_PRESENCE_TTL_MS);
       if (this.#failing) logger().info('pool presence renewed again');
       this.#failing = false;
     } catch (error) {
@@ -81,38 +57,3 @@ export class PoolPresence {
 
 /** Looked up when first needed: the framework's logger exists once the worker has started. */
 const logger = () => log().child({ component: 'pool-presence' });
-
-/** Every pool's load from the workers' presence, by agent name. Malformed entries are skipped. */
-export async function readPoolLoads(redis: Redis): Promise<Map<string, PoolLoad>> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${KEY_PREFIX}*`, 'COUNT', 200);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
-  const pools = new Map<string, PoolLoad>();
-  if (!keys.length) return pools;
-  for (const raw of await redis.mget(keys)) {
-    const parsed = workerPresenceSchema.safeParse(safeJson(raw));
-    if (!parsed.success) continue;
-    const w = parsed.data;
-    const pool = pools.get(w.agentName) ?? { workers: 0, activeCalls: 0, freeCalls: 0 };
-    pool.activeCalls += w.activeCalls;
-    if (w.available) {
-      pool.workers += 1;
-      pool.freeCalls += w.maxCalls === undefined ? Number.POSITIVE_INFINITY : Math.max(0, w.maxCalls - w.activeCalls);
-    }
-    pools.set(w.agentName, pool);
-  }
-  return pools;
-}
-
-function safeJson(text: string | null): unknown {
-  if (text === null) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}

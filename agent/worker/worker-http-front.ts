@@ -1,12 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer, request } from 'node:http';
 import { type AddressInfo, isIPv6 } from 'node:net';
-import {
-  MAX_TURN_RECORD_BYTES,
-  type TurnRecordsEndpoint,
-  turnLatencyRecordSchema,
-  turnRecordsAuthorization,
-} from '../metrics/turn-record-channel.js';
+import { parseTurnLatencyRecord } from '../../contracts/turn-record.js';
+import { MAX_TURN_RECORD_BYTES, type TurnRecordsEndpoint, turnRecordsAuthorization } from '../metrics/turn-record-channel.js';
 import type { TurnMetrics } from '../metrics/turn-metrics.js';
 
 const RECORDS_PATH = '/internal/turn-records';
@@ -53,12 +49,12 @@ export async function startWorkerHttpFront(opts: { port: number; host: string; m
     if (!sameText(req.headers.authorization, turnRecordsAuthorization(recordsToken))) return refuse(res, 401, 'not a job of this worker');
     const body = await readBody(req, MAX_TURN_RECORD_BYTES);
     if (!body) return refuse(res, 413, `a turn record is at most ${MAX_TURN_RECORD_BYTES} bytes`);
-    const parsed = turnLatencyRecordSchema.safeParse(safeJson(body.toString('utf8')));
-    if (!parsed.success) {
-      res.writeHead(400, { 'content-type': 'text/plain' }).end(`invalid turn record: ${parsed.error.issues[0]?.message}`);
+    const parsed = parseTurnLatencyRecord(safeJson(body.toString('utf8')));
+    if ('error' in parsed) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end(`invalid turn record: ${parsed.error}`);
       return;
     }
-    opts.metrics.observe(parsed.data);
+    opts.metrics.observe(parsed.record);
     res.writeHead(204).end();
   }
 

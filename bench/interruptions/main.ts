@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { normalizeWords } from '../../agent/session/words.js';
+import { normalizeWords } from '../../contracts/words.js';
 import type { EchoOptions } from '../../harness/caller/echo-path.js';
 import type { SimulatedCaller } from '../../harness/caller/simulated-caller.js';
 import { requireNamespaceNodeIp } from '../../harness/netns/node-ip.js';

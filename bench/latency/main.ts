@@ -8,7 +8,7 @@ import { requireNamespaceNodeIp } from '../../harness/netns/node-ip.js';
 import type { Launcher } from '../../harness/stack/livekit-server.js';
 import { LocalStack } from '../../harness/stack/local-stack.js';
 import type { LogEntry } from '../../harness/stack/worker-log.js';
-import { CALL_COST_LOG, type CallCost } from '../../agent/metrics/call-cost.js';
+import { type CallCost, WORKER_LOG } from '../../contracts/worker-log.js';
 import { CALLER_KINDS, type CallerKind, placeBenchCall } from '../bench-call.js';
 import { CORPUS, type CorpusUtterance, LATENCY_VOICES, synthesizeCorpus } from '../corpus.js';
 import { AGENT_KINDS, type AgentKind, type AgentUnderTest, parseAgentEnv, withAgentUnderTest } from './agents-under-test.js';
@@ -236,7 +236,7 @@ async function loadRuns(
         peakPssMb: mb(used.peakPssBytes),
         addedPssPerSessionMb: mb(used.peakPssBytes - used.baselinePssBytes) / n,
         idlePssMb: mb(used.baselinePssBytes),
-        calls: callCosts(agent.log.messages(CALL_COST_LOG, mark)),
+        calls: callCosts(agent.log.messages(WORKER_LOG.callCost, mark)),
       };
       console.log(
         `  ${kind} × ${n}: e2e p50 ${run.endToEnd?.p50.toFixed(0)} ms, p95 ${run.endToEnd?.p95.toFixed(0)} ms, CPU ${run.cpuSecondsPerSession.toFixed(2)} s/session, ` +

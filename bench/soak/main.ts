@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CALL_COST_LOG, type CallCost } from '../../agent/metrics/call-cost.js';
+import { type CallCost, WORKER_LOG } from '../../contracts/worker-log.js';
 import { percentile } from '../../agent/metrics/turn-latency-tracer.js';
 import { LATENCY_PROFILE_NAMES } from '../../harness/local-providers/index.js';
 import { requireNamespaceNodeIp } from '../../harness/netns/node-ip.js';
@@ -397,7 +397,7 @@ function renderMarkdown(r: SoakReport): string {
         `${fmt(t.flatBelowPerHour)} | ${fmt(t.atStart, digits(t))} | ${fmt(t.atEnd, digits(t))} |`,
     ),
     '',
-    `Event-loop delay of the job processes (${el.calls} \`${CALL_COST_LOG}\` lines): p99 median ${fmt(el.p99MedianMs)} ms, worst ${fmt(el.p99WorstMs)} ms; ` +
+    `Event-loop delay of the job processes (${el.calls} \`${WORKER_LOG.callCost}\` lines): p99 median ${fmt(el.p99MedianMs)} ms, worst ${fmt(el.p99WorstMs)} ms; ` +
       `max worst ${fmt(el.maxWorstMs)} ms; median p99 of the first quarter ${fmt(el.firstQuarterP99MedianMs)} ms, of the last ${fmt(el.lastQuarterP99MedianMs)} ms.`,
     '',
     `Processes: ${r.processes.atStart} at the start, ${r.processes.atEnd} at the end, ${FINAL_SETTLE_MS / 1000} s after the last call.` +
@@ -481,7 +481,7 @@ async function soak(stack: LocalStack, worker: StackWorker, corpus: CorpusUttera
     samples: sampler.samples.length,
     fitFromS,
     trends,
-    eventLoop: eventLoop(worker.log.messages(CALL_COST_LOG), t0, opts.durationS),
+    eventLoop: eventLoop(worker.log.messages(WORKER_LOG.callCost), t0, opts.durationS),
     processes,
     verdicts: verdicts(trends, processes, completed, lostCalls.length, fitted.length > 1 ? (fitted.at(-1)!.tS - fitted[0]!.tS) / 60 : 0),
   };

@@ -1,5 +1,5 @@
 import { AccessToken, RoomAgentDispatch, RoomConfiguration } from 'livekit-server-sdk';
-import type { LivekitEndpoint } from '../stack/livekit-server.js';
+import type { LivekitEndpoint } from '../../contracts/livekit-endpoint.js';
 
 /** A caller on the phone, as livekit-sip presents one: the numbers of both ends and the call's ID. */
 export interface PhoneIdentity {

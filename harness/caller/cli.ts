@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { DEFAULT_AGENT_NAME } from '../../agent/config/schema.js';
+import { agentNameFromEnv } from '../../contracts/agent-name.js';
+import { livekitEndpointFromEnv } from '../../contracts/livekit-endpoint.js';
 import { FliteSynthesizer } from '../speech/flite.js';
 import { primedRecognizer } from '../speech/recognizer-primer.js';
 import { AGENT_VOICE, CALLER_VOICE } from '../speech/voices.js';
-import { localLivekitEndpoint } from '../stack/livekit-server.js';
 import { createCallerToken } from './caller-token.js';
 import { dispatchAgent } from './place-call.js';
 import { requestPlacedCall } from './placement-client.js';
@@ -14,13 +14,14 @@ const DEFAULT_QUESTIONS = ['What is the weather like today?', 'Tell me a funny j
 
 /** Calls the agent as a person would and prints the conversation with per-turn timing. */
 async function main(): Promise<void> {
-  const local = localLivekitEndpoint();
+  const env = livekitEndpointFromEnv(process.env);
+  const local = livekitEndpointFromEnv({});
   const usage = `usage: npm run caller -- [options]
   --url URL            LiveKit URL (env LIVEKIT_URL, default ${local.url}: npm start's)
   --api-key KEY        (env LIVEKIT_API_KEY, default ${local.apiKey})
   --api-secret SECRET  (env LIVEKIT_API_SECRET, default npm start's)
   --room NAME          room to join (default: a new random one)
-  --agent-name NAME    dispatch this agent into the room first (env AGENT_NAME, default ${DEFAULT_AGENT_NAME}; '' to skip)
+  --agent-name NAME    dispatch this agent into the room first (env LIVEKIT_AGENT_NAME or AGENT_NAME, default ${agentNameFromEnv({})}; '' to skip)
   --placement URL      ask this placement service for the call instead (npm start's page, e.g. http://127.0.0.1:3000/):
                        it picks the region, the server, the room and the agent
   --region NAME        with --placement: the region the caller is in (default: the service decides)
@@ -29,11 +30,11 @@ async function main(): Promise<void> {
   --json               print the result as JSON`;
   const { values } = parseArgs({
     options: {
-      url: { type: 'string', default: process.env.LIVEKIT_URL ?? local.url },
-      'api-key': { type: 'string', default: process.env.LIVEKIT_API_KEY ?? local.apiKey },
-      'api-secret': { type: 'string', default: process.env.LIVEKIT_API_SECRET ?? local.apiSecret },
+      url: { type: 'string', default: env.url },
+      'api-key': { type: 'string', default: env.apiKey },
+      'api-secret': { type: 'string', default: env.apiSecret },
       room: { type: 'string', default: `call-${randomUUID().slice(0, 8)}` },
-      'agent-name': { type: 'string', default: process.env.AGENT_NAME ?? DEFAULT_AGENT_NAME },
+      'agent-name': { type: 'string', default: agentNameFromEnv(process.env) },
       placement: { type: 'string' },
       region: { type: 'string' },
       say: { type: 'string', multiple: true, default: DEFAULT_QUESTIONS },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AgentDispatchClient } from 'livekit-server-sdk';
-import type { LivekitEndpoint } from '../stack/livekit-server.js';
+import { type LivekitEndpoint, livekitApiUrl } from '../../contracts/livekit-endpoint.js';
 import { type PhoneIdentity, createCallerToken } from './caller-token.js';
 import { type CallerOptions, SimulatedCaller } from './simulated-caller.js';
 
@@ -11,7 +11,7 @@ export interface PlacedCall {
 
 /** Explicit dispatch of `agentName` into `room` (created if need be), before anyone joins it. */
 export async function dispatchAgent(livekit: LivekitEndpoint, room: string, agentName: string): Promise<void> {
-  await new AgentDispatchClient(livekit.url.replace(/^ws/, 'http'), livekit.apiKey, livekit.apiSecret).createDispatch(room, agentName);
+  await new AgentDispatchClient(livekitApiUrl(livekit.url), livekit.apiKey, livekit.apiSecret).createDispatch(room, agentName);
 }
 
 /** Dispatches `agentName` into a new room, then joins it as a simulated caller. */

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { type LatencyProfileName, LATENCY_PROFILE_NAMES } from '../local-providers/index.js';
 import { HUB_ADDRESS, type RegionLink, RegionNetwork } from '../netns/region-network.js';
 import { startChildProcess } from '../stack/child-process.js';
+import { regionalAgentName } from '../../contracts/agent-name.js';
 import { type RegionLocation, type RunningLivekitServer, localLivekitEndpoint, startLivekitServer } from '../stack/livekit-server.js';
 import { type StackWorker, stackWorker } from '../stack/local-stack.js';
 import { type RunningRedis, startRedis } from '../stack/redis.js';
@@ -104,7 +105,7 @@ export class RegionalCluster {
           readyTimeoutMs: 30_000,
         });
         started.push(() => providers.stop(5000));
-        regions.push({ name: location.name, agentName: `voice-agent-${location.name}`, link, livekit, providersUrl: `http://${link.address}:${PROVIDERS_PORT}`, workers: [] });
+        regions.push({ name: location.name, agentName: regionalAgentName(location.name), link, livekit, providersUrl: `http://${link.address}:${PROVIDERS_PORT}`, workers: [] });
       }
       const cluster = new RegionalCluster(stopStarted, network, redis, regions, opts.logDir, apiKey, apiSecret);
       cluster.callersNear(regions[0]!.name);

@@ -9,7 +9,7 @@ import { type KnownUtterance, KnownSpeechRecognizer } from '../speech/known-spee
 import { PocketsphinxRecognizer, type SpeechRecognizer } from '../speech/pocketsphinx.js';
 import { recognizerPrimer } from '../speech/recognizer-primer.js';
 import { AGENT_VOICE, CALLER_VOICE } from '../speech/voices.js';
-import { LOCAL_TELEPHONY_STT_MODEL } from '../../agent/providers/build.js';
+import { LOCAL_TELEPHONY_STT_MODEL } from '../../contracts/local-providers.js';
 import { handleCartesiaBytes, handleCartesiaSocket } from './cartesia-tts.js';
 import { checkControlAccess } from './control-access.js';
 import { HttpError, readJson, refuseUpgrade, requestUrl, sendJson, sendOpenAIError } from './http-util.js';

@@ -1,4 +1,4 @@
-import { normalizeWords } from '../../agent/session/words.js';
+import { normalizeWords } from '../../contracts/words.js';
 
 /**
  * What was meant to be said against what a recognizer heard: the fraction of the expected words (as

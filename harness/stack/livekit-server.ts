@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { type LivekitEndpoint, livekitApiUrl } from '../../contracts/livekit-endpoint.js';
 import { type RunningChild, startChildProcess } from './child-process.js';
 
 /** The development configuration (dev keys, loopback only) every local stack starts from. */
@@ -11,12 +12,6 @@ const LIVEKIT_CONFIG = fileURLToPath(new URL('../../infra/livekit/livekit.yaml',
 /** Built by infra/install.sh. */
 const LIVEKIT_BINARY = fileURLToPath(new URL('../../.tools/bin/livekit-server', import.meta.url));
 
-/** Where a LiveKit server is and the API key that signs tokens for it. */
-export interface LivekitEndpoint {
-  url: string;
-  apiKey: string;
-  apiSecret: string;
-}
 
 export interface LivekitServerOptions {
   /** Signalling port; RTC TCP and UDP use the next two. The configuration's when unset. */
@@ -114,7 +109,7 @@ export async function startLivekitServer(opts: LivekitServerOptions): Promise<Ru
     name: 'livekit-server',
     ...launch,
     logFile: opts.logFile,
-    ready: { url: endpoint.url.replace(/^ws/, 'http') },
+    ready: { url: livekitApiUrl(endpoint.url) },
     readyTimeoutMs: 15_000,
   });
   return { ...endpoint, stop: async (graceMs = 5000) => void (await server.stop(graceMs)) };

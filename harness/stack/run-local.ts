@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_AGENT_NAME, DEFAULT_LOCAL_PROVIDERS_URL, DEFAULT_WORKER_HTTP_PORT } from '../../agent/config/schema.js';
+import { DEFAULT_LOCAL_PROVIDERS_URL, DEFAULT_WORKER_HTTP_PORT } from '../../agent/config/schema.js';
+import { agentNameFromEnv } from '../../contracts/agent-name.js';
 import { DEFAULT_AGENT_DEADLINE_MS, DEFAULT_WEB_PORT, PAGE_DIR } from '../../web/server/config.js';
 import { Placement } from '../../web/server/placement.js';
 import { startWebFront } from '../../web/server/web-front.js';
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
     },
   });
   const profile = latencyProfileNamed(values.profile, '--profile');
-  const agentName = process.env.LIVEKIT_AGENT_NAME || process.env.AGENT_NAME || DEFAULT_AGENT_NAME;
+  const agentName = agentNameFromEnv(process.env);
   const webPort = Number(values['web-port']);
   if (!Number.isInteger(webPort) || webPort < 0 || webPort > 65535) throw new Error(`--web-port: a port number, not '${values['web-port']}'`);
   if (values.regions) return runRegions({ regions: values.regions.split(','), profile, webPort });

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { TURN_LATENCY_LOG } from '../../agent/metrics/turn-latency-logging.js';
-import type { TurnLatencyRecord } from '../../agent/metrics/turn-latency-tracer.js';
-import { turnLatencyRecordSchema } from '../../agent/metrics/turn-record-channel.js';
+import { type TurnLatencyRecord, parseTurnLatencyRecord } from '../../contracts/turn-record.js';
+import { WORKER_LOG } from '../../contracts/worker-log.js';
 import { waitFor } from './wait.js';
 
 /** One structured line of a worker's log (the worker's and its job processes'). */
@@ -47,9 +46,13 @@ export class WorkerLog {
       .filter((e) => e.msg === msg);
   }
 
-  /** The turn records (agent/metrics/turn-latency-tracer.ts) logged since `mark`. */
+  /** The turn records (contracts/turn-record.ts) logged since `mark`. */
   turns(since = 0): TurnLatencyRecord[] {
-    return this.messages(TURN_LATENCY_LOG.turn, since).map((e) => turnLatencyRecordSchema.parse(e));
+    return this.messages(WORKER_LOG.turnLatency, since).map((e) => {
+      const parsed = parseTurnLatencyRecord(e);
+      if ('error' in parsed) throw new Error(`a turn record in ${this.path}: ${parsed.error}`);
+      return parsed.record;
+    });
   }
 
   /** Polls `select` until it returns something, e.g. the turn a call is expected to log. */

@@ -2,7 +2,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_AGENT_NAME, DEFAULT_WORKER_HTTP_PORT, configSchema } from '../../agent/config/schema.js';
+import { DEFAULT_WORKER_HTTP_PORT, configSchema } from '../../agent/config/schema.js';
+import { DEFAULT_AGENT_NAME } from '../../contracts/agent-name.js';
 import { Regions } from '../../web/server/regions.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeWords } from '../../agent/session/words.js';
+import { normalizeWords } from '../../contracts/words.js';
 import { FliteSynthesizer } from '../../harness/speech/flite.js';
 import { CALLER_VOICE } from '../../harness/speech/voices.js';
 import { waitFor } from '../../harness/stack/wait.js';

@@ -3,7 +3,7 @@ import { encodeWav, readWav, resample, rms } from '../../harness/speech/audio.js
 import { FliteSynthesizer, alignWords, parseSegments, phoneCounts, spokenTokens, trimLeadingPause } from '../../harness/speech/flite.js';
 import { PocketsphinxRecognizer } from '../../harness/speech/pocketsphinx.js';
 import { AGENT_VOICE } from '../../harness/speech/voices.js';
-import { normalizeWords } from '../../agent/session/words.js';
+import { normalizeWords } from '../../contracts/words.js';
 import { wordOverlap } from '../../harness/speech/words.js';
 
 function tone(hz: number, ms: number, rate: number, amplitude = 8000): Int16Array {

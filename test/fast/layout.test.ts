@@ -4,8 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 /**
- * Who may import whom (README, "Layout"). The product (agent/, plugins/) stands alone; the harness
- * serves tests, benchmarks and users; a plugin is used through its entry file only.
+ * Who may import whom (README, "Layout"). The facts several parts share (contracts/) import nothing;
+ * the product (agent/, plugins/) stands alone; the SIP tools, the web front and the harness reach the
+ * agent only through contracts/ and its configuration; the harness serves tests, benchmarks and
+ * users; a plugin is used through its entry file only.
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -22,7 +24,7 @@ function sourceFiles(dir: string): string[] {
 
 /** Every relative import of the project's TypeScript, as paths from the repository root. */
 function projectImports(): Import[] {
-  const files = ['agent', 'plugins', 'web', 'harness', 'sip', 'test', 'bench'].flatMap(sourceFiles).filter((f) => !f.startsWith('web/dist/'));
+  const files = ['agent', 'contracts', 'plugins', 'web', 'harness', 'sip', 'test', 'bench'].flatMap(sourceFiles).filter((f) => !f.startsWith('web/dist/'));
   return files.flatMap((from) => {
     const text = readFileSync(join(ROOT, from), 'utf8');
     const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((m) => m[1]!);
@@ -41,15 +43,28 @@ describe('the layout', () => {
     expect(imports).toContainEqual({ from: 'agent/voice-agent.ts', to: 'agent/session/conversation.ts' });
   });
 
+  it('has the shared facts import nothing at all, of the project or of a package', () => {
+    const contracts = sourceFiles('contracts');
+    expect(contracts).toContain('contracts/pool-presence.ts');
+    const importing = contracts.filter((f) => /^\s*import\b|\bimport\s*\(|\brequire\s*\(/m.test(readFileSync(join(ROOT, f), 'utf8')));
+    expect(importing).toEqual([]);
+  });
+
   it('keeps the product free of the harness, the tests and the benchmarks', () => {
     const product = imports.filter((i) => ['agent', 'plugins'].includes(top(i.from)) && !isTest(i.from));
-    expect(show(product.filter((i) => !['agent', 'plugins'].includes(top(i.to))))).toEqual([]);
+    expect(show(product.filter((i) => !['agent', 'plugins', 'contracts'].includes(top(i.to))))).toEqual([]);
   });
 
   it('keeps the web page and its server free of the harness, the tests and the benchmarks', () => {
     const web = imports.filter((i) => top(i.from) === 'web');
     expect(web.map((i) => i.from)).toContain('web/client/app.ts');
-    expect(show(web.filter((i) => !['agent', 'web'].includes(top(i.to))))).toEqual([]);
+    expect(show(web.filter((i) => !['agent', 'web', 'contracts'].includes(top(i.to))))).toEqual([]);
+  });
+
+  it('has the SIP tools, the web front and the harness reach the agent only through contracts/ and its configuration', () => {
+    const reaching = imports.filter((i) => ['sip', 'web', 'harness'].includes(top(i.from)) && top(i.to) === 'agent' && !i.to.startsWith('agent/config/'));
+    expect(show(reaching)).toEqual([]);
+    expect(show(imports.filter((i) => top(i.from) === 'sip' && top(i.to) === 'harness'))).toEqual([]);
   });
 
   it('has plugins used through their entry file, importing nothing of the project outside themselves', () => {

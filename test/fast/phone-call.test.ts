@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../agent/config/load.js';
 import { keypadMessage } from '../../agent/session/keypad-input.js';
 import { redactOutput } from '../../agent/logging/redacted-output.js';
-import { phoneCallContext, redactNumber } from '../../agent/session/phone-call.js';
+import { phoneCallContext } from '../../agent/session/phone-call.js';
+import { redactNumber } from '../../contracts/phone-number.js';
 
 const LIVEKIT = { LIVEKIT_URL: 'ws://127.0.0.1:7880', LIVEKIT_API_KEY: 'k', LIVEKIT_API_SECRET: 's' };
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TURN_LATENCY_LOG } from '../../agent/metrics/turn-latency-logging.js';
+import { livekitApiUrl } from '../../contracts/livekit-endpoint.js';
+import { WORKER_LOG } from '../../contracts/worker-log.js';
 import { wordOverlap } from '../../harness/speech/words.js';
 import { type CallTestBed, startCallTestBed } from '../support/call-test-bed.js';
 import { scriptedAnswer } from '../support/scripted-answers.js';
@@ -43,7 +44,7 @@ describe('a spoken conversation through a real livekit-server', () => {
       const waitedMs = performance.now() - joinedAt;
       console.log(`agent audio track subscribed ${waitedMs.toFixed(0)} ms after the caller joined`);
       expect(waitedMs).toBeLessThan(5000);
-      const rooms = new RoomServiceClient(livekit.url.replace(/^ws/, 'http'), livekit.apiKey, livekit.apiSecret);
+      const rooms = new RoomServiceClient(livekitApiUrl(livekit.url), livekit.apiKey, livekit.apiSecret);
       const identities = (await rooms.listParticipants(room)).map((p) => p.identity);
       expect(identities).toContain(caller.agentIdentity);
       expect(identities).toHaveLength(2);
@@ -96,7 +97,7 @@ describe('a spoken conversation through a real livekit-server', () => {
     await converse(bed.worker.agentName);
     // The summary is written when the session closes after the hang-up.
     const [summary] = await log.waitFor((l) => {
-      const lines = l.messages(TURN_LATENCY_LOG.summary, mark);
+      const lines = l.messages(WORKER_LOG.turnLatencySummary, mark);
       return lines.length > 0 && lines;
     }, 'the session turn latency summary');
     const turns = log.turns(mark);

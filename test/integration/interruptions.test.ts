@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TurnLatencyRecord } from '../../agent/metrics/turn-latency-tracer.js';
-import { normalizeWords } from '../../agent/session/words.js';
+import type { TurnLatencyRecord } from '../../contracts/turn-record.js';
+import { normalizeWords } from '../../contracts/words.js';
 import type { SimulatedCaller } from '../../harness/caller/simulated-caller.js';
 import type { RequestRecord } from '../../harness/local-providers/index.js';
 import { wordOverlap } from '../../harness/speech/words.js';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DisconnectReason, ParticipantKind } from '@livekit/rtc-node';
 import { RoomServiceClient, SipClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { livekitApiUrl } from '../../contracts/livekit-endpoint.js';
 import { keypadMessage } from '../../agent/session/keypad-input.js';
 import type { SimulatedCaller } from '../../harness/caller/simulated-caller.js';
 import { wordOverlap } from '../../harness/speech/words.js';
@@ -41,7 +42,7 @@ describe('phone calls', () => {
   beforeAll(async () => {
     bed = await startCallTestBed({ name: 'phone', httpPort: 18188, env: { AGENT_GREETING: GREETING, PHONE_TRANSFER_TO: TRANSFER_TO } });
     const { url, apiKey, apiSecret } = bed.stack.livekit;
-    rooms = new RoomServiceClient(url.replace(/^ws/, 'http'), apiKey, apiSecret);
+    rooms = new RoomServiceClient(livekitApiUrl(url), apiKey, apiSecret);
   });
   afterAll(async () => {
     await bed?.stop();
@@ -249,7 +250,7 @@ describe('phone calls', () => {
 
   it('an outbound call with no SIP service: npm run dial says why, and leaves no room and no job behind', async () => {
     const { url, apiKey, apiSecret } = bed.stack.livekit;
-    const sip = new SipClient(url.replace(/^ws/, 'http'), apiKey, apiSecret);
+    const sip = new SipClient(livekitApiUrl(url), apiKey, apiSecret);
     const trunk = await sip.createSipOutboundTrunk('phone-test-out', 'sip.example.test', ['+15550100000']);
     try {
       const dial = spawn(process.execPath, ['--import', 'tsx', 'sip/dial.ts', '--agent', bed.worker.agentName, CALLER_NUMBER], {

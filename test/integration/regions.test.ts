@@ -1,8 +1,8 @@
 import { ParticipantKind } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { readPoolLoads } from '../../agent/worker/pool-presence.js';
-import { REGION_ATTRIBUTE } from '../../agent/worker/region-attribute.js';
+import { readPoolLoads } from '../../contracts/pool-presence.js';
+import { REGION_ATTRIBUTE } from '../../contracts/region-attribute.js';
 import { SimulatedCaller } from '../../harness/caller/simulated-caller.js';
 import { FAR_ONE_WAY_MS, NEAR_ONE_WAY_MS, RegionalCluster } from '../../harness/cluster/regional-cluster.js';
 import { FliteSynthesizer } from '../../harness/speech/flite.js';

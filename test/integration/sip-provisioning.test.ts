@@ -1,5 +1,6 @@
 import { SipClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { livekitApiUrl } from '../../contracts/livekit-endpoint.js';
 import { LocalStack } from '../../harness/stack/local-stack.js';
 import { applySipConfig, deleteSipConfig, describeSipState } from '../../sip/provisioning.js';
 import { loadSipConfig, parseSipConfig } from '../../sip/sip-config.js';
@@ -14,7 +15,7 @@ describe('SIP provisioning', () => {
 
   beforeAll(async () => {
     stack = await LocalStack.start({ logDir: '.run/test-logs/sip-provisioning' });
-    client = new SipClient(stack.livekit.url.replace(/^ws/, 'http'), stack.livekit.apiKey, stack.livekit.apiSecret);
+    client = new SipClient(livekitApiUrl(stack.livekit.url), stack.livekit.apiKey, stack.livekit.apiSecret);
   });
   afterAll(async () => {
     await stack?.stop();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TurnLatencyRecord } from '../../agent/metrics/turn-latency-tracer.js';
-import { normalizeWords } from '../../agent/session/words.js';
+import type { TurnLatencyRecord } from '../../contracts/turn-record.js';
+import { normalizeWords } from '../../contracts/words.js';
 import type { HeardSpeech } from '../../harness/caller/simulated-caller.js';
 import { joinWithPauses, rms, trimSilence } from '../../harness/speech/audio.js';
 import { babbleBed, underBed } from '../../harness/speech/noise-beds.js';

@@ -10,7 +10,7 @@ import {
   type LocalAudioTrack,
   type LocalTrackPublication,
 } from 'livekit-client';
-import { TURN_RECORD_TOPIC } from '../../agent/metrics/turn-record-topic';
+import { TURN_RECORD_TOPIC } from '../../contracts/turn-record';
 import { AgentAudio } from './agent-audio';
 import { agentStateOf, isAgentIdentity } from './agent-participant';
 import { requestCall } from './call-api';

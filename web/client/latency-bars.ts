@@ -48,7 +48,6 @@ function turnRow(turn: TurnLatency, fullScaleMs: number): HTMLLIElement {
   row.dataset.turn = String(turn.turn);
 
   const label = createElement('span', 'latency-label', `Turn ${turn.turn}`);
-  if (turn.userText) label.title = turn.userText;
 
   const bar = createElement('span', 'latency-bar');
   for (const stage of STAGES) {

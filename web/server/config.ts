@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { agentNameFromEnv } from '../../contracts/agent-name.js';
 
 /** The page's port unless WEB_PORT says otherwise: the port LiveKit's web starters use. */
 export const DEFAULT_WEB_PORT = 3000;
@@ -53,13 +54,16 @@ export function webConfigFrom(env: NodeJS.ProcessEnv, defaultAgentName: string):
     throw new Error(`invalid web front settings:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  if (e.LIVEKIT_AGENT_NAME && e.AGENT_NAME && e.LIVEKIT_AGENT_NAME !== e.AGENT_NAME) {
-    throw new Error('invalid web front settings:\n  LIVEKIT_AGENT_NAME and AGENT_NAME name different agents: set one');
+  let agentName: string;
+  try {
+    agentName = agentNameFromEnv({ LIVEKIT_AGENT_NAME: e.LIVEKIT_AGENT_NAME, AGENT_NAME: e.AGENT_NAME }, defaultAgentName);
+  } catch (error) {
+    throw new Error(`invalid web front settings:\n  ${(error as Error).message}`);
   }
   if (!e.LIVEKIT_URL && !e.PLACEMENT_REGIONS) throw new Error('invalid web front settings:\n  LIVEKIT_URL: required (or PLACEMENT_REGIONS)');
   return {
     livekit: { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
-    agentName: e.LIVEKIT_AGENT_NAME ?? e.AGENT_NAME ?? defaultAgentName,
+    agentName,
     host: e.WEB_HOST,
     port: e.WEB_PORT,
     regionsFile: e.PLACEMENT_REGIONS,

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { DEFAULT_AGENT_NAME } from '../../agent/config/schema.js';
+import { DEFAULT_AGENT_NAME } from '../../contracts/agent-name.js';
 import { PAGE_DIR, webConfigFrom } from './config.js';
 import { Placement } from './placement.js';
 import { Regions } from './regions.js';

@@ -3,8 +3,9 @@ import { type ParticipantInfo, ParticipantInfo_Kind } from '@livekit/protocol';
 import { Redis } from 'ioredis';
 import { AccessToken, AgentDispatchClient, RoomAgentDispatch, RoomConfiguration, RoomServiceClient } from 'livekit-server-sdk';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { type PoolLoad, readPoolLoads } from '../../agent/worker/pool-presence.js';
-import { REGION_ATTRIBUTE } from '../../agent/worker/region-attribute.js';
+import { type PoolLoad, readPoolLoads } from '../../contracts/pool-presence.js';
+import { livekitApiUrl } from '../../contracts/livekit-endpoint.js';
+import { REGION_ATTRIBUTE } from '../../contracts/region-attribute.js';
 import { type PlacementReason, type PoolRoom, choosePlacement } from './placement-choice.js';
 import { type Region, Regions } from './regions.js';
 
@@ -160,7 +161,7 @@ export class Placement {
   #watch(room: string, home: Region, callerRegion: string): void {
     const abort = new AbortController();
     this.#watches.add(abort);
-    const api = (home.apiUrl ?? home.livekitUrl).replace(/^ws/, 'http');
+    const api = livekitApiUrl(home.apiUrl ?? home.livekitUrl);
     const rooms = new RoomServiceClient(api, this.opts.apiKey, this.opts.apiSecret);
     const dispatches = new AgentDispatchClient(api, this.opts.apiKey, this.opts.apiSecret);
     const tried: Region[] = [home];
