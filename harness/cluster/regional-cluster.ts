@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { regionalAgentName } from '../../contracts/agent-name.js';
 import { type LatencyProfileName, LATENCY_PROFILE_NAMES } from '../local-providers/index.js';
 import { HUB_ADDRESS, type RegionLink, RegionNetwork } from '../netns/region-network.js';
 import { startChildProcess } from '../stack/child-process.js';
-import { regionalAgentName } from '../../contracts/agent-name.js';
 import { type RegionLocation, type RunningLivekitServer, localLivekitEndpoint, startLivekitServer } from '../stack/livekit-server.js';
 import { type StackWorker, stackWorker } from '../stack/local-stack.js';
 import { type RunningRedis, startRedis } from '../stack/redis.js';
@@ -72,6 +72,8 @@ export class RegionalCluster {
       return known;
     });
     if (new Set(opts.regions).size !== opts.regions.length || !opts.regions.length) throw new Error('regions: one or more, each once');
+    // This run's logs only: a worker's log read from its start must not hold an earlier run's lines.
+    rmSync(opts.logDir, { recursive: true, force: true });
     mkdirSync(opts.logDir, { recursive: true });
     const network = await RegionNetwork.create(opts.regions, [REDIS_PORT]);
     const started: (() => Promise<unknown>)[] = [];

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PhoneIdentity } from '../caller/caller-token.js';
 import { type PlacedCall, placeCall, placePhoneShapedCall } from '../caller/place-call.js';
@@ -96,6 +96,8 @@ export class LocalStack {
 
   /** Starts Redis, livekit-server and the local providers; stops what it started if a part fails. */
   static async start(opts: LocalStackOptions): Promise<LocalStack> {
+    // This run's logs only: a worker's log read from its start must not hold an earlier run's lines.
+    rmSync(opts.logDir, { recursive: true, force: true });
     mkdirSync(opts.logDir, { recursive: true });
     const stops: (() => Promise<void>)[] = [];
     try {

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WORKER_LOG } from '../../contracts/worker-log.js';
 import type { PlacedCall } from '../../harness/caller/place-call.js';
 import { wordOverlap } from '../../harness/speech/words.js';
 import type { StackWorker } from '../../harness/stack/local-stack.js';
@@ -9,7 +10,6 @@ const GREETING = 'Hello! How can I help you today?';
 const MIN_OVERLAP = 0.6;
 /** Longer than any admitted agent takes to join here (a few seconds, under load). */
 const AGENT_JOIN_MS = 20_000;
-const REFUSED = 'call refused: the worker is full';
 
 /**
  * Admission under a burst of dispatches, through livekit-server: a worker takes exactly the calls it
@@ -64,10 +64,10 @@ describe('a burst of dispatches beyond capacity', () => {
   };
 
   /** How many job processes `worker` has warmed since `mark`. */
-  const warmed = (worker: StackWorker, mark: number) => worker.log.messages('job process warmed', mark).length;
+  const warmed = (worker: StackWorker, mark: number) => worker.log.messages(WORKER_LOG.jobProcessWarmed, mark).length;
 
   /** The calls `worker` started since `mark`, by room. */
-  const started = (worker: StackWorker, mark: number) => worker.log.messages('call started', mark).map((e) => e.room as string);
+  const started = (worker: StackWorker, mark: number) => worker.log.messages(WORKER_LOG.callStarted, mark).map((e) => e.room as string);
 
   it('one worker of 2 calls, 5 dispatches: 2 calls greeted, the other 3 refused at once and left without an agent; its gauges say so', async () => {
     await waitFor(async () => (await gauge('voice_agent_idle_processes')) === 2, { timeoutMs: 30_000, what: 'two job processes' });
@@ -79,7 +79,7 @@ describe('a burst of dispatches beyond capacity', () => {
     expect(served.filter(Boolean)).toHaveLength(2);
     expect(started(bed.worker, mark)).toHaveLength(2);
     // The worker refuses what livekit-server still sends it; once its full load is reported, livekit-server sends no more.
-    const refusals = bed.worker.log.messages(REFUSED, mark);
+    const refusals = bed.worker.log.messages(WORKER_LOG.callRefused, mark);
     expect(refusals.length).toBeGreaterThan(0);
     expect(refusals.length).toBeLessThanOrEqual(3);
     const refusedAfterMs = refusals.map((e) => (e.time as number) - startedAt);
@@ -108,7 +108,7 @@ describe('a burst of dispatches beyond capacity', () => {
     const { served } = await burst(5, false);
     expect(served.every(Boolean)).toBe(true);
     const [onFirst, onSecond] = [started(bed.worker, markFirst), started(second, markSecond)];
-    console.log(JSON.stringify({ onFirst: onFirst.length, onSecond: onSecond.length, refusedByFirst: bed.worker.log.messages(REFUSED, markFirst).length }));
+    console.log(JSON.stringify({ onFirst: onFirst.length, onSecond: onSecond.length, refusedByFirst: bed.worker.log.messages(WORKER_LOG.callRefused, markFirst).length }));
     expect(onFirst.length).toBeLessThanOrEqual(2);
     expect(onSecond.length).toBeLessThanOrEqual(4);
     expect(new Set([...onFirst, ...onSecond])).toEqual(new Set(calls.map((c) => c.room)));
@@ -117,6 +117,8 @@ describe('a burst of dispatches beyond capacity', () => {
   it('calls placed one by one fill both workers to their limits (2 + 4), each call greeted', async () => {
     await waitFor(async () => (await bed.worker.activeCalls()) + (await second!.activeCalls()) === 0, { timeoutMs: 30_000, what: 'the last calls to end' });
     await new Promise((r) => setTimeout(r, 3000));
+    const workers = [bed.worker, second!];
+    const marks = workers.map((w) => w.log.mark());
     for (let i = 0; i < 6; i++) {
       const placed = await bed.call();
       calls.push(placed);
@@ -124,6 +126,11 @@ describe('a burst of dispatches beyond capacity', () => {
       await placed.caller.waitForAgentWithin(AGENT_JOIN_MS);
       expect(wordOverlap(GREETING, (await placed.caller.hearNextSpeech(0)).text)).toBeGreaterThanOrEqual(MIN_OVERLAP);
       await new Promise((r) => setTimeout(r, 3000)); // the load report (every 2.5 s) counts it
+      // Each call takes a warm process and the worker warms another (~2.8 s of CPU, 10-25 s here with
+      // five calls up). Warming beside the next greeting stalled its TTS for 10 s, and the framework
+      // dropped it (CI on c35c6e4: the sixth caller heard nothing). Warm-up competing with live calls
+      // is issue 22's; this test is about admission, so each call waits for the last one's replacement.
+      await waitFor(() => workers.every((w, k) => warmed(w, marks[k]!) >= started(w, marks[k]!).length), { timeoutMs: 60_000, what: 'the taken processes replaced' });
     }
   }, 180_000);
 });

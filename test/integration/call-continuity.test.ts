@@ -1,5 +1,6 @@
 import { ParticipantKind } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WORKER_LOG } from '../../contracts/worker-log.js';
 import { DEFAULT_RESUMPTION } from '../../agent/config/schema.js';
 import type { PlacedCall } from '../../harness/caller/place-call.js';
 import { wordOverlap } from '../../harness/speech/words.js';
@@ -39,7 +40,7 @@ describe('a call outlives the process that held it', () => {
     return waitFor(
       () => {
         for (const worker of [bed.worker, second]) {
-          const started = worker.log.messages('call started').find((e) => e.room === room);
+          const started = worker.log.messages(WORKER_LOG.callStarted).find((e) => e.room === room);
           if (started) return { worker, jobPid: started.pid as number };
         }
         return undefined;
@@ -102,7 +103,7 @@ describe('a call outlives the process that held it', () => {
         process.kill(jobPid, 'SIGKILL');
       });
       await expectCarriedOn(call, outcome);
-      const taker = [bed.worker, second].find((w) => w.log.messages('call started').some((e) => e.room === call.room && e.takenOver === true));
+      const taker = [bed.worker, second].find((w) => w.log.messages(WORKER_LOG.callStarted).some((e) => e.room === call.room && e.takenOver === true));
       expect(taker).toBeDefined();
       expect(taker).not.toBe(outcome.holder.worker);
     } finally {

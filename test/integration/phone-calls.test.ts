@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DisconnectReason, ParticipantKind } from '@livekit/rtc-node';
 import { RoomServiceClient, SipClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WORKER_LOG } from '../../contracts/worker-log.js';
 import { livekitApiUrl } from '../../contracts/livekit-endpoint.js';
 import { keypadMessage } from '../../agent/session/keypad-input.js';
 import type { SimulatedCaller } from '../../harness/caller/simulated-caller.js';
@@ -86,7 +87,7 @@ describe('phone calls', () => {
     for (const turn of result.turns) expect(wordOverlap(scriptedAnswer(turn.question), turn.reply)).toBeGreaterThanOrEqual(MIN_PHONE_OVERLAP);
 
     // The session knew: the LLM was told, the logs show the number's last four digits only.
-    const [phoneCall] = bed.worker.log.messages('phone call', mark);
+    const [phoneCall] = bed.worker.log.messages(WORKER_LOG.phoneCall, mark);
     expect(phoneCall).toMatchObject({ caller: '********0001', dialled: '********0000' });
     const llm = bed.stack.providers.log.list('llm').at(-1)!;
     expect(JSON.stringify(llm.input)).toContain(`calling from ${CALLER_NUMBER}`);
@@ -151,7 +152,7 @@ describe('phone calls', () => {
     } finally {
       behaviour.latency = { ...behaviour.latency, llmTokensPerSecond: 0 };
     }
-    const jobPid = (bed.worker.log.messages('phone call', mark)[0] as { pid: number }).pid;
+    const jobPid = (bed.worker.log.messages(WORKER_LOG.phoneCall, mark)[0] as { pid: number }).pid;
     const gone = (pid: number) => {
       try {
         process.kill(pid, 0);
@@ -222,7 +223,7 @@ describe('phone calls', () => {
       expect(wordOverlap('I am sorry, I could not put you through to a person just now.', reply.text)).toBeGreaterThanOrEqual(MIN_PHONE_OVERLAP);
       // The request livekit-server received, and what the worker logged of its answer.
       expect(sipApiCalls(bed, 'TransferSIPParticipant').at(-1)).toMatchObject({ participant: `sip_${CALLER_NUMBER}`, transferTo: TRANSFER_TO });
-      const [failed] = bed.worker.log.messages('transfer failed', mark);
+      const [failed] = bed.worker.log.messages(WORKER_LOG.transferFailed, mark);
       // Our phone-shaped caller has no SIP leg, so livekit-server finds no SIP service to hand it to.
       expect(failed).toMatchObject({ to: '************0999', status: 503 });
       // The call goes on.

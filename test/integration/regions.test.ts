@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { readPoolLoads } from '../../contracts/pool-presence.js';
 import { REGION_ATTRIBUTE } from '../../contracts/region-attribute.js';
+import { WORKER_LOG } from '../../contracts/worker-log.js';
 import { SimulatedCaller } from '../../harness/caller/simulated-caller.js';
 import { FAR_ONE_WAY_MS, NEAR_ONE_WAY_MS, RegionalCluster } from '../../harness/cluster/regional-cluster.js';
 import { FliteSynthesizer } from '../../harness/speech/flite.js';
@@ -166,7 +167,10 @@ describe('regional placement on a multi-node cluster', () => {
   });
 
   it('the us-east pool killed: new callers near it are served by eu-west within the deadline, its call in progress is taken over, no room gets two agents', async () => {
+    // The new pool's first process warms on a machine busy with the other region: an agent is owed
+    // once it has (CI on c35c6e4: none came within 15 s). The new worker logs to a file of its own.
     east = await startWorker(EAST);
+    await waitFor(() => east.log.messages(WORKER_LOG.jobProcessWarmed, 0).length > 0, { timeoutMs: 60_000, what: 'the new us-east pool warmed' });
     await poolsIdle();
     const inProgress = await call(EAST);
     try {
