@@ -1,5 +1,6 @@
 import { log, voice } from '@livekit/agents';
 import { type Room, RoomEvent } from '@livekit/rtc-node';
+import { LostReplyState } from './lost-reply-state.js';
 
 /** What the LLM is told when it says again a reply the caller did not hear. */
 const SAY_AGAIN = 'Your last reply did not reach the caller: the connection dropped while you spoke. Say it again.';
@@ -18,30 +19,24 @@ const RESUBSCRIBED_WITHIN_MS = 10_000;
  */
 export function repeatRepliesLostToReconnection(room: Room, session: voice.AgentSession, resumption: string): void {
   const logger = log().child({ component: 'lost-replies' });
-  let disconnected = false;
-  let replyLost = false;
-  let republished = false;
+  const state = new LostReplyState();
   let resubscribed = subscription();
   room.on(RoomEvent.Reconnecting, () => {
-    disconnected = true;
-    republished = false;
     resubscribed = subscription();
-    replyLost = session.agentState === 'speaking';
-    logger.warn({ replyLost }, 'room connection lost: reconnecting');
+    state.step({ type: 'lost', agentSpeaking: session.agentState === 'speaking' });
+    logger.warn({ replyLost: state.replyLost }, 'room connection lost: reconnecting');
   });
   session.on(voice.AgentSessionEventTypes.AgentStateChanged, (ev) => {
-    if (disconnected && ev.newState === 'speaking') replyLost = true;
+    if (ev.newState === 'speaking') state.step({ type: 'agent-speaking' });
   });
-  room.on(RoomEvent.LocalTrackRepublished, () => {
-    republished = true;
-  });
+  room.on(RoomEvent.LocalTrackRepublished, () => state.step({ type: 'republished' }));
   room.on(RoomEvent.LocalTrackSubscribed, () => resubscribed.resolve());
   room.on(RoomEvent.Reconnected, async () => {
-    disconnected = false;
+    const { replyLost, republished } = state;
+    const decision = state.step({ type: 'back' });
     logger.info({ replyLost, republished }, 'room connection back');
-    if (!replyLost) return;
-    replyLost = false;
-    if (republished) await heardAgain(resubscribed.promise);
+    if (!decision?.repeat) return;
+    if (decision.awaitSubscription) await heardAgain(resubscribed.promise);
     try {
       void session.interrupt({ force: true });
     } catch {

@@ -5,8 +5,6 @@ import { SimulatedCaller } from '../../harness/caller/simulated-caller.js';
 import { FAR_ONE_WAY_MS, NEAR_ONE_WAY_MS, RegionalCluster } from '../../harness/cluster/regional-cluster.js';
 import { LATENCY_PROFILE_NAMES, latencyProfileNamed } from '../../harness/local-providers/index.js';
 import { DEFAULT_AGENT_DEADLINE_MS } from '../../web/server/config.js';
-import { Placement } from '../../web/server/placement.js';
-import { Regions } from '../../web/server/regions.js';
 import { PREPARED_AUDIO_ONLY } from '../bench-call.js';
 import { CORPUS, synthesizeCorpus } from '../corpus.js';
 import { runCallerSession } from '../latency/caller-session.js';
@@ -50,11 +48,7 @@ async function main(): Promise<void> {
   const corpus = (await synthesizeCorpus()).slice(0, Math.min(turns, CORPUS.length));
   const cluster = await RegionalCluster.start({ regions, logDir: join(values.out, 'logs'), latency: latencyProfileNamed(values.profile, '--profile') });
   const decisions: number[] = [];
-  const placement = new Placement({
-    regions: Regions.parse(cluster.regionsFile(), 'the cluster'),
-    apiKey: cluster.apiKey,
-    apiSecret: cluster.apiSecret,
-    redisUrl: `redis://${cluster.redis.address}`,
+  const placement = cluster.placement({
     agentDeadlineMs: DEFAULT_AGENT_DEADLINE_MS,
     log: (event) => typeof event.decisionMs === 'number' && decisions.push(event.decisionMs),
   });

@@ -1,4 +1,4 @@
-import type { PlacedCall } from '../../web/server/placement.js';
+import type { PlacedCall } from '../../placement/index.js';
 
 /** Asks a placement service (web/server, `POST /api/call`) for a call, as the web page does. */
 export async function requestPlacedCall(serviceUrl: string, region?: string): Promise<PlacedCall> {

@@ -2,6 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { regionalAgentName } from '../../contracts/agent-name.js';
+import { Placement, type PlacementOptions, Regions } from '../../placement/index.js';
 import { type LatencyProfileName, LATENCY_PROFILE_NAMES } from '../local-providers/index.js';
 import { HUB_ADDRESS, type RegionLink, RegionNetwork } from '../netns/region-network.js';
 import { startChildProcess } from '../stack/child-process.js';
@@ -132,13 +133,17 @@ export class RegionalCluster {
     for (const r of this.regions) this.network.setDistance(r.name, r.name === name ? NEAR_ONE_WAY_MS : FAR_ONE_WAY_MS, JITTER_MS);
   }
 
-  /** The cluster as a placement service's regions file describes it: each region's server and agent, and the round trips the links make. */
-  regionsFile(): unknown {
+  /**
+   * A placement service for the cluster, with the regions file that describes it (each region's
+   * server and agent, and the round trips the links make), its keys and its Redis.
+   */
+  placement(opts: Pick<PlacementOptions, 'agentDeadlineMs' | 'log'>): Placement {
     const rtt = 2 * (NEAR_ONE_WAY_MS + FAR_ONE_WAY_MS);
-    return {
+    const file = {
       regions: this.regions.map((r) => ({ name: r.name, livekitUrl: r.livekit.url, agentName: r.agentName })),
       roundTripMs: Object.fromEntries(this.regions.map((a) => [a.name, Object.fromEntries(this.regions.filter((b) => b !== a).map((b) => [b.name, rtt]))])),
     };
+    return new Placement({ regions: Regions.parse(file, 'the cluster'), apiKey: this.apiKey, apiSecret: this.apiSecret, redisUrl: `redis://${this.redis.address}`, ...opts });
   }
 
   /** A worker of `region`'s pool, inside the region's namespace; `httpPort` must be unique within the region. */

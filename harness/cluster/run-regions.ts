@@ -2,8 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_WORKER_HTTP_PORT } from '../../agent/config/schema.js';
 import { DEFAULT_AGENT_DEADLINE_MS, PAGE_DIR } from '../../web/server/config.js';
-import { Placement } from '../../web/server/placement.js';
-import { Regions } from '../../web/server/regions.js';
+import type { Placement } from '../../placement/index.js';
 import { startWebFront } from '../../web/server/web-front.js';
 import type { LatencyProfileName } from '../local-providers/index.js';
 import { namespaceNodeIp } from '../netns/node-ip.js';
@@ -30,13 +29,7 @@ export async function runRegions(opts: { regions: string[]; profile: LatencyProf
   let placement: Placement | undefined;
   try {
     for (const region of opts.regions) await cluster.startWorker(region, { httpPort: DEFAULT_WORKER_HTTP_PORT });
-    placement = new Placement({
-      regions: Regions.parse(cluster.regionsFile(), 'the cluster'),
-      apiKey: cluster.apiKey,
-      apiSecret: cluster.apiSecret,
-      redisUrl: `redis://${cluster.redis.address}`,
-      agentDeadlineMs: DEFAULT_AGENT_DEADLINE_MS,
-    });
+    placement = cluster.placement({ agentDeadlineMs: DEFAULT_AGENT_DEADLINE_MS });
     const web = await startWebFront({ host: HUB_ADDRESS, port: opts.webPort, placement, pageDir: PAGE_DIR });
     const ns = process.env.NETNS_NAME ?? '<namespace>';
     console.log(`

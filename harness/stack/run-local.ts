@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_LOCAL_PROVIDERS_URL, DEFAULT_WORKER_HTTP_PORT } from '../../agent/config/schema.js';
 import { agentNameFromEnv } from '../../contracts/agent-name.js';
 import { DEFAULT_AGENT_DEADLINE_MS, DEFAULT_WEB_PORT, PAGE_DIR } from '../../web/server/config.js';
-import { Placement } from '../../web/server/placement.js';
+import { Placement } from '../../placement/index.js';
 import { startWebFront } from '../../web/server/web-front.js';
 import { createCallerToken } from '../caller/caller-token.js';
 import { LATENCY_PROFILE_NAMES, latencyProfileNamed } from '../local-providers/index.js';

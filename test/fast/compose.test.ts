@@ -4,7 +4,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_WORKER_HTTP_PORT, configSchema } from '../../agent/config/schema.js';
 import { DEFAULT_AGENT_NAME } from '../../contracts/agent-name.js';
-import { Regions } from '../../web/server/regions.js';
+import { Regions } from '../../placement/index.js';
 
 /**
  * docker-compose.yml and docker-compose.regions.yml cannot be run here (no Docker engine), nor can

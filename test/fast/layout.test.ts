@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * Who may import whom (README, "Layout"). The facts several parts share (contracts/) import nothing;
- * the product (agent/, plugins/) stands alone; the SIP tools, the web front and the harness reach the
- * agent only through contracts/ and its configuration; the harness serves tests, benchmarks and
+ * the product (agent/, plugins/) stands alone; the placement service stands on contracts/ alone; the
+ * SIP tools, the web front and the harness reach the agent only through contracts/ and its configuration; the harness serves tests, benchmarks and
  * users; a plugin is used through its entry file only.
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -24,7 +24,7 @@ function sourceFiles(dir: string): string[] {
 
 /** Every relative import of the project's TypeScript, as paths from the repository root. */
 function projectImports(): Import[] {
-  const files = ['agent', 'contracts', 'plugins', 'web', 'harness', 'sip', 'test', 'bench'].flatMap(sourceFiles).filter((f) => !f.startsWith('web/dist/'));
+  const files = ['agent', 'contracts', 'placement', 'plugins', 'web', 'harness', 'sip', 'test', 'bench'].flatMap(sourceFiles).filter((f) => !f.startsWith('web/dist/'));
   return files.flatMap((from) => {
     const text = readFileSync(join(ROOT, from), 'utf8');
     const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((m) => m[1]!);
@@ -58,11 +58,17 @@ describe('the layout', () => {
   it('keeps the web page and its server free of the harness, the tests and the benchmarks', () => {
     const web = imports.filter((i) => top(i.from) === 'web');
     expect(web.map((i) => i.from)).toContain('web/client/app.ts');
-    expect(show(web.filter((i) => !['agent', 'web', 'contracts'].includes(top(i.to))))).toEqual([]);
+    expect(show(web.filter((i) => !['agent', 'web', 'contracts', 'placement'].includes(top(i.to))))).toEqual([]);
   });
 
-  it('has the SIP tools, the web front and the harness reach the agent only through contracts/ and its configuration', () => {
-    const reaching = imports.filter((i) => ['sip', 'web', 'harness'].includes(top(i.from)) && top(i.to) === 'agent' && !i.to.startsWith('agent/config/'));
+  it('has the placement service stand on the shared facts alone, used through its entry file', () => {
+    expect(show(imports.filter((i) => top(i.from) === 'placement' && !['placement', 'contracts'].includes(top(i.to))))).toEqual([]);
+    const reachingIn = imports.filter((i) => top(i.to) === 'placement' && top(i.from) !== 'placement' && !isTest(i.from) && i.to !== 'placement/index.ts');
+    expect(show(reachingIn)).toEqual([]);
+  });
+
+  it('has the SIP tools, the web front, the placement service and the harness reach the agent only through contracts/ and its configuration', () => {
+    const reaching = imports.filter((i) => ['sip', 'web', 'placement', 'harness'].includes(top(i.from)) && top(i.to) === 'agent' && !i.to.startsWith('agent/config/'));
     expect(show(reaching)).toEqual([]);
     expect(show(imports.filter((i) => top(i.from) === 'sip' && top(i.to) === 'harness'))).toEqual([]);
   });

@@ -8,9 +8,7 @@ import { PoolPresence, type PoolPresenceLoad } from '../../agent/worker/pool-pre
 import { readPoolLoads } from '../../contracts/pool-presence.js';
 import { type RunningRedis, startRedis } from '../../harness/stack/redis.js';
 import { waitFor } from '../../harness/stack/wait.js';
-import { choosePlacement } from '../../web/server/placement-choice.js';
-import { NoRoomError, Placement } from '../../web/server/placement.js';
-import { Regions, UnknownRegionError } from '../../web/server/regions.js';
+import { choosePlacement, NoRoomError, Placement, Regions, UnknownRegionError } from '../../placement/index.js';
 import { freePort } from '../support/free-port.js';
 
 const KEYS = { apiKey: 'devkey', apiSecret: 'a-secret-of-at-least-32-characters-long' };

@@ -7,7 +7,7 @@ import { primedRecognizer } from '../../harness/speech/recognizer-primer.js';
 import { AGENT_VOICE } from '../../harness/speech/voices.js';
 import { wordOverlap } from '../../harness/speech/words.js';
 import { DEFAULT_AGENT_DEADLINE_MS, PAGE_DIR } from '../../web/server/config.js';
-import { Placement } from '../../web/server/placement.js';
+import { Placement } from '../../placement/index.js';
 import { type WebFront, startWebFront } from '../../web/server/web-front.js';
 import { type CallTestBed, startCallTestBed } from '../support/call-test-bed.js';
 import { freePort } from '../support/free-port.js';

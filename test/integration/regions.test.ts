@@ -13,8 +13,7 @@ import { AGENT_VOICE, CALLER_VOICE } from '../../harness/speech/voices.js';
 import { wordOverlap } from '../../harness/speech/words.js';
 import type { StackWorker } from '../../harness/stack/local-stack.js';
 import { waitFor } from '../../harness/stack/wait.js';
-import { Placement } from '../../web/server/placement.js';
-import { Regions } from '../../web/server/regions.js';
+import type { Placement } from '../../placement/index.js';
 import { scriptedAnswer } from '../support/scripted-answers.js';
 
 const EAST = 'us-east';
@@ -47,14 +46,7 @@ describe('regional placement on a multi-node cluster', () => {
     cluster = await RegionalCluster.start({ regions: [EAST, WEST], logDir: '.run/test-logs/regions' });
     // One call fills the east pool: spill-over needs no crowd.
     [east, west] = [await startWorker(EAST, { AGENT_MAX_CONCURRENT_CALLS: '1' }), await startWorker(WEST)];
-    placement = new Placement({
-      regions: Regions.parse(cluster.regionsFile(), 'the cluster'),
-      apiKey: cluster.apiKey,
-      apiSecret: cluster.apiSecret,
-      redisUrl: `redis://${cluster.redis.address}`,
-      agentDeadlineMs: AGENT_DEADLINE_MS,
-      log: (event) => placements.push(event),
-    });
+    placement = cluster.placement({ agentDeadlineMs: AGENT_DEADLINE_MS, log: (event) => placements.push(event) });
     redis = new Redis(`redis://${cluster.redis.address}`);
     ears = await primedRecognizer(AGENT_VOICE);
   }, 180_000);

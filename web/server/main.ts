@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { DEFAULT_AGENT_NAME } from '../../contracts/agent-name.js';
 import { PAGE_DIR, webConfigFrom } from './config.js';
-import { Placement } from './placement.js';
-import { Regions } from './regions.js';
+import { Placement, Regions } from '../../placement/index.js';
 import { startWebFront } from './web-front.js';
 
 /** The file a user copies from .env.example for their LiveKit server, as LiveKit's starters have it. */

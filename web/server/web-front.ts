@@ -3,8 +3,7 @@ import { type IncomingMessage, type ServerResponse, createServer } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
 import { z } from 'zod';
-import { NoRoomError, type Placement } from './placement.js';
-import { UnknownRegionError } from './regions.js';
+import { NoRoomError, type Placement, UnknownRegionError } from '../../placement/index.js';
 
 export interface WebFrontOptions {
   host: string;

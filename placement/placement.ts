@@ -1,23 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { type ParticipantInfo, ParticipantInfo_Kind } from '@livekit/protocol';
+import { ParticipantInfo_Kind } from '@livekit/protocol';
 import { Redis } from 'ioredis';
 import { AccessToken, AgentDispatchClient, RoomAgentDispatch, RoomConfiguration, RoomServiceClient } from 'livekit-server-sdk';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { type PoolLoad, readPoolLoads } from '../../contracts/pool-presence.js';
-import { livekitApiUrl } from '../../contracts/livekit-endpoint.js';
-import { REGION_ATTRIBUTE } from '../../contracts/region-attribute.js';
+import { type PoolLoad, readPoolLoads } from '../contracts/pool-presence.js';
+import { livekitApiUrl } from '../contracts/livekit-endpoint.js';
+import { REGION_ATTRIBUTE } from '../contracts/region-attribute.js';
 import { type PlacementReason, type PoolRoom, choosePlacement } from './placement-choice.js';
 import { type Region, Regions } from './regions.js';
+import { RoomWatch, WATCH_POLL_MS, type WatchAction } from './room-watch.js';
 
 /** A call's token outlives any call; it only lets its holder into that one room. */
 const CALL_TOKEN_TTL_SECONDS = 2 * 3600;
-const WATCH_POLL_MS = 250;
-/** A caller who has not joined by then never will: the watch ends. */
-const CALLER_JOIN_WINDOW_MS = 120_000;
-/** After a call was moved, how long an agent of a withdrawn dispatch that still arrives is removed. */
-const LATE_AGENT_WINDOW_MS = 15_000;
-/** A placed call counts against its pool until the pool's own report includes it (presence renews every second). */
-const PRESENCE_CATCH_UP_MS = 2000;
+
+type MoveAction = Extract<WatchAction, { type: 'move' }>;
 
 /** What a caller needs to join its call, and where it was placed. */
 export interface PlacedCall {
@@ -157,70 +153,62 @@ export class Placement {
     setTimeout(() => this.#pending.set(region.agentName, Math.max(0, (this.#pending.get(region.agentName) ?? 0) - 1)), afterMs).unref();
   }
 
-  /** Watches `room` (on `home`'s server) until an agent is in it; moves the call when none comes in time. */
+  /** Watches `room` (on `home`'s server) until an agent is in it (room-watch.ts); moves the call when none comes in time. */
   #watch(room: string, home: Region, callerRegion: string): void {
     const abort = new AbortController();
     this.#watches.add(abort);
     const api = livekitApiUrl(home.apiUrl ?? home.livekitUrl);
     const rooms = new RoomServiceClient(api, this.opts.apiKey, this.opts.apiSecret);
     const dispatches = new AgentDispatchClient(api, this.opts.apiKey, this.opts.apiSecret);
-    const tried: Region[] = [home];
+    const watch = new RoomWatch(home, this.opts.agentDeadlineMs, performance.now());
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+    const act = async (action: WatchAction): Promise<WatchAction[]> => {
+      switch (action.type) {
+        case 'release':
+          this.#release(action.region, action.afterMs);
+          return [];
+        case 'remove':
+          await rooms.removeParticipant(room, action.identity).catch(() => undefined);
+          this.#log({ msg: 'second agent removed', room, region: action.region, kept: action.kept });
+          return [];
+        case 'move':
+          return watch.moved(await this.#move(room, callerRegion, dispatches, action), performance.now());
+        case 'done':
+          return [];
+      }
+    };
     const run = async () => {
-      const watchedSince = performance.now();
-      let current = home;
-      let callerSince: number | undefined;
-      let kept: ParticipantInfo | undefined;
-      let keptSince = 0;
-      while (!abort.signal.aborted) {
+      while (!abort.signal.aborted && !watch.done) {
         await sleep(WATCH_POLL_MS);
         const participants = await rooms.listParticipants(room).catch(() => undefined);
-        const agents = (participants ?? []).filter((p) => p.kind === ParticipantInfo_Kind.AGENT);
-        if (!kept && agents.length) {
-          kept = [...agents].sort((a, b) => Number(a.joinedAtMs - b.joinedAtMs))[0]!;
-          keptSince = performance.now();
-          this.#release(current, PRESENCE_CATCH_UP_MS);
-          if (tried.length === 1) return; // no dispatch was withdrawn: nothing else can arrive
-        }
-        if (kept) {
-          // A dispatch withdrawn too late still produced an agent: the first one in keeps the call.
-          const keptRegion = kept.attributes[REGION_ATTRIBUTE];
-          for (const extra of agents.filter((a) => a.identity !== kept!.identity && a.attributes[REGION_ATTRIBUTE] !== keptRegion)) {
-            await rooms.removeParticipant(room, extra.identity).catch(() => undefined);
-            this.#log({ msg: 'second agent removed', room, region: extra.attributes[REGION_ATTRIBUTE], kept: keptRegion });
-          }
-          if (performance.now() - keptSince > LATE_AGENT_WINDOW_MS) return;
-          continue;
-        }
-        if (participants?.length && callerSince === undefined) callerSince = performance.now();
-        if (callerSince === undefined) {
-          if (performance.now() - watchedSince > CALLER_JOIN_WINDOW_MS) return this.#release(current, 0);
-          continue;
-        }
-        if (performance.now() - callerSince < this.opts.agentDeadlineMs) continue;
-        // No agent in time: withdraw this region's dispatch and try the next region with room.
-        for (const d of await dispatches.listDispatch(room).catch(() => [])) {
-          if (d.agentName === current.agentName) await dispatches.deleteDispatch(d.id, room).catch(() => undefined);
-        }
-        this.#release(current, 0);
-        const pools = await this.#pools();
-        const order = this.opts.regions.nearestFirst(callerRegion).filter((r) => !tried.includes(r));
-        const next = choosePlacement(order, (r) => this.#room(pools, r));
-        if (!next) {
-          this.#unplaced.inc({ reason: 'no-agent' });
-          this.#log({ msg: 'call left without an agent: no other region has room', room, callerRegion, tried: tried.map((r) => r.name) });
-          return;
-        }
-        await dispatches.createDispatch(room, next.region.agentName);
-        tried.push(next.region);
-        this.#counted(next.region, callerRegion, 'failover', { room, from: current.name, waitedMs: Math.round(performance.now() - callerSince) });
-        current = next.region;
-        callerSince = performance.now();
+        const agents = (participants ?? [])
+          .filter((p) => p.kind === ParticipantInfo_Kind.AGENT)
+          .map((p) => ({ identity: p.identity, joinedAtMs: Number(p.joinedAtMs), region: p.attributes[REGION_ATTRIBUTE] }));
+        const pending = watch.step({ now: performance.now(), participants: participants?.length, agents });
+        while (pending.length) pending.push(...(await act(pending.shift()!)));
       }
     };
     run()
       .catch((error: unknown) => this.#log({ msg: 'call watch failed', room, error: String(error) }))
       .finally(() => this.#watches.delete(abort));
+  }
+
+  /** Withdraws `from`'s dispatch and dispatches the nearest region with room not yet tried, if any. */
+  async #move(room: string, callerRegion: string, dispatches: AgentDispatchClient, { from, tried, waitedMs }: MoveAction): Promise<Region | undefined> {
+    for (const d of await dispatches.listDispatch(room).catch(() => [])) {
+      if (d.agentName === from.agentName) await dispatches.deleteDispatch(d.id, room).catch(() => undefined);
+    }
+    this.#release(from, 0);
+    const pools = await this.#pools();
+    const next = choosePlacement(this.opts.regions.nearestFirst(callerRegion).filter((r) => !tried.includes(r)), (r) => this.#room(pools, r));
+    if (!next) {
+      this.#unplaced.inc({ reason: 'no-agent' });
+      this.#log({ msg: 'call left without an agent: no other region has room', room, callerRegion, tried: tried.map((r) => r.name) });
+      return undefined;
+    }
+    await dispatches.createDispatch(room, next.region.agentName);
+    this.#counted(next.region, callerRegion, 'failover', { room, from: from.name, waitedMs: Math.round(waitedMs) });
+    return next.region;
   }
 }
