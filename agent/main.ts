@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { ServerOptions, cli, log } from '@livekit/agents';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cli, log, ServerOptions } from '@livekit/agents';
 import { registerTextEndOfTurnRunner } from '../plugins/text-end-of-turn/index.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { AgentConfig } from './config/schema.js';
 import { CallRescuer } from './continuity/call-rescuer.js';
 import { CallStore } from './continuity/call-store.js';
 import { redactOutput } from './logging/redacted-output.js';
-import { turnRecordsEnv } from './metrics/turn-record-channel.js';
 import { TurnMetrics } from './metrics/turn-metrics.js';
+import { turnRecordsEnv } from './metrics/turn-record-channel.js';
 import { registerWorkerLoadGauges } from './metrics/worker-load-gauges.js';
 import { CallAdmission } from './worker/call-admission.js';
 import { PoolPresence } from './worker/pool-presence.js';

@@ -1,4 +1,4 @@
-import { type JobContext, type JobProcess, type VAD, defineAgent, log, voice } from '@livekit/agents';
+import { defineAgent, type JobContext, type JobProcess, log, type VAD, voice } from '@livekit/agents';
 import { redactNumber } from '../contracts/phone-number.js';
 import { REGION_ATTRIBUTE } from '../contracts/region-attribute.js';
 import { WORKER_LOG } from '../contracts/worker-log.js';
@@ -55,7 +55,10 @@ export default defineAgent<ProcessData>({
     if (!caller) return log().info('room closed before a caller joined');
     const phoneCaller = phoneCallerOf(caller);
     if (phoneCaller) {
-      log().info({ caller: redactNumber(phoneCaller.number), dialled: redactNumber(phoneCaller.dialled), callId: phoneCaller.callId }, WORKER_LOG.phoneCall);
+      log().info(
+        { caller: redactNumber(phoneCaller.number), dialled: redactNumber(phoneCaller.dialled), callId: phoneCaller.callId },
+        WORKER_LOG.phoneCall,
+      );
       // A call the agent placed: speak first once the callee picks up, not to the ringing.
       if (!(await callAnswered(ctx.room, caller))) {
         log().info('phone call not answered');
@@ -63,7 +66,12 @@ export default defineAgent<ProcessData>({
       }
     }
     const journal = cfg.redis.url
-      ? await CallJournal.open(cfg.redis.url, { room: ctx.room.name!, agentName: cfg.worker.agentName, agentIdentity: ctx.room.localParticipant!.identity, region: cfg.worker.region })
+      ? await CallJournal.open(cfg.redis.url, {
+          room: ctx.room.name!,
+          agentName: cfg.worker.agentName,
+          agentIdentity: ctx.room.localParticipant!.identity,
+          region: cfg.worker.region,
+        })
       : undefined;
     log().info({ room: ctx.room.name, region: cfg.worker.region, takenOver: Boolean(journal?.earlier.length) }, WORKER_LOG.callStarted);
     const cost = new CallCostMeter();

@@ -52,7 +52,10 @@ export interface CorpusUtterance {
 export const LATENCY_VOICES = [`flite:${CALLER_VOICE}`, 'piper:joe', 'festival:cmu_us_slt_arctic_hts'] as const;
 
 /** Synthesizes the corpus offline in each voice (voice by voice) and trims its leading and trailing silence. */
-export async function synthesizeCorpus(texts: readonly string[] = CORPUS, voices: readonly string[] = [`flite:${CALLER_VOICE}`]): Promise<CorpusUtterance[]> {
+export async function synthesizeCorpus(
+  texts: readonly string[] = CORPUS,
+  voices: readonly string[] = [`flite:${CALLER_VOICE}`],
+): Promise<CorpusUtterance[]> {
   const bank = new VoiceBank();
   try {
     const out: CorpusUtterance[] = [];

@@ -12,7 +12,10 @@ export interface LivekitEndpoint {
 export const DEV_LIVEKIT_ENDPOINT: LivekitEndpoint = { url: 'ws://127.0.0.1:7880', apiKey: 'devkey', apiSecret: 'secret' };
 
 /** LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET, each unset or blank one taken from `fallback`. */
-export function livekitEndpointFromEnv(env: Readonly<Record<string, string | undefined>>, fallback: LivekitEndpoint = DEV_LIVEKIT_ENDPOINT): LivekitEndpoint {
+export function livekitEndpointFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  fallback: LivekitEndpoint = DEV_LIVEKIT_ENDPOINT,
+): LivekitEndpoint {
   return {
     url: env.LIVEKIT_URL || fallback.url,
     apiKey: env.LIVEKIT_API_KEY || fallback.apiKey,

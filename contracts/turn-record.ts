@@ -42,7 +42,8 @@ export function parseTurnLatencyRecord(value: unknown): { record: TurnLatencyRec
   const v = value as Record<string, unknown>;
   for (const key of ['userText', 'agentText'] as const) if (typeof v[key] !== 'string') return { error: `${key}: a string` };
   if (typeof v.interrupted !== 'boolean') return { error: 'interrupted: true or false' };
-  if (typeof v.userStoppedSpeakingAt !== 'number' || !Number.isFinite(v.userStoppedSpeakingAt)) return { error: 'userStoppedSpeakingAt: a number' };
+  if (typeof v.userStoppedSpeakingAt !== 'number' || !Number.isFinite(v.userStoppedSpeakingAt))
+    return { error: 'userStoppedSpeakingAt: a number' };
   const record: TurnLatencyRecord = {
     userText: v.userText as string,
     agentText: v.agentText as string,

@@ -3,6 +3,7 @@
  * the watch that moves it when no agent comes. The web front (web/server) serves it as `POST
  * /api/call`; the image target `placement` runs that front.
  */
-export { choosePlacement, type PlacementChoice, type PlacementReason } from './placement-choice.js';
+
 export { NoRoomError, type PlacedCall, Placement, type PlacementOptions } from './placement.js';
+export { choosePlacement, type PlacementChoice, type PlacementReason } from './placement-choice.js';
 export { type Region, Regions, UnknownRegionError } from './regions.js';

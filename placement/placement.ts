@@ -3,10 +3,10 @@ import { ParticipantInfo_Kind } from '@livekit/protocol';
 import { Redis } from 'ioredis';
 import { AccessToken, AgentDispatchClient, RoomAgentDispatch, RoomConfiguration, RoomServiceClient } from 'livekit-server-sdk';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { type PoolLoad, readPoolLoads } from '../contracts/pool-presence.js';
 import { livekitApiUrl } from '../contracts/livekit-endpoint.js';
+import { type PoolLoad, readPoolLoads } from '../contracts/pool-presence.js';
 import { REGION_ATTRIBUTE } from '../contracts/region-attribute.js';
-import { type PlacementReason, type PoolRoom, choosePlacement } from './placement-choice.js';
+import { choosePlacement, type PlacementReason, type PoolRoom } from './placement-choice.js';
 import { type Region, Regions } from './regions.js';
 import { RoomWatch, WATCH_POLL_MS, type WatchAction } from './room-watch.js';
 
@@ -92,7 +92,12 @@ export class Placement {
     agentName: string,
     opts: { redisUrl?: string; agentDeadlineMs: number },
   ): Placement {
-    return new Placement({ regions: Regions.single(livekit.url, agentName), apiKey: livekit.apiKey, apiSecret: livekit.apiSecret, ...opts });
+    return new Placement({
+      regions: Regions.single(livekit.url, agentName),
+      apiKey: livekit.apiKey,
+      apiSecret: livekit.apiSecret,
+      ...opts,
+    });
   }
 
   /** Places a new call for a caller who asked for `hint` (a region name) or connects from `address`. */
@@ -109,11 +114,18 @@ export class Placement {
       throw new NoRoomError();
     }
     const room = `call-${randomUUID().slice(0, 8)}`;
-    const token = new AccessToken(this.opts.apiKey, this.opts.apiSecret, { identity: `caller-${randomUUID().slice(0, 8)}`, ttl: CALL_TOKEN_TTL_SECONDS });
+    const token = new AccessToken(this.opts.apiKey, this.opts.apiSecret, {
+      identity: `caller-${randomUUID().slice(0, 8)}`,
+      ttl: CALL_TOKEN_TTL_SECONDS,
+    });
     token.addGrant({ roomJoin: true, room, canPublish: true, canSubscribe: true, canPublishData: true });
     // The caller's join creates the room on this region's server and dispatches its agent.
     token.roomConfig = new RoomConfiguration({ agents: [new RoomAgentDispatch({ agentName: choice.region.agentName })] });
-    this.#counted(choice.region, caller.region, choice.reason, { room, callerFrom: caller.from, decisionMs: Math.round(decisionMs * 10) / 10 });
+    this.#counted(choice.region, caller.region, choice.reason, {
+      room,
+      callerFrom: caller.from,
+      decisionMs: Math.round(decisionMs * 10) / 10,
+    });
     this.#watch(room, choice.region, caller.region);
     return { url: choice.region.livekitUrl, token: await token.toJwt(), room, region: choice.region.name };
   }
@@ -195,13 +207,21 @@ export class Placement {
   }
 
   /** Withdraws `from`'s dispatch and dispatches the nearest region with room not yet tried, if any. */
-  async #move(room: string, callerRegion: string, dispatches: AgentDispatchClient, { from, tried, waitedMs }: MoveAction): Promise<Region | undefined> {
+  async #move(
+    room: string,
+    callerRegion: string,
+    dispatches: AgentDispatchClient,
+    { from, tried, waitedMs }: MoveAction,
+  ): Promise<Region | undefined> {
     for (const d of await dispatches.listDispatch(room).catch(() => [])) {
       if (d.agentName === from.agentName) await dispatches.deleteDispatch(d.id, room).catch(() => undefined);
     }
     this.#release(from, 0);
     const pools = await this.#pools();
-    const next = choosePlacement(this.opts.regions.nearestFirst(callerRegion).filter((r) => !tried.includes(r)), (r) => this.#room(pools, r));
+    const next = choosePlacement(
+      this.opts.regions.nearestFirst(callerRegion).filter((r) => !tried.includes(r)),
+      (r) => this.#room(pools, r),
+    );
     if (!next) {
       this.#unplaced.inc({ reason: 'no-agent' });
       this.#log({ msg: 'call left without an agent: no other region has room', room, callerRegion, tried: tried.map((r) => r.name) });

@@ -115,7 +115,11 @@ export class Regions {
    */
   callerRegion(hint: string | undefined, address: string | undefined): CallerRegion {
     if (hint !== undefined) {
-      if (!this.#byName.has(hint)) throw new UnknownRegionError(hint, this.list.map((r) => r.name));
+      if (!this.#byName.has(hint))
+        throw new UnknownRegionError(
+          hint,
+          this.list.map((r) => r.name),
+        );
       return { region: hint, from: 'hint' };
     }
     const plain = address?.replace(/^::ffff:/, '');
@@ -129,7 +133,8 @@ export class Regions {
 
   /** Every region, nearest to `from` first (itself, then by round trip; unmeasured ones last, in file order). */
   nearestFirst(from: string): Region[] {
-    const rtt = (to: string) => (to === from ? 0 : (this.roundTripMs[from]?.[to] ?? this.roundTripMs[to]?.[from] ?? Number.POSITIVE_INFINITY));
+    const rtt = (to: string) =>
+      to === from ? 0 : (this.roundTripMs[from]?.[to] ?? this.roundTripMs[to]?.[from] ?? Number.POSITIVE_INFINITY);
     return [...this.list].sort((a, b) => rtt(a.name) - rtt(b.name));
   }
 }

@@ -1,7 +1,7 @@
 import { SipClient } from 'livekit-server-sdk';
 import { livekitApiUrl, livekitEndpointFromEnv } from '../contracts/livekit-endpoint.js';
-import { type Change, applySipConfig, deleteSipConfig, describeSipState } from './provisioning.js';
-import { SipConfigError, loadSipConfig } from './sip-config.js';
+import { applySipConfig, type Change, deleteSipConfig, describeSipState } from './provisioning.js';
+import { loadSipConfig, SipConfigError } from './sip-config.js';
 
 const USAGE = `usage: npm run sip -- <command> [file]
   apply FILE    create or update the trunks and dispatch rules FILE describes (matched by name);

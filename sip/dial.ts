@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_AGENT_NAME, agentNameFromEnv } from '../contracts/agent-name.js';
+import { agentNameFromEnv, DEFAULT_AGENT_NAME } from '../contracts/agent-name.js';
 import { livekitEndpointFromEnv } from '../contracts/livekit-endpoint.js';
 import { OutboundCallError, placeOutboundCall } from './outbound-call.js';
 
@@ -11,7 +11,11 @@ const USAGE = `usage: npm run dial -- [--trunk NAME] [--agent NAME] +15550100001
 The server: LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET (default: npm start's).`;
 
 async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { trunk: { type: 'string' }, agent: { type: 'string' }, help: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { trunk: { type: 'string' }, agent: { type: 'string' }, help: { type: 'boolean' } },
+  });
   if (values.help || positionals.length !== 1) {
     console.log(USAGE);
     process.exitCode = values.help ? 0 : 2;

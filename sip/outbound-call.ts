@@ -59,12 +59,20 @@ export async function placeOutboundCall(livekit: LivekitApi, request: OutboundCa
 function chooseTrunk<T extends { name: string; sipTrunkId: string }>(trunks: T[], name?: string): T {
   if (name) {
     const named = trunks.find((t) => t.name === name);
-    if (!named) throw new OutboundCallError(`no outbound trunk named '${name}' (livekit-server holds: ${trunks.map((t) => t.name).join(', ') || 'none'})`);
+    if (!named)
+      throw new OutboundCallError(
+        `no outbound trunk named '${name}' (livekit-server holds: ${trunks.map((t) => t.name).join(', ') || 'none'})`,
+      );
     return named;
   }
   if (trunks.length === 1) return trunks[0]!;
-  if (trunks.length === 0) throw new OutboundCallError('livekit-server holds no outbound trunk: describe one in infra/sip/trunks.yaml and run npm run sip -- apply infra/sip/trunks.yaml');
-  throw new OutboundCallError(`livekit-server holds ${trunks.length} outbound trunks (${trunks.map((t) => t.name).join(', ')}): choose one with --trunk NAME`);
+  if (trunks.length === 0)
+    throw new OutboundCallError(
+      'livekit-server holds no outbound trunk: describe one in infra/sip/trunks.yaml and run npm run sip -- apply infra/sip/trunks.yaml',
+    );
+  throw new OutboundCallError(
+    `livekit-server holds ${trunks.length} outbound trunks (${trunks.map((t) => t.name).join(', ')}): choose one with --trunk NAME`,
+  );
 }
 
 /** What went wrong, in words an operator can act on. */

@@ -9,7 +9,7 @@ import {
   SIPOutboundTrunkInfo,
   type SipClient,
 } from 'livekit-server-sdk';
-import { type DispatchRuleConfig, type InboundTrunkConfig, type OutboundTrunkConfig, type SipConfig, passwordOf } from './sip-config.js';
+import { type DispatchRuleConfig, type InboundTrunkConfig, type OutboundTrunkConfig, passwordOf, type SipConfig } from './sip-config.js';
 
 export type ItemKind = 'inbound trunk' | 'outbound trunk' | 'dispatch rule';
 export type Action = 'created' | 'updated' | 'unchanged' | 'deleted' | 'absent';
@@ -31,7 +31,11 @@ interface SipState {
 }
 
 async function readState(client: SipClient): Promise<SipState> {
-  const [inbound, outbound, rules] = await Promise.all([client.listSipInboundTrunk(), client.listSipOutboundTrunk(), client.listSipDispatchRule()]);
+  const [inbound, outbound, rules] = await Promise.all([
+    client.listSipInboundTrunk(),
+    client.listSipOutboundTrunk(),
+    client.listSipDispatchRule(),
+  ]);
   return { inbound, outbound, rules };
 }
 
@@ -46,7 +50,11 @@ function byName<T extends { name: string }>(items: T[], kind: ItemKind, name: st
  * What an item should be: the existing one with the file's fields over it (so fields the file
  * does not manage, such as creation times, stay), or a new one.
  */
-function desired<T extends { clone(): T; equals(other: T): boolean }>(existing: T | undefined, fresh: () => T, fields: Partial<T>): { item: T; same: boolean } {
+function desired<T extends { clone(): T; equals(other: T): boolean }>(
+  existing: T | undefined,
+  fresh: () => T,
+  fields: Partial<T>,
+): { item: T; same: boolean } {
   const item = existing ? existing.clone() : fresh();
   Object.assign(item, fields);
   return { item, same: existing !== undefined && item.equals(existing) };
@@ -77,7 +85,9 @@ function outboundFields(t: OutboundTrunkConfig, index: number, env: NodeJS.Proce
 function ruleFields(r: DispatchRuleConfig, trunkIds: string[]): Partial<SIPDispatchRuleInfo> {
   const rule =
     r.room.type === 'individual'
-      ? new SIPDispatchRule({ rule: { case: 'dispatchRuleIndividual', value: new SIPDispatchRuleIndividual({ roomPrefix: r.room.prefix }) } })
+      ? new SIPDispatchRule({
+          rule: { case: 'dispatchRuleIndividual', value: new SIPDispatchRuleIndividual({ roomPrefix: r.room.prefix }) },
+        })
       : new SIPDispatchRule({ rule: { case: 'dispatchRuleDirect', value: new SIPDispatchRuleDirect({ roomName: r.room.name }) } });
   const metadata = r.agent.metadata ? JSON.stringify(r.agent.metadata) : '';
   return {
@@ -116,7 +126,12 @@ export async function applySipConfig(client: SipClient, config: SipConfig, env: 
             authPassword: item.authPassword,
           });
     inboundIds.set(t.name, saved.sipTrunkId);
-    changes.push({ kind: 'inbound trunk', name: t.name, action: same ? 'unchanged' : item.sipTrunkId ? 'updated' : 'created', id: saved.sipTrunkId });
+    changes.push({
+      kind: 'inbound trunk',
+      name: t.name,
+      action: same ? 'unchanged' : item.sipTrunkId ? 'updated' : 'created',
+      id: saved.sipTrunkId,
+    });
   }
 
   for (const { t, fields } of outboundWanted) {
@@ -130,7 +145,12 @@ export async function applySipConfig(client: SipClient, config: SipConfig, env: 
             authUsername: item.authUsername,
             authPassword: item.authPassword,
           });
-    changes.push({ kind: 'outbound trunk', name: t.name, action: same ? 'unchanged' : item.sipTrunkId ? 'updated' : 'created', id: saved.sipTrunkId });
+    changes.push({
+      kind: 'outbound trunk',
+      name: t.name,
+      action: same ? 'unchanged' : item.sipTrunkId ? 'updated' : 'created',
+      id: saved.sipTrunkId,
+    });
   }
 
   for (const r of config.dispatchRules) {
@@ -145,7 +165,12 @@ export async function applySipConfig(client: SipClient, config: SipConfig, env: 
       : item.sipDispatchRuleId
         ? await client.updateSipDispatchRule(item.sipDispatchRuleId, item)
         : await createRule(client, item);
-    changes.push({ kind: 'dispatch rule', name: r.name, action: same ? 'unchanged' : item.sipDispatchRuleId ? 'updated' : 'created', id: saved.sipDispatchRuleId });
+    changes.push({
+      kind: 'dispatch rule',
+      name: r.name,
+      action: same ? 'unchanged' : item.sipDispatchRuleId ? 'updated' : 'created',
+      id: saved.sipDispatchRuleId,
+    });
   }
   return changes;
 }
@@ -192,9 +217,12 @@ export async function describeSipState(client: SipClient): Promise<string[]> {
   const trunkNames = new Map(inbound.map((t) => [t.sipTrunkId, t.name]));
   return [
     ...inbound.map(
-      (t) => `inbound trunk  ${t.name} (${t.sipTrunkId}): numbers ${t.numbers.join(' ')}; from ${t.allowedAddresses.join(' ') || 'any address'}${auth(t.authUsername)}`,
+      (t) =>
+        `inbound trunk  ${t.name} (${t.sipTrunkId}): numbers ${t.numbers.join(' ')}; from ${t.allowedAddresses.join(' ') || 'any address'}${auth(t.authUsername)}`,
     ),
-    ...outbound.map((t) => `outbound trunk ${t.name} (${t.sipTrunkId}): ${t.address}, numbers ${t.numbers.join(' ')}${auth(t.authUsername)}`),
+    ...outbound.map(
+      (t) => `outbound trunk ${t.name} (${t.sipTrunkId}): ${t.address}, numbers ${t.numbers.join(' ')}${auth(t.authUsername)}`,
+    ),
     ...rules.map((r) => {
       const rule = r.rule?.rule;
       const room =

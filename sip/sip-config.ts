@@ -93,11 +93,12 @@ const sipConfigSchema = z
       });
     }
     const inbound = new Set(cfg.inboundTrunks.map((t) => t.name));
-    cfg.dispatchRules.forEach((rule, i) =>
+    cfg.dispatchRules.forEach((rule, i) => {
       rule.trunks.forEach((trunk, j) => {
-        if (!inbound.has(trunk)) ctx.addIssue({ code: 'custom', path: ['dispatchRules', i, 'trunks', j], message: `no inbound trunk named '${trunk}'` });
-      }),
-    );
+        if (!inbound.has(trunk))
+          ctx.addIssue({ code: 'custom', path: ['dispatchRules', i, 'trunks', j], message: `no inbound trunk named '${trunk}'` });
+      });
+    });
   });
 
 export type SipConfig = z.infer<typeof sipConfigSchema>;

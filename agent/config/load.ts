@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { CST, LineCounter, Parser, type YAMLError, parseDocument } from 'yaml';
+import { CST, LineCounter, Parser, parseDocument, type YAMLError } from 'yaml';
 import type { ZodIssue } from 'zod';
 import { type AgentConfig, configSchema } from './schema.js';
 
@@ -155,7 +155,8 @@ function parseConfig(env: NodeJS.ProcessEnv, secrets: SecretValues): AgentConfig
   if (raw.livekit === undefined) raw.livekit = {};
   for (const stage of ['stt', 'llm', 'tts']) {
     const section = (raw[stage] ?? {}) as Raw;
-    const vendorKey = typeof section.provider === 'string' && Object.hasOwn(VENDOR_KEYS, section.provider) ? VENDOR_KEYS[section.provider] : undefined;
+    const vendorKey =
+      typeof section.provider === 'string' && Object.hasOwn(VENDOR_KEYS, section.provider) ? VENDOR_KEYS[section.provider] : undefined;
     if (vendorKey && section.apiKey === undefined && env[vendorKey]) {
       setPath(raw, `${stage}.apiKey`, env[vendorKey]);
       sources.set(`${stage}.apiKey`, `env ${vendorKey}`);
@@ -164,9 +165,7 @@ function parseConfig(env: NodeJS.ProcessEnv, secrets: SecretValues): AgentConfig
 
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(
-      `invalid configuration:\n${parsed.error.issues.map((i) => describeIssue(i, sources)).join('\n')}`,
-    );
+    throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => describeIssue(i, sources)).join('\n')}`);
   }
   return parsed.data;
 }
@@ -235,7 +234,12 @@ function secretSpans(text: string): SecretSpan[] {
       const name = key && CST.resolveAsScalar(key, true, ignoreErrors)?.value;
       if (!key || !name || !isSecretKey(name)) return;
       const last = value ?? sep?.at(-1);
-      spans.push({ key: name, from: end(key), to: last ? end(last) : end(key), value: CST.resolveAsScalar(value, true, ignoreErrors)?.value });
+      spans.push({
+        key: name,
+        from: end(key),
+        to: last ? end(last) : end(key),
+        value: CST.resolveAsScalar(value, true, ignoreErrors)?.value,
+      });
     });
   }
   return spans;

@@ -311,10 +311,7 @@ export const configSchema = z
       .default({}),
     agent: z
       .object({
-        instructions: z
-          .string()
-          .min(1)
-          .default('You are a helpful voice assistant. Answer briefly, in plain spoken sentences.'),
+        instructions: z.string().min(1).default('You are a helpful voice assistant. Answer briefly, in plain spoken sentences.'),
         greeting: z.string().min(1).default('Hello! How can I help you today?'),
         /** Said when a provider failed for good on a turn, so the caller is not left in silence. */
         apology: z.string().min(1).default('Sorry, I had a problem just now. Could you say that again?'),
@@ -323,12 +320,18 @@ export const configSchema = z
       })
       .strict()
       .default({}),
-    localProviders: z.object({ url: providerUrl.default(DEFAULT_LOCAL_PROVIDERS_URL) }).strict().default({}),
+    localProviders: z
+      .object({ url: providerUrl.default(DEFAULT_LOCAL_PROVIDERS_URL) })
+      .strict()
+      .default({}),
     /**
      * Where calls in progress are kept (`redis://host:port`), so that a call outlives its job process
      * or worker (agent/continuity): unset, a call whose job dies is lost.
      */
-    redis: z.object({ url: urlOf(['redis', 'rediss']).optional() }).strict().default({}),
+    redis: z
+      .object({ url: urlOf(['redis', 'rediss']).optional() })
+      .strict()
+      .default({}),
     log: z
       .object({
         /**

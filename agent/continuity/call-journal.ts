@@ -50,7 +50,9 @@ export class CallJournal {
       if (item.type !== 'message' || (item.role !== 'user' && item.role !== 'assistant')) return;
       const text = item.textContent;
       if (!text) return;
-      this.store.append(this.call.room, { role: item.role, text }).catch((error: unknown) => this.#logger.warn({ error: String(error) }, 'conversation line not kept'));
+      this.store
+        .append(this.call.room, { role: item.role, text })
+        .catch((error: unknown) => this.#logger.warn({ error: String(error) }, 'conversation line not kept'));
     });
   }
 

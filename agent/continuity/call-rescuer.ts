@@ -1,5 +1,5 @@
-import { ParticipantInfo_Kind } from '@livekit/protocol';
 import { log } from '@livekit/agents';
+import { ParticipantInfo_Kind } from '@livekit/protocol';
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
 import { livekitApiUrl } from '../../contracts/livekit-endpoint.js';
 import type { CallRecord, CallStore } from './call-store.js';
@@ -87,6 +87,10 @@ export class CallRescuer {
     if (lostAgent) await this.#rooms.removeParticipant(room, lostAgent).catch(() => undefined);
     await this.#dispatch.createDispatch(room, this.agentName);
     if (agentName === this.agentName) this.#logger.warn({ room, lostAgent }, 'call lost its agent: a new one dispatched');
-    else this.#logger.warn({ room, lostAgent, lostRegion: region, region: this.region }, "call lost its agent and its region's pool: taken by this region");
+    else
+      this.#logger.warn(
+        { room, lostAgent, lostRegion: region, region: this.region },
+        "call lost its agent and its region's pool: taken by this region",
+      );
   }
 }

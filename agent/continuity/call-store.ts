@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
-import { type PoolLoad, readPoolLoads } from '../../contracts/pool-presence.js';
 import { z } from 'zod';
+import { type PoolLoad, readPoolLoads } from '../../contracts/pool-presence.js';
 
 /**
  * The calls in progress, kept in Redis outside the job processes so that a call outlives the job
@@ -88,7 +88,11 @@ export class CallStore {
     await this.redis
       .multi()
       .set(key.lease(call.room), call.agentIdentity, 'PX', LEASE_TTL_MS)
-      .hset(key.call(call.room), { agentName: call.agentName, agentIdentity: call.agentIdentity, ...(call.region ? { region: call.region } : {}) })
+      .hset(key.call(call.room), {
+        agentName: call.agentName,
+        agentIdentity: call.agentIdentity,
+        ...(call.region ? { region: call.region } : {}),
+      })
       .expire(key.call(call.room), RECORD_TTL_S)
       .sadd(key.calls, call.room)
       .exec();
@@ -132,7 +136,12 @@ export class CallStore {
         await this.redis.srem(key.calls, room);
         continue;
       }
-      const record: CallRecord = { room, agentName: call.agentName, agentIdentity: call.agentIdentity ?? '', ...(call.region ? { region: call.region } : {}) };
+      const record: CallRecord = {
+        room,
+        agentName: call.agentName,
+        agentIdentity: call.agentIdentity ?? '',
+        ...(call.region ? { region: call.region } : {}),
+      };
       if (takes(record)) orphans.push(record);
     }
     return orphans;

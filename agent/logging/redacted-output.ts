@@ -31,5 +31,12 @@ export function redactOutput(opts: OutputRedaction, stream: NodeJS.WriteStream =
   const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
   (stream as { [REDACTING]?: boolean })[REDACTING] = true;
   stream.write = ((chunk: unknown, ...rest: unknown[]) =>
-    write(typeof chunk === 'string' ? redactLine(chunk, opts) : Buffer.isBuffer(chunk) ? Buffer.from(redactLine(chunk.toString('utf8'), opts)) : chunk, ...rest)) as typeof stream.write;
+    write(
+      typeof chunk === 'string'
+        ? redactLine(chunk, opts)
+        : Buffer.isBuffer(chunk)
+          ? Buffer.from(redactLine(chunk.toString('utf8'), opts))
+          : chunk,
+      ...rest,
+    )) as typeof stream.write;
 }

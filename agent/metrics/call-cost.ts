@@ -1,6 +1,6 @@
-import { log } from '@livekit/agents';
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { log } from '@livekit/agents';
 import { type CallCost, WORKER_LOG } from '../../contracts/worker-log.js';
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;

@@ -1,7 +1,6 @@
 import type { llm } from '@livekit/agents';
 import { TURN_LATENCY_FIELDS, type TurnLatencyField, type TurnLatencyRecord } from '../../contracts/turn-record.js';
 
-
 export interface StageSummary {
   count: number;
   p50: number;

@@ -1,4 +1,4 @@
-import type { VAD, llm, stt, tts } from '@livekit/agents';
+import type { llm, stt, tts, VAD } from '@livekit/agents';
 import * as cartesia from '@livekit/agents-plugin-cartesia';
 import * as openai from '@livekit/agents-plugin-openai';
 import * as silero from '@livekit/agents-plugin-silero';
@@ -52,7 +52,9 @@ export function turnEndScorers(): TurnEndScorers {
 export function buildStt(cfg: AgentConfig, onTranscriptionLost?: () => void, opts: { phone?: boolean } = {}): stt.STT {
   const { baseUrl, apiKey } = endpoint(cfg.stt, cfg.localProviders.url, '/v1');
   const { language } = cfg.stt;
-  const phoneModel = opts.phone ? (cfg.stt.phoneModel ?? (cfg.stt.provider === 'local' ? LOCAL_TELEPHONY_STT_MODEL : undefined)) : undefined;
+  const phoneModel = opts.phone
+    ? (cfg.stt.phoneModel ?? (cfg.stt.provider === 'local' ? LOCAL_TELEPHONY_STT_MODEL : undefined))
+    : undefined;
   if (cfg.stt.streaming) {
     // `agent`: no turn detection on the provider and no VAD of the plugin's own; the session's VAD
     // commits each utterance (agent/session/stt-commit.ts). `provider`: its server VAD does, after
@@ -64,19 +66,31 @@ export function buildStt(cfg: AgentConfig, onTranscriptionLost?: () => void, opt
       language,
       baseURL: baseUrl,
       apiKey,
-      turnDetection: agentCommits ? null : { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: cfg.stt.endOfUtteranceSilenceMs },
+      turnDetection: agentCommits
+        ? null
+        : { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: cfg.stt.endOfUtteranceSilenceMs },
       ...(agentCommits ? { vad: null } : {}),
     });
     return keptAlive(transcriber, cfg, onTranscriptionLost, agentCommits);
   }
   // The HTTP transcription endpoint: AgentSession wraps it with the VAD into a stream (one request per utterance).
-  const transcriber = new openai.STT({ useRealtime: false, model: phoneModel ?? cfg.stt.model ?? 'whisper-1', language, baseURL: baseUrl, apiKey });
+  const transcriber = new openai.STT({
+    useRealtime: false,
+    model: phoneModel ?? cfg.stt.model ?? 'whisper-1',
+    language,
+    baseURL: baseUrl,
+    apiKey,
+  });
   return new RetryingSTT(transcriber, { ...cfg.providerRequests, onGiveUp: onTranscriptionLost });
 }
 
 /** A streaming STT kept open for the whole call: every stream the provider ends is replaced (see ReconnectingSTT). */
 export function keptAlive(transcriber: stt.STT, cfg: AgentConfig, onTranscriptionLost?: () => void, agentCommits = false): stt.STT {
-  return new ReconnectingSTT(transcriber, { retryIntervalMs: cfg.providerRequests.retryIntervalMs, onUtteranceLost: onTranscriptionLost, agentCommits });
+  return new ReconnectingSTT(transcriber, {
+    retryIntervalMs: cfg.providerRequests.retryIntervalMs,
+    onUtteranceLost: onTranscriptionLost,
+    agentCommits,
+  });
 }
 
 export function buildLlm(cfg: AgentConfig): llm.LLM {

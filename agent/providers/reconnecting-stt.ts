@@ -34,7 +34,9 @@ export class ReconnectingSTT extends stt.STT {
     super(inner.capabilities);
     this.label = `ReconnectingSTT<${inner.label}>`;
     // Errors of the provider streams are handled here; unheard, an EventEmitter 'error' would throw.
-    inner.on('error', (e) => this.#logger.warn({ stt: inner.label, recoverable: e.recoverable, cause: e.error?.message }, 'provider stream failed'));
+    inner.on('error', (e) =>
+      this.#logger.warn({ stt: inner.label, recoverable: e.recoverable, cause: e.error?.message }, 'provider stream failed'),
+    );
     inner.on('metrics_collected', (m) => this.emit('metrics_collected', m));
   }
 
@@ -167,7 +169,10 @@ class ReconnectingSpeechStream extends stt.SpeechStream {
         this.queue.put(event);
         // The first transcript of an utterance the agent committed is the end of it, as a provider's
         // own speech_stopped would have said: agent/session/preflight-transcripts.ts starts the LLM on it.
-        if (this.#awaitingTranscript && (event.type === stt.SpeechEventType.INTERIM_TRANSCRIPT || event.type === stt.SpeechEventType.FINAL_TRANSCRIPT)) {
+        if (
+          this.#awaitingTranscript &&
+          (event.type === stt.SpeechEventType.INTERIM_TRANSCRIPT || event.type === stt.SpeechEventType.FINAL_TRANSCRIPT)
+        ) {
           this.#awaitingTranscript = false;
           if (event.type === stt.SpeechEventType.INTERIM_TRANSCRIPT) this.queue.put({ type: stt.SpeechEventType.END_OF_SPEECH });
         }
@@ -181,7 +186,10 @@ class ReconnectingSpeechStream extends stt.SpeechStream {
       const waitMs = this.opts.retryIntervalMs * 2 ** Math.min(failures - 1, 3);
       const utteranceLost = this.#utteranceOpen;
       this.#utteranceOpen = false;
-      this.events.warn({ stt: this.owner.inner.label, utteranceLost, reconnectInMs: waitMs }, 'provider stream ended mid-call, reconnecting');
+      this.events.warn(
+        { stt: this.owner.inner.label, utteranceLost, reconnectInMs: waitMs },
+        'provider stream ended mid-call, reconnecting',
+      );
       if (utteranceLost) {
         // The consumer would otherwise wait for the end of a speech that will never come.
         this.queue.put({ type: stt.SpeechEventType.END_OF_SPEECH });

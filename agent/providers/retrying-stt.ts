@@ -1,5 +1,5 @@
-import { APIError, log, stt } from '@livekit/agents';
 import type { AudioBuffer } from '@livekit/agents';
+import { APIError, log, stt } from '@livekit/agents';
 
 export interface RetryOptions {
   maxRetry: number;

@@ -14,7 +14,13 @@ import type { PendingTranscripts } from './pending-transcript.js';
  * perception" (measured in CI) must not end the turn the interim kept open. Speech again, or a
  * committed turn, starts afresh.
  */
-export function adaptEndpointing(session: voice.AgentSession, policy: EndpointingPolicy, phoneLine: boolean, pending: PendingTranscripts, opts: { unfinishedWords: boolean }): void {
+export function adaptEndpointing(
+  session: voice.AgentSession,
+  policy: EndpointingPolicy,
+  phoneLine: boolean,
+  pending: PendingTranscripts,
+  opts: { unfinishedWords: boolean },
+): void {
   const logger = log().child({ component: 'endpointing' });
   // The session starts with the delays for no words (agent/session/session-options.ts).
   let applied: EndpointingDelays = endpointingDelays({ unfinished: false, phoneLine, transcriptPending: false }, policy);
@@ -31,7 +37,9 @@ export function adaptEndpointing(session: voice.AgentSession, policy: Endpointin
   };
   pending.onChange(() => apply(heldUnfinished));
 
-  session.on(voice.AgentSessionEventTypes.UserInputTranscribed, (ev) => apply(heldUnfinished || (opts.unfinishedWords && endsUnfinished(ev.transcript))));
+  session.on(voice.AgentSessionEventTypes.UserInputTranscribed, (ev) =>
+    apply(heldUnfinished || (opts.unfinishedWords && endsUnfinished(ev.transcript))),
+  );
   session.on(voice.AgentSessionEventTypes.UserStateChanged, (ev) => {
     if (ev.newState === 'speaking') heldUnfinished = false;
   });

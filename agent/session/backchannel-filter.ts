@@ -1,5 +1,5 @@
-import { stt } from '@livekit/agents';
 import { TransformStream } from 'node:stream/web';
+import { stt } from '@livekit/agents';
 import { normalizeWords } from '../../contracts/words.js';
 
 /**
@@ -8,16 +8,61 @@ import { normalizeWords } from '../../contracts/words.js';
  * on purpose: they are interruptions.
  */
 const BACKCHANNEL_WORDS = new Set([
-  'uh', 'huh', 'uhhuh', 'um', 'umm', 'hm', 'hmm', 'mm', 'mmm', 'mhm', 'mmhmm', 'ah', 'oh', 'ha',
-  'yeah', 'yep', 'yes', 'yup', 'ok', 'okay', 'right', 'sure', 'alright', 'cool', 'nice',
-  'i', 'see', 'got', 'it', 'a', 'the',
+  'uh',
+  'huh',
+  'uhhuh',
+  'um',
+  'umm',
+  'hm',
+  'hmm',
+  'mm',
+  'mmm',
+  'mhm',
+  'mmhmm',
+  'ah',
+  'oh',
+  'ha',
+  'yeah',
+  'yep',
+  'yes',
+  'yup',
+  'ok',
+  'okay',
+  'right',
+  'sure',
+  'alright',
+  'cool',
+  'nice',
+  'i',
+  'see',
+  'got',
+  'it',
+  'a',
+  'the',
 ]);
 const MAX_BACKCHANNEL_WORDS = 3;
 /**
  * A lone word over the agent is a backchannel unless it asks for the floor: recognizers turn a short
  * "uh-huh" into all sorts of words (measured with pocketsphinx: "and", "ahead", "huh").
  */
-const TAKES_THE_FLOOR = new Set(['stop', 'wait', 'no', 'nope', 'hold', 'pause', 'sorry', 'excuse', 'hey', 'hello', 'what', 'why', 'how', 'but', 'actually', 'listen']);
+const TAKES_THE_FLOOR = new Set([
+  'stop',
+  'wait',
+  'no',
+  'nope',
+  'hold',
+  'pause',
+  'sorry',
+  'excuse',
+  'hey',
+  'hello',
+  'what',
+  'why',
+  'how',
+  'but',
+  'actually',
+  'listen',
+]);
 
 export function isBackchannel(text: string): boolean {
   const words = normalizeWords(text);
@@ -25,7 +70,11 @@ export function isBackchannel(text: string): boolean {
   return words.length > 1 && words.length <= MAX_BACKCHANNEL_WORDS && words.every((w) => BACKCHANNEL_WORDS.has(w));
 }
 
-const TRANSCRIPTS = new Set([stt.SpeechEventType.INTERIM_TRANSCRIPT, stt.SpeechEventType.FINAL_TRANSCRIPT, stt.SpeechEventType.PREFLIGHT_TRANSCRIPT]);
+const TRANSCRIPTS = new Set([
+  stt.SpeechEventType.INTERIM_TRANSCRIPT,
+  stt.SpeechEventType.FINAL_TRANSCRIPT,
+  stt.SpeechEventType.PREFLIGHT_TRANSCRIPT,
+]);
 
 /**
  * Drops backchannel transcripts while the agent holds the floor, so "uh-huh" neither confirms an

@@ -1,11 +1,11 @@
-import type { VAD, stt, tts } from '@livekit/agents';
+import type { stt, tts, VAD } from '@livekit/agents';
 import { llm, voice } from '@livekit/agents';
 import type { Room } from '@livekit/rtc-node';
+import type { TurnLatencyRecord } from '../../contracts/turn-record.js';
 import type { EchoCancellation } from '../../plugins/echo-cancellation/index.js';
 import type { AgentConfig } from '../config/schema.js';
 import type { HistoryEntry } from '../continuity/call-store.js';
 import { logTurnLatencies } from '../metrics/turn-latency-logging.js';
-import type { TurnLatencyRecord } from '../../contracts/turn-record.js';
 import { ReconnectingSTT } from '../providers/reconnecting-stt.js';
 import { adaptEndpointing } from './adaptive-endpointing.js';
 import { ListeningAgent } from './listening-agent.js';
@@ -68,7 +68,9 @@ export class Conversation {
     });
     apology.attach(this.session);
     if (transcriber instanceof ReconnectingSTT) commitOnEndOfSpeech(this.session, transcriber, pendingTranscripts);
-    adaptEndpointing(this.session, endpointingPolicy(cfg.turn), phoneLine, pendingTranscripts, { unfinishedWords: cfg.turn.detector !== 'combined' });
+    adaptEndpointing(this.session, endpointingPolicy(cfg.turn), phoneLine, pendingTranscripts, {
+      unfinishedWords: cfg.turn.detector !== 'combined',
+    });
     turnEndDetector?.attach(this.session);
     logTurnLatencies(this.session, opts.onTurn);
     const instructions = opts.phoneCaller ? `${cfg.agent.instructions}\n\n${phoneCallContext(opts.phoneCaller)}` : cfg.agent.instructions;
@@ -87,7 +89,12 @@ export class Conversation {
   }
 
   /** The combined detector of this call, which sets the session's longer wait as it decides (turn-end-detector.ts). */
-  #turnEndDetector(cfg: AgentConfig, scorers: TurnEndScorers | undefined, phoneLine: boolean, pending: PendingTranscripts): TurnEndDetector | undefined {
+  #turnEndDetector(
+    cfg: AgentConfig,
+    scorers: TurnEndScorers | undefined,
+    phoneLine: boolean,
+    pending: PendingTranscripts,
+  ): TurnEndDetector | undefined {
     if (cfg.turn.detector !== 'combined') return undefined;
     if (!scorers) throw new Error('turn.detector combined: no end-of-turn models given');
     return new TurnEndDetector(scorers, {
@@ -109,7 +116,11 @@ export class Conversation {
     await this.session.start({ agent: this.#agent, room: opts.room, inputOptions: opts.echoCancellation?.inputOptions });
     opts.echoCancellation?.attach(this.session);
     const output = this.session.output.audio;
-    if (output) this.session.output.audio = new TranscriptGatedResume(output, this.#pendingTranscripts, { maxHoldMs: this.cfg.turn.transcriptWaitMs, settleMs: RESUME_SETTLE_MS });
+    if (output)
+      this.session.output.audio = new TranscriptGatedResume(output, this.#pendingTranscripts, {
+        maxHoldMs: this.cfg.turn.transcriptWaitMs,
+        settleMs: RESUME_SETTLE_MS,
+      });
     if (this.#earlier.length === 0) {
       this.session.say(this.cfg.agent.greeting);
       return;

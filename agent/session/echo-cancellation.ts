@@ -7,7 +7,10 @@ import type { AgentConfig } from '../config/schema.js';
  * own echo; a phone behind a SIP trunk does not, and the agent would hear itself and interrupt its
  * own reply. `auto` turns it on for SIP participants only.
  */
-export function echoCancellationFor(mode: AgentConfig['audio']['echoCancellation'], caller: RemoteParticipant): EchoCancellation | undefined {
+export function echoCancellationFor(
+  mode: AgentConfig['audio']['echoCancellation'],
+  caller: RemoteParticipant,
+): EchoCancellation | undefined {
   const on = mode === 'on' || (mode === 'auto' && caller.kind === ParticipantKind.SIP);
   return on ? EchoCancellation.create() : undefined;
 }

@@ -46,7 +46,22 @@ const UNFINISHED_LAST_WORDS = new Set([
   ...['to', 'of', 'on', 'in', 'at', 'for', 'with', 'from', 'by', 'about'],
   ...['is', 'are', 'was', 'am', 'be'],
 ]);
-const DIGIT_WORDS = new Set(['zero', 'oh', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve']);
+const DIGIT_WORDS = new Set([
+  'zero',
+  'oh',
+  'one',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+  'ten',
+  'eleven',
+  'twelve',
+]);
 /** Digit words that are also everyday words ("the other one", "oh"): digits only after another digit. */
 const AMBIGUOUS_DIGIT_WORDS = new Set(['one', 'oh']);
 

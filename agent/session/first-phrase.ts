@@ -1,5 +1,5 @@
-import type { tts } from '@livekit/agents';
 import type { ReadableStream } from 'node:stream/web';
+import type { tts } from '@livekit/agents';
 import { endsUnfinished } from './endpointing-policy.js';
 
 /** The phrase so far ends a clause (the next chunk starts a new word, so "4.5" is not one). */
@@ -19,7 +19,11 @@ const countWords = (text: string) => text.split(/\s+/).filter(Boolean).length;
  * generated; a flush sends what it has within the same context (`continue: true`), where the
  * provider keeps the prosody running, and the rest is tokenized into sentences as before.
  */
-export async function feedWithFirstPhraseFlush(text: ReadableStream<string>, stream: tts.SynthesizeStream, minWords: number): Promise<void> {
+export async function feedWithFirstPhraseFlush(
+  text: ReadableStream<string>,
+  stream: tts.SynthesizeStream,
+  minWords: number,
+): Promise<void> {
   let phrase = '';
   let flushed = false;
   for await (const chunk of text) {

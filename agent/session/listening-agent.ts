@@ -1,6 +1,6 @@
-import { type ModelSettings, USERDATA_TIMED_TRANSCRIPT, type llm, log, type stt, tts, voice } from '@livekit/agents';
-import type { AudioFrame } from '@livekit/rtc-node';
 import { ReadableStream } from 'node:stream/web';
+import { type llm, log, type ModelSettings, type stt, tts, USERDATA_TIMED_TRANSCRIPT, voice } from '@livekit/agents';
+import type { AudioFrame } from '@livekit/rtc-node';
 import { backchannelFilter } from './backchannel-filter.js';
 import { feedWithFirstPhraseFlush } from './first-phrase.js';
 import type { PendingTranscripts } from './pending-transcript.js';
@@ -60,7 +60,10 @@ export class ListeningAgent extends voice.Agent {
     chatCtx.insert(missing);
   }
 
-  override async sttNode(audio: ReadableStream<AudioFrame> | AsyncIterable<AudioFrame>, settings: ModelSettings): Promise<ReadableStream<stt.SpeechEvent | string> | null> {
+  override async sttNode(
+    audio: ReadableStream<AudioFrame> | AsyncIterable<AudioFrame>,
+    settings: ModelSettings,
+  ): Promise<ReadableStream<stt.SpeechEvent | string> | null> {
     let events = await super.sttNode(audio, settings);
     if (!events) return events;
     // First, as the STT sent them: the filters below drop events, not what the STT owes.
@@ -85,7 +88,10 @@ export class ListeningAgent extends voice.Agent {
    * stream that cannot carry a flush (its `pumpInput` stops at one), so this node feeds the TTS
    * stream itself to flush after the first phrase. Non-streaming TTSes keep the framework's node.
    */
-  override async ttsNode(text: ReadableStream<string> | AsyncIterable<string>, settings: ModelSettings): Promise<ReadableStream<AudioFrame> | null> {
+  override async ttsNode(
+    text: ReadableStream<string> | AsyncIterable<string>,
+    settings: ModelSettings,
+  ): Promise<ReadableStream<AudioFrame> | null> {
     const activity = this.getActivityOrThrow();
     const engine = activity.tts;
     if (this.listening.firstPhraseWords === 0 || !engine?.capabilities.streaming) return super.ttsNode(text, settings);

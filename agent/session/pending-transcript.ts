@@ -1,5 +1,5 @@
-import { stt } from '@livekit/agents';
 import { TransformStream } from 'node:stream/web';
+import { stt } from '@livekit/agents';
 
 /**
  * Whether the STT owes final transcripts: it heard speech (its start of speech, or the agent's commit

@@ -13,7 +13,11 @@ export interface PhoneCaller {
 export function phoneCallerOf(participant: RemoteParticipant): PhoneCaller | undefined {
   if (participant.kind !== ParticipantKind.SIP) return undefined;
   const a = participant.attributes;
-  return { number: a['sip.phoneNumber'] || undefined, dialled: a['sip.trunkPhoneNumber'] || undefined, callId: a['sip.callID'] || undefined };
+  return {
+    number: a['sip.phoneNumber'] || undefined,
+    dialled: a['sip.trunkPhoneNumber'] || undefined,
+    callId: a['sip.callID'] || undefined,
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
-import { stt } from '@livekit/agents';
 import { TransformStream } from 'node:stream/web';
+import { stt } from '@livekit/agents';
 
 /**
  * Turns the latest interim transcript into a preflight transcript the moment the STT reports the end
@@ -13,7 +13,8 @@ export function preflightOnEndOfUtterance(): TransformStream<stt.SpeechEvent | s
     transform(event, controller) {
       if (typeof event !== 'string') {
         if (event.type === stt.SpeechEventType.INTERIM_TRANSCRIPT) interim = event.alternatives?.[0];
-        else if (event.type === stt.SpeechEventType.FINAL_TRANSCRIPT || event.type === stt.SpeechEventType.START_OF_SPEECH) interim = undefined;
+        else if (event.type === stt.SpeechEventType.FINAL_TRANSCRIPT || event.type === stt.SpeechEventType.START_OF_SPEECH)
+          interim = undefined;
         else if (event.type === stt.SpeechEventType.END_OF_SPEECH && interim?.text.trim()) {
           controller.enqueue({ type: stt.SpeechEventType.PREFLIGHT_TRANSCRIPT, alternatives: [interim] });
           interim = undefined;

@@ -1,5 +1,5 @@
-import type { Room } from '@livekit/rtc-node';
 import { setMaxListeners } from 'node:events';
+import type { Room } from '@livekit/rtc-node';
 
 /** Requests to livekit a job may have in flight at once before Node warns of a leak (measured peak: 11). */
 const ROOM_REQUESTS_IN_FLIGHT = 64;

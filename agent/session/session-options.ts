@@ -37,7 +37,10 @@ export function turnEndStages(turn: AgentConfig['turn'], phoneLine: boolean): Tu
  * in the worker's shared inference process (loaded when the worker starts, before any call); built
  * here, inside the job, so it finds that process through the job context.
  */
-export function sessionOptions(cfg: AgentConfig, opts: { phoneLine: boolean; turnEndDetector?: TurnEndDetector }): Pick<SessionOptions, 'turnHandling' | 'connOptions'> {
+export function sessionOptions(
+  cfg: AgentConfig,
+  opts: { phoneLine: boolean; turnEndDetector?: TurnEndDetector },
+): Pick<SessionOptions, 'turnHandling' | 'connOptions'> {
   const requests = {
     maxRetry: cfg.providerRequests.maxRetry,
     retryIntervalMs: cfg.providerRequests.retryIntervalMs,
@@ -48,7 +51,11 @@ export function sessionOptions(cfg: AgentConfig, opts: { phoneLine: boolean; tur
   return {
     turnHandling: {
       turnDetection:
-        detector === 'combined' ? opts.turnEndDetector : detector === 'model' ? new inference.TurnDetector({ version: 'v1-mini', unlikelyThreshold: cfg.turn.modelThreshold }) : 'vad',
+        detector === 'combined'
+          ? opts.turnEndDetector
+          : detector === 'model'
+            ? new inference.TurnDetector({ version: 'v1-mini', unlikelyThreshold: cfg.turn.modelThreshold })
+            : 'vad',
       endpointing: {
         mode: 'fixed',
         ...endpointingDelays({ unfinished: false, phoneLine: opts.phoneLine, transcriptPending: false }, endpointingPolicy(cfg.turn)),

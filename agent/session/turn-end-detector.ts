@@ -56,7 +56,11 @@ export class TurnEndDetector {
   attach(session: Pick<voice.AgentSession, 'on'>): void {
     session.on(voice.AgentSessionEventTypes.ConversationItemAdded, (ev) => {
       if (ev.item.type !== 'message' || ev.item.role !== 'assistant' || !ev.item.textContent) return;
-      this.scorers.text(ev.item.textContent, '').catch((error: unknown) => this.#logger.warn({ error: (error as Error).message }, "end-of-turn model failed on the agent's message"));
+      this.scorers
+        .text(ev.item.textContent, '')
+        .catch((error: unknown) =>
+          this.#logger.warn({ error: (error as Error).message }, "end-of-turn model failed on the agent's message"),
+        );
     });
   }
 

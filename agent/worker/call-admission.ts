@@ -49,7 +49,9 @@ export class CallAdmission {
     const held = this.held();
     if (held >= this.maxConcurrentCalls) {
       // Looked up here: the framework's logger exists once cli.runApp has started, after this is made.
-      log().child({ component: 'call-admission' }).info({ jobId: request.id, room: request.room?.name, held, max: this.maxConcurrentCalls }, WORKER_LOG.callRefused);
+      log()
+        .child({ component: 'call-admission' })
+        .info({ jobId: request.id, room: request.room?.name, held, max: this.maxConcurrentCalls }, WORKER_LOG.callRefused);
       await request.reject();
       return;
     }

@@ -1,6 +1,6 @@
 import { log } from '@livekit/agents';
 import { Redis } from 'ioredis';
-import { POOL_PRESENCE_RENEW_MS, POOL_PRESENCE_TTL_MS, type WorkerPresence, poolPresenceKey } from '../../contracts/pool-presence.js';
+import { POOL_PRESENCE_RENEW_MS, POOL_PRESENCE_TTL_MS, poolPresenceKey, type WorkerPresence } from '../../contracts/pool-presence.js';
 import type { WorkerLoadSnapshot } from './worker-load.js';
 
 /** What of the worker's load its presence carries. */

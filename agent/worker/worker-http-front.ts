@@ -1,9 +1,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { type IncomingMessage, type ServerResponse, createServer, request } from 'node:http';
+import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import { type AddressInfo, isIPv6 } from 'node:net';
 import { parseTurnLatencyRecord } from '../../contracts/turn-record.js';
-import { MAX_TURN_RECORD_BYTES, type TurnRecordsEndpoint, turnRecordsAuthorization } from '../metrics/turn-record-channel.js';
 import type { TurnMetrics } from '../metrics/turn-metrics.js';
+import { MAX_TURN_RECORD_BYTES, type TurnRecordsEndpoint, turnRecordsAuthorization } from '../metrics/turn-record-channel.js';
 
 const RECORDS_PATH = '/internal/turn-records';
 

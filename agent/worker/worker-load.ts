@@ -63,7 +63,9 @@ export class WorkerLoad {
     try {
       const [health, info, jobProcesses] = await Promise.all([
         fetch(`${base}/`, { signal: AbortSignal.timeout(READ_TIMEOUT_MS) }),
-        fetch(`${base}/worker`, { signal: AbortSignal.timeout(READ_TIMEOUT_MS) }).then((r) => r.json() as Promise<{ active_jobs?: unknown }>),
+        fetch(`${base}/worker`, { signal: AbortSignal.timeout(READ_TIMEOUT_MS) }).then(
+          (r) => r.json() as Promise<{ active_jobs?: unknown }>,
+        ),
         countJobProcesses(this.agentFile),
       ]);
       const running = typeof info.active_jobs === 'number' ? info.active_jobs : 0;
@@ -76,7 +78,10 @@ export class WorkerLoad {
       };
     } catch (error) {
       // The framework's server is starting or gone: nothing to offer until it answers.
-      if (this.#snapshot.available) log().child({ component: 'worker-load' }).warn({ error: String(error) }, 'worker load unreadable');
+      if (this.#snapshot.available)
+        log()
+          .child({ component: 'worker-load' })
+          .warn({ error: String(error) }, 'worker load unreadable');
       this.#snapshot = { ...this.#snapshot, available: false };
     }
   }

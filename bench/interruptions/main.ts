@@ -12,9 +12,9 @@ import { CALLER_VOICE } from '../../harness/speech/voices.js';
 import { LocalStack } from '../../harness/stack/local-stack.js';
 import type { WorkerLog } from '../../harness/stack/worker-log.js';
 import { placeBenchCall } from '../bench-call.js';
+import { runBenchmark, writeReport } from '../bench-main.js';
 import { parseAgentEnv, withAgentUnderTest } from '../latency/agents-under-test.js';
 import { spread } from '../latency/report.js';
-import { runBenchmark, writeReport } from '../bench-main.js';
 
 const USAGE = `usage: npm run bench -- interruptions [options]
   --barge-ins N   barge-ins at different points of a long answer (default 20)
@@ -92,7 +92,9 @@ async function bargeIns(agent: OurAgentSession, question: Speech, interruption: 
         const kept = normalizeWords(line?.agentText ?? '');
         const heard = agent.wordsHeard(stop.heardMs / 1000, performance.timeOrigin + over.speechStartAt);
         results.push({ atMs, stopMs: stop.stopMs, keptWords: kept.length, heardWords: heard.length, wordDiff: editDistance(kept, heard) });
-        console.log(`  barge-in at ${atMs} ms: stopped ${Math.round(stop.stopMs)} ms after its onset; kept ${kept.length} words, heard ${heard.length}`);
+        console.log(
+          `  barge-in at ${atMs} ms: stopped ${Math.round(stop.stopMs)} ms after its onset; kept ${kept.length} words, heard ${heard.length}`,
+        );
       }
     });
   }
@@ -106,7 +108,12 @@ interface NoiseOutcome {
   trials: number;
 }
 
-async function falseInterruptions(agent: OurAgentSession, question: Speech, noises: Record<string, Speech>, trials: number): Promise<NoiseOutcome[]> {
+async function falseInterruptions(
+  agent: OurAgentSession,
+  question: Speech,
+  noises: Record<string, Speech>,
+  trials: number,
+): Promise<NoiseOutcome[]> {
   const outcomes: NoiseOutcome[] = [];
   for (const [noise, sound] of Object.entries(noises)) {
     const outcome: NoiseOutcome = { noise, cutOffs: 0, pauses: 0, trials };
@@ -144,7 +151,13 @@ const GREETING_MS = 4000;
 /** Long enough for the ~25 s story. Without a canceller the agent may answer its own echo forever. */
 const ECHO_OBSERVE_MS = 32_000;
 
-async function echoRun(agent: OurAgentSession, canceller: boolean, echo: EchoOptions, question: Speech, interruption: Speech): Promise<EchoOutcome> {
+async function echoRun(
+  agent: OurAgentSession,
+  canceller: boolean,
+  echo: EchoOptions,
+  question: Speech,
+  interruption: Speech,
+): Promise<EchoOutcome> {
   return agent.call({ echo }, async (caller) => {
     const mark = agent.log.mark();
     await caller.speak(question);
@@ -159,7 +172,14 @@ async function echoRun(agent: OurAgentSession, canceller: boolean, echo: EchoOpt
       const stop = await caller.agentStopped(await caller.talkOver(interruption, 4000));
       bargeInDetected = stop.heardMs < 12_000;
     }
-    const outcome: EchoOutcome = { canceller, ...echo, selfInterruptions, perMinute: selfInterruptions / (ECHO_OBSERVE_MS / 60_000), storyFinished, bargeInDetected };
+    const outcome: EchoOutcome = {
+      canceller,
+      ...echo,
+      selfInterruptions,
+      perMinute: selfInterruptions / (ECHO_OBSERVE_MS / 60_000),
+      storyFinished,
+      bargeInDetected,
+    };
     console.log(
       `  canceller ${canceller ? 'on' : 'off'}, echo ${echo.gainDb} dB / ${echo.delayMs} ms: ${selfInterruptions} self-interruptions in ${ECHO_OBSERVE_MS / 1000} s, ` +
         `story ${storyFinished ? 'finished' : 'not finished'}, barge-in ${bargeInDetected === undefined ? 'not tried' : bargeInDetected ? 'detected' : 'missed'}`,
@@ -247,7 +267,9 @@ async function main(): Promise<void> {
   const stack = await LocalStack.start({ logDir: join(values.out, 'logs'), nodeIp: requireNamespaceNodeIp(), latency: 'zero' });
   try {
     const run = async <T>(echoCancellation: 'auto' | 'on' | 'off', body: (agent: OurAgentSession) => Promise<T>) =>
-      withAgentUnderTest(stack, 'ours', { ...agentEnv, AUDIO_ECHO_CANCELLATION: echoCancellation }, (a) => body(new OurAgentSession(stack, a.agentName, a.log)));
+      withAgentUnderTest(stack, 'ours', { ...agentEnv, AUDIO_ECHO_CANCELLATION: echoCancellation }, (a) =>
+        body(new OurAgentSession(stack, a.agentName, a.log)),
+      );
 
     const parts = new Set(values.only.split(','));
     console.log(`barge-ins (${count})`);
@@ -260,7 +282,8 @@ async function main(): Promise<void> {
     const cancellers = values.cancellers.split(',').map((c) => c === 'on');
     for (const canceller of parts.has('echo') ? cancellers : []) {
       await run(canceller ? 'on' : 'off', async (agent) => {
-        for (const gainDb of [-20, -10]) for (const delayMs of [50, 200]) echoes.push(await echoRun(agent, canceller, { gainDb, delayMs }, question, interruption));
+        for (const gainDb of [-20, -10])
+          for (const delayMs of [50, 200]) echoes.push(await echoRun(agent, canceller, { gainDb, delayMs }, question, interruption));
       });
     }
     const markdown = render(barge, noise, echoes);

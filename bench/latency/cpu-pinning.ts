@@ -21,7 +21,8 @@ export function parsePinning(raw: string): CpuPinning | undefined {
   if (raw === 'none') return undefined;
   const all = cpus().map((_, i) => i);
   const agentCpus = raw.split(',').map((c) => Number(c.trim()));
-  for (const cpu of agentCpus) if (!all.includes(cpu)) throw new Error(`--agent-cpus: ${cpu} is not a CPU of this machine (0-${all.length - 1})`);
+  for (const cpu of agentCpus)
+    if (!all.includes(cpu)) throw new Error(`--agent-cpus: ${cpu} is not a CPU of this machine (0-${all.length - 1})`);
   const otherCpus = all.filter((c) => !agentCpus.includes(c));
   if (otherCpus.length === 0) throw new Error('--agent-cpus: leave at least one CPU for livekit-server, the providers and the callers');
   return { agentCpus, otherCpus };

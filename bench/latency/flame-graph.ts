@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The parts of V8's `.cpuprofile` (node --cpu-prof) read here. */
@@ -56,7 +56,15 @@ export function jobFlameGraph(dir: string, since: number): JobFlameGraph | undef
     for (const c of f.children.values()) selfByOrigin(c);
   };
   for (const c of root.children.values()) selfByOrigin(c);
-  return { svg: render(root, profiles), profiles, busyS: root.totalUs / 1e6, byOrigin: [...byOrigin].filter(([, us]) => us > 0).sort((a, b) => b[1] - a[1]).map(([o, us]) => [o, us / 1e6]) };
+  return {
+    svg: render(root, profiles),
+    profiles,
+    busyS: root.totalUs / 1e6,
+    byOrigin: [...byOrigin]
+      .filter(([, us]) => us > 0)
+      .sort((a, b) => b[1] - a[1])
+      .map(([o, us]) => [o, us / 1e6]),
+  };
 }
 
 /** Adds one profile's samples to the tree, by the call path of each sampled node. */
@@ -65,7 +73,9 @@ function merge(root: Frame, profile: CpuProfile): void {
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const timeById = new Map<number, number>();
-  profile.samples.forEach((id, i) => timeById.set(id, (timeById.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  profile.samples.forEach((id, i) => {
+    timeById.set(id, (timeById.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
   for (const [id, us] of timeById) {
     const leaf = byId.get(id)!;
     if (IDLE.has(leaf.callFrame.functionName)) continue;
@@ -109,8 +119,13 @@ function render(root: Frame, profiles: number): string {
     if (w < MIN_SHARE * WIDTH) return;
     depth = Math.max(depth, level);
     const label = `${f.name} (${f.origin}): ${(f.totalUs / 1e6).toFixed(2)} s, ${((100 * f.totalUs) / root.totalUs).toFixed(1)} %`;
-    const text = w > 60 ? `<text x="${(x + 3).toFixed(1)}" y="${level * ROW + 12}" font-size="10">${escape(truncate(f.name, Math.floor(w / 6)))}</text>` : '';
-    rects.push(`<g><title>${escape(label)}</title><rect x="${x.toFixed(1)}" y="${level * ROW}" width="${w.toFixed(1)}" height="${ROW - 1}" fill="${colour(f.origin)}"/>${text}</g>`);
+    const text =
+      w > 60
+        ? `<text x="${(x + 3).toFixed(1)}" y="${level * ROW + 12}" font-size="10">${escapeXml(truncate(f.name, Math.floor(w / 6)))}</text>`
+        : '';
+    rects.push(
+      `<g><title>${escapeXml(label)}</title><rect x="${x.toFixed(1)}" y="${level * ROW}" width="${w.toFixed(1)}" height="${ROW - 1}" fill="${colour(f.origin)}"/>${text}</g>`,
+    );
     let childX = x;
     for (const c of [...f.children.values()].sort((a, b) => b.totalUs - a.totalUs)) {
       draw(c, childX, level + 1);
@@ -120,7 +135,8 @@ function render(root: Frame, profiles: number): string {
   draw(root, 0, 0);
   const legendY = (depth + 2) * ROW;
   const legend = [['ours', '#d62728'], ...origins].map(
-    ([o, c], i) => `<rect x="${(i % 4) * 300}" y="${legendY + Math.floor(i / 4) * ROW}" width="10" height="10" fill="${c}"/><text x="${(i % 4) * 300 + 14}" y="${legendY + Math.floor(i / 4) * ROW + 9}" font-size="10">${escape(o!)}</text>`,
+    ([o, c], i) =>
+      `<rect x="${(i % 4) * 300}" y="${legendY + Math.floor(i / 4) * ROW}" width="10" height="10" fill="${c}"/><text x="${(i % 4) * 300 + 14}" y="${legendY + Math.floor(i / 4) * ROW + 9}" font-size="10">${escapeXml(o!)}</text>`,
   );
   const height = legendY + Math.ceil(legend.length / 4) * ROW + 8;
   return [
@@ -136,6 +152,6 @@ function truncate(s: string, chars: number): string {
   return s.length <= chars ? s : `${s.slice(0, Math.max(0, chars - 1))}…`;
 }
 
-function escape(s: string): string {
+function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }

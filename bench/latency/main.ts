@@ -3,23 +3,23 @@ import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../agent/config/load.js';
+import { type CallCost, WORKER_LOG } from '../../contracts/worker-log.js';
 import { LATENCY_PROFILE_NAMES, type LatencyProfileName } from '../../harness/local-providers/index.js';
 import { requireNamespaceNodeIp } from '../../harness/netns/node-ip.js';
 import type { Launcher } from '../../harness/stack/livekit-server.js';
 import { LocalStack } from '../../harness/stack/local-stack.js';
 import type { LogEntry } from '../../harness/stack/worker-log.js';
-import { type CallCost, WORKER_LOG } from '../../contracts/worker-log.js';
 import { CALLER_KINDS, type CallerKind, placeBenchCall } from '../bench-call.js';
+import { runBenchmark, writeReport } from '../bench-main.js';
 import { CORPUS, type CorpusUtterance, LATENCY_VOICES, synthesizeCorpus } from '../corpus.js';
 import { AGENT_KINDS, type AgentKind, type AgentUnderTest, parseAgentEnv, withAgentUnderTest } from './agents-under-test.js';
 import { type CallerSessionResult, runCallerSession } from './caller-session.js';
+import { agentLauncher, type CpuPinning, defaultPinning, parsePinning, pinThisProcess } from './cpu-pinning.js';
 import { jobFlameGraph } from './flame-graph.js';
 import type { ProcessTreeUsage } from './process-tree-usage.js';
-import { type CpuPinning, agentLauncher, defaultPinning, parsePinning, pinThisProcess } from './cpu-pinning.js';
 import { type BenchReport, type LatencyRun, type LoadRun, renderMarkdown, slowestStage, spread, summarize } from './report.js';
 import { turnTimeline } from './turn-timeline.js';
 import { renderWaterfall } from './waterfall.js';
-import { runBenchmark, writeReport } from '../bench-main.js';
 
 const USAGE = `usage: npm run bench -- [options]
   --profiles LIST   latency profiles of the local providers (default ${LATENCY_PROFILE_NAMES.join(',')})
@@ -105,15 +105,22 @@ function parseOptions(): Options | undefined {
   };
   const caller = list('caller', values.caller, CALLER_KINDS)[0]!;
   // The phone band flattens the sound of the sentences until some look alike (harness/speech/known-speech.ts).
-  const engines = values.engines === undefined ? (caller === 'phone' ? 'real' : 'known') : list('engines', values.engines, ENGINE_KINDS)[0]!;
-  if (engines === 'known' && caller === 'phone') throw new Error('--engines known: the known-sentence recognizer is made for wideband callers; use --engines real with --caller phone');
+  const engines =
+    values.engines === undefined ? (caller === 'phone' ? 'real' : 'known') : list('engines', values.engines, ENGINE_KINDS)[0]!;
+  if (engines === 'known' && caller === 'phone')
+    throw new Error('--engines known: the known-sentence recognizer is made for wideband callers; use --engines real with --caller phone');
   return {
     profiles: list('profiles', values.profiles, LATENCY_PROFILE_NAMES),
     agents: list('agents', values.agents, AGENT_KINDS),
     turns: Math.min(positive('turns', values.turns), CORPUS.length),
     voices: values.voices.split(',').map((v) => v.trim()),
     sessions: values.sessions === undefined ? undefined : positive('sessions', values.sessions),
-    pinning: values.sessions === undefined ? undefined : values['agent-cpus'] === undefined ? defaultPinning() : parsePinning(values['agent-cpus']),
+    pinning:
+      values.sessions === undefined
+        ? undefined
+        : values['agent-cpus'] === undefined
+          ? defaultPinning()
+          : parsePinning(values['agent-cpus']),
     cpuProfDir: values['cpu-prof'],
     loadTurns: positive('load-turns', values['load-turns']),
     budgetMs: positive('budget-ms', values['budget-ms']),
@@ -127,7 +134,12 @@ function parseOptions(): Options | undefined {
 const mb = (bytes: number) => bytes / 2 ** 20;
 
 /** One call: the caller's session, with the job given time to close so its CPU is counted. */
-async function call(stack: LocalStack, agentName: string, utterances: readonly CorpusUtterance[], kind: CallerKind): Promise<CallerSessionResult> {
+async function call(
+  stack: LocalStack,
+  agentName: string,
+  utterances: readonly CorpusUtterance[],
+  kind: CallerKind,
+): Promise<CallerSessionResult> {
   const caller = await placeBenchCall(stack, agentName, { kind });
   try {
     return await runCallerSession(caller, utterances);
@@ -267,7 +279,11 @@ async function main(): Promise<void> {
     budgetMs: opts.budgetMs,
     pinning: opts.pinning,
     engines: opts.sessions ? opts.engines : 'real',
-    corpus: { utterances: opts.sessions ? opts.turns : opts.turns * opts.voices.length, minSeconds: Math.min(...corpus.map((u) => u.seconds)), maxSeconds: Math.max(...corpus.map((u) => u.seconds)) },
+    corpus: {
+      utterances: opts.sessions ? opts.turns : opts.turns * opts.voices.length,
+      minSeconds: Math.min(...corpus.map((u) => u.seconds)),
+      maxSeconds: Math.max(...corpus.map((u) => u.seconds)),
+    },
     latency: [],
     load: [],
   };
@@ -275,12 +291,29 @@ async function main(): Promise<void> {
   for (const profile of profiles) {
     // Single-session latency runs keep the real engines; load runs take the providers' cost off the machine.
     const loadEngines = opts.sessions && opts.engines === 'known' ? { knownSpeech: corpus } : undefined;
-    const stack = await LocalStack.start({ logDir: join(opts.out, `logs-${profile}`), nodeIp: requireNamespaceNodeIp(), latency: profile, loadEngines });
+    const stack = await LocalStack.start({
+      logDir: join(opts.out, `logs-${profile}`),
+      nodeIp: requireNamespaceNodeIp(),
+      latency: profile,
+      loadEngines,
+    });
     try {
       for (const kind of opts.agents) {
         if (opts.sessions) {
           console.log(`profile ${profile}, ${kind}: 1..${opts.sessions} simultaneous sessions`);
-          report.load.push(...(await loadRuns(stack, kind, opts.agentEnv, profile, corpus, opts.sessions, opts.loadTurns, opts.caller, launcherFor(kind, opts))));
+          report.load.push(
+            ...(await loadRuns(
+              stack,
+              kind,
+              opts.agentEnv,
+              profile,
+              corpus,
+              opts.sessions,
+              opts.loadTurns,
+              opts.caller,
+              launcherFor(kind, opts),
+            )),
+          );
           continue;
         }
         const utterances = corpus.filter((u) => CORPUS.indexOf(u.text) < opts.turns);
@@ -298,7 +331,11 @@ async function main(): Promise<void> {
     }
     const runs = report.latency.filter((r) => r.profile === profile);
     if (runs.length) {
-      const svg = renderWaterfall(`Median turn, profile ${profile}`, runs.map((r) => ({ name: r.agent === 'ours' ? 'ours (TypeScript)' : 'Python livekit-agents', summary: summarize(r) })), silenceMs);
+      const svg = renderWaterfall(
+        `Median turn, profile ${profile}`,
+        runs.map((r) => ({ name: r.agent === 'ours' ? 'ours (TypeScript)' : 'Python livekit-agents', summary: summarize(r) })),
+        silenceMs,
+      );
       writeFileSync(join(opts.out, `waterfall-${profile}.svg`), svg);
     }
   }

@@ -1,6 +1,6 @@
 import { percentile } from '../../agent/metrics/turn-latency-tracer.js';
-import type { AgentKind } from './agents-under-test.js';
 import type { CallerKind } from '../bench-call.js';
+import type { AgentKind } from './agents-under-test.js';
 import { TIMELINE_STAGE_LABELS, TIMELINE_STAGES, type TimelineStage, type TurnTimeline } from './turn-timeline.js';
 
 export interface Spread {
@@ -97,7 +97,11 @@ export function renderMarkdown(report: BenchReport): string {
       (report.caller === 'phone' ? ', phone-shaped (joined as livekit-sip joins, 8 kHz G.711 µ-law both ways).' : '.'),
     `End to end = last sample of the caller's speech sent → first audible agent sample received. ` +
       `Agent overhead = end to end − endpointing silence (${report.endpointingSilenceMs} ms) − provider time on the critical path.`,
-    Object.keys(report.agentEnv).length ? `Agent configuration on top of the defaults: ${Object.entries(report.agentEnv).map(([k, v]) => `\`${k}=${v}\``).join(', ')}.` : 'Both agents on their default configuration.',
+    Object.keys(report.agentEnv).length
+      ? `Agent configuration on top of the defaults: ${Object.entries(report.agentEnv)
+          .map(([k, v]) => `\`${k}=${v}\``)
+          .join(', ')}.`
+      : 'Both agents on their default configuration.',
     '',
   ];
   for (const profile of [...new Set(report.latency.map((r) => r.profile))]) {
@@ -110,11 +114,14 @@ export function renderMarkdown(report: BenchReport): string {
     out.push('| figure (ms) | ours p50 | ours p95 | Python p50 | Python p95 | ours/Python p50 | ours/Python p95 |');
     out.push('|---|---:|---:|---:|---:|---:|---:|');
     const row = (label: string, a?: Spread, b?: Spread) =>
-      out.push(`| ${label} | ${ms(a?.p50)} | ${ms(a?.p95)} | ${ms(b?.p50)} | ${ms(b?.p95)} | ${ratio(a?.p50, b?.p50)} | ${ratio(a?.p95, b?.p95)} |`);
+      out.push(
+        `| ${label} | ${ms(a?.p50)} | ${ms(a?.p95)} | ${ms(b?.p50)} | ${ms(b?.p95)} | ${ratio(a?.p50, b?.p50)} | ${ratio(a?.p95, b?.p95)} |`,
+      );
     row('**end to end**', so?.endToEnd, sp?.endToEnd);
     const voices = [...new Set(runs.flatMap((r) => r.turns.map((t) => t.voice ?? '')))].filter(Boolean);
     if (voices.length > 1) {
-      const byVoice = (r: LatencyRun | undefined, voice: string) => r && spread(r.turns.filter((t) => t.voice === voice).map((t) => t.endToEndMs));
+      const byVoice = (r: LatencyRun | undefined, voice: string) =>
+        r && spread(r.turns.filter((t) => t.voice === voice).map((t) => t.endToEndMs));
       for (const v of voices) row(`end to end, caller voice ${v}`, byVoice(ours, v), byVoice(python, v));
     }
     row('**agent overhead**', so?.overhead, sp?.overhead);
@@ -122,9 +129,15 @@ export function renderMarkdown(report: BenchReport): string {
     for (const s of TIMELINE_STAGES) row(TIMELINE_STAGE_LABELS[s], so?.stages[s], sp?.stages[s]);
     out.push('');
     out.push('| per session | ours | Python | ours/Python |', '|---|---:|---:|---:|');
-    out.push(`| CPU seconds | ${ours?.cpuSecondsPerSession.toFixed(2) ?? '–'} | ${python?.cpuSecondsPerSession.toFixed(2) ?? '–'} | ${ratio(ours?.cpuSecondsPerSession, python?.cpuSecondsPerSession)} |`);
-    out.push(`| peak RSS of the worker tree (MB) | ${ms(ours?.peakRssMb)} | ${ms(python?.peakRssMb)} | ${ratio(ours?.peakRssMb, python?.peakRssMb)} |`);
-    out.push(`| RSS added by the call (MB) | ${ms(ours?.sessionRssMb)} | ${ms(python?.sessionRssMb)} | ${ratio(ours?.sessionRssMb, python?.sessionRssMb)} |`);
+    out.push(
+      `| CPU seconds | ${ours?.cpuSecondsPerSession.toFixed(2) ?? '–'} | ${python?.cpuSecondsPerSession.toFixed(2) ?? '–'} | ${ratio(ours?.cpuSecondsPerSession, python?.cpuSecondsPerSession)} |`,
+    );
+    out.push(
+      `| peak RSS of the worker tree (MB) | ${ms(ours?.peakRssMb)} | ${ms(python?.peakRssMb)} | ${ratio(ours?.peakRssMb, python?.peakRssMb)} |`,
+    );
+    out.push(
+      `| RSS added by the call (MB) | ${ms(ours?.sessionRssMb)} | ${ms(python?.sessionRssMb)} | ${ratio(ours?.sessionRssMb, python?.sessionRssMb)} |`,
+    );
     const turns = (r?: LatencyRun) => (r ? `${r.turns.length} answered, ${r.unanswered.length} unanswered` : '–');
     out.push(`| turns | ${turns(ours)} | ${turns(python)} | |`);
     if (so?.stages) out.push('', `Slowest stage (ours, p50): ${slowestStage(so)}.`);
@@ -133,7 +146,11 @@ export function renderMarkdown(report: BenchReport): string {
   if (report.load.length) {
     out.push(`## Simultaneous sessions (budget: end-to-end p95 ≤ ${report.budgetMs} ms)`, '');
     const pin = report.pinning;
-    out.push(pin ? `The agent's worker tree ran on CPU ${pin.agentCpus.join(',')}, everything else on CPU ${pin.otherCpus.join(',')}.` : 'Not pinned: the agent shared every CPU with livekit-server, the providers and the callers.');
+    out.push(
+      pin
+        ? `The agent's worker tree ran on CPU ${pin.agentCpus.join(',')}, everything else on CPU ${pin.otherCpus.join(',')}.`
+        : 'Not pinned: the agent shared every CPU with livekit-server, the providers and the callers.',
+    );
     out.push(
       report.engines === 'known'
         ? "Providers' engines: known sentences (each caller utterance named from its sound, no decoding) and each reply synthesized once, so the providers cost next to nothing."
@@ -157,7 +174,10 @@ export function renderMarkdown(report: BenchReport): string {
     );
     for (const agent of [...new Set(report.load.map((r) => r.agent))]) {
       const over = report.load.find((r) => r.agent === agent && (r.endToEnd?.p95 ?? Infinity) > report.budgetMs);
-      out.push('', `${agent}: ${over ? `p95 first exceeds the budget at ${over.sessions} sessions` : 'p95 within budget at every N measured'}.`);
+      out.push(
+        '',
+        `${agent}: ${over ? `p95 first exceeds the budget at ${over.sessions} sessions` : 'p95 within budget at every N measured'}.`,
+      );
     }
     out.push('');
   }

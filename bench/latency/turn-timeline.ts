@@ -56,14 +56,26 @@ export interface TurnTimeline {
 export function turnTimeline(turn: CallerTurn, requests: readonly RequestRecord[], endpointingSilenceMs: number): TurnTimeline {
   const { speechStartAt: from, heardAt } = turn;
   const last = (stage: RequestRecord['stage'], ok: (r: RequestRecord) => boolean) =>
-    requests.filter((r) => r.stage === stage && ok(r)).sort((a, b) => a.startedAt - b.startedAt).at(-1);
+    requests
+      .filter((r) => r.stage === stage && ok(r))
+      .sort((a, b) => a.startedAt - b.startedAt)
+      .at(-1);
   const tts = last('tts', (r) => r.startedAt >= from && r.firstOutputAt !== undefined && r.firstOutputAt <= heardAt);
   const llm = tts && last('llm', (r) => r.startedAt >= from && r.startedAt <= tts.startedAt && r.firstOutputAt !== undefined);
   const stt = llm && last('stt', (r) => r.outcome === 'completed' && r.endedAt! >= from && r.endedAt! <= llm.startedAt);
 
   const endToEndMs = heardAt - turn.speechEndAt;
   if (!tts || !llm || !stt) return { text: turn.text, voice: turn.voice, endToEndMs, stages: {} };
-  const points = [turn.speechEndAt, stt.startedAt, stt.endedAt!, llm.startedAt, llm.firstOutputAt!, tts.startedAt, tts.firstOutputAt!, heardAt];
+  const points = [
+    turn.speechEndAt,
+    stt.startedAt,
+    stt.endedAt!,
+    llm.startedAt,
+    llm.firstOutputAt!,
+    tts.startedAt,
+    tts.firstOutputAt!,
+    heardAt,
+  ];
   const stages = Object.fromEntries(TIMELINE_STAGES.map((name, i) => [name, points[i + 1]! - points[i]!])) as Record<TimelineStage, number>;
   const window: [number, number] = [turn.speechEndAt + endpointingSilenceMs, heardAt];
   const providerMs = unionLength(

@@ -1,4 +1,4 @@
-import { type RunSummary } from './report.js';
+import type { RunSummary } from './report.js';
 import { PROVIDER_TIMELINE_STAGES, TIMELINE_STAGE_LABELS, TIMELINE_STAGES } from './turn-timeline.js';
 
 const WIDTH = 900;
@@ -6,7 +6,7 @@ const LABEL_W = 300;
 const ROW_H = 26;
 const BAR_H = 16;
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
  * A waterfall of the median turn per agent: each stage's p50 as a bar starting where the previous
@@ -24,7 +24,7 @@ export function renderWaterfall(title: string, agents: { name: string; summary: 
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#bbb" stroke-width="3"/></pattern></defs>`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="10" y="22" font-size="15" font-weight="bold">${escape(title)}</text>`,
+    `<text x="10" y="22" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
     `<text x="10" y="40" fill="#555">p50 of each stage, from the end of the caller's speech (0 ms); blue: providers, orange: agent and transport</text>`,
   ];
   for (let t = 0; t <= maxMs; t += 250) {
@@ -33,13 +33,17 @@ export function renderWaterfall(title: string, agents: { name: string; summary: 
   }
   let y = 60;
   for (const [i, agent] of agents.entries()) {
-    parts.push(`<text x="10" y="${y + 16}" font-weight="bold">${escape(agent.name)}: end to end p50 ${Math.round(agent.summary.endToEnd?.p50 ?? 0)} ms, overhead p50 ${Math.round(agent.summary.overhead?.p50 ?? 0)} ms</text>`);
+    parts.push(
+      `<text x="10" y="${y + 16}" font-weight="bold">${escapeXml(agent.name)}: end to end p50 ${Math.round(agent.summary.endToEnd?.p50 ?? 0)} ms, overhead p50 ${Math.round(agent.summary.overhead?.p50 ?? 0)} ms</text>`,
+    );
     y += ROW_H;
-    parts.push(`<rect x="${x(0)}" y="${y}" width="${endpointingSilenceMs * scale}" height="${TIMELINE_STAGES.length * ROW_H}" fill="url(#hatch)" opacity="0.25"/>`);
+    parts.push(
+      `<rect x="${x(0)}" y="${y}" width="${endpointingSilenceMs * scale}" height="${TIMELINE_STAGES.length * ROW_H}" fill="url(#hatch)" opacity="0.25"/>`,
+    );
     let at = 0;
     for (const stage of TIMELINE_STAGES) {
       const v = agent.summary.stages[stage]?.p50;
-      parts.push(`<text x="14" y="${y + 13}">${escape(TIMELINE_STAGE_LABELS[stage])}</text>`);
+      parts.push(`<text x="14" y="${y + 13}">${escapeXml(TIMELINE_STAGE_LABELS[stage])}</text>`);
       if (v !== undefined) {
         const from = v >= 0 ? at : at + v;
         const colour = PROVIDER_TIMELINE_STAGES.includes(stage) ? '#4a7fd4' : '#e8912d';
@@ -51,7 +55,9 @@ export function renderWaterfall(title: string, agents: { name: string; summary: 
     }
     const e2e = agent.summary.endToEnd?.p50;
     if (e2e !== undefined) {
-      parts.push(`<line x1="${x(e2e)}" y1="${y - TIMELINE_STAGES.length * ROW_H}" x2="${x(e2e)}" y2="${y}" stroke="#c00" stroke-dasharray="4 3"/>`);
+      parts.push(
+        `<line x1="${x(e2e)}" y1="${y - TIMELINE_STAGES.length * ROW_H}" x2="${x(e2e)}" y2="${y}" stroke="#c00" stroke-dasharray="4 3"/>`,
+      );
       parts.push(`<text x="${x(e2e) + 4}" y="${y + 12}" fill="#c00">heard (e2e p50)</text>`);
     }
     y += i < agents.length - 1 ? ROW_H : 0;

@@ -6,10 +6,10 @@ import { FAR_ONE_WAY_MS, NEAR_ONE_WAY_MS, RegionalCluster } from '../../harness/
 import { LATENCY_PROFILE_NAMES, latencyProfileNamed } from '../../harness/local-providers/index.js';
 import { DEFAULT_AGENT_DEADLINE_MS } from '../../web/server/config.js';
 import { PREPARED_AUDIO_ONLY } from '../bench-call.js';
+import { runBenchmark } from '../bench-main.js';
 import { CORPUS, synthesizeCorpus } from '../corpus.js';
 import { runCallerSession } from '../latency/caller-session.js';
 import { type Spread, spread } from '../latency/report.js';
-import { runBenchmark } from '../bench-main.js';
 
 const USAGE = `usage: npm run bench -- regions [options]
   --regions LIST   regions of the cluster (default us-east,eu-west)
@@ -46,7 +46,11 @@ async function main(): Promise<void> {
   const regions = values.regions.split(',');
   mkdirSync(values.out, { recursive: true });
   const corpus = (await synthesizeCorpus()).slice(0, Math.min(turns, CORPUS.length));
-  const cluster = await RegionalCluster.start({ regions, logDir: join(values.out, 'logs'), latency: latencyProfileNamed(values.profile, '--profile') });
+  const cluster = await RegionalCluster.start({
+    regions,
+    logDir: join(values.out, 'logs'),
+    latency: latencyProfileNamed(values.profile, '--profile'),
+  });
   const decisions: number[] = [];
   const placement = cluster.placement({
     agentDeadlineMs: DEFAULT_AGENT_DEADLINE_MS,
@@ -70,7 +74,9 @@ async function main(): Promise<void> {
             endToEnd: spread(session.turns.map((t) => t.heardAt - t.speechEndAt)),
             unanswered: session.unanswered.length,
           };
-          console.log(`callers near ${near}, served by ${row.servedBy}: e2e p50 ${row.endToEnd?.p50.toFixed(0)} ms, p95 ${row.endToEnd?.p95.toFixed(0)} ms`);
+          console.log(
+            `callers near ${near}, served by ${row.servedBy}: e2e p50 ${row.endToEnd?.p50.toFixed(0)} ms, p95 ${row.endToEnd?.p95.toFixed(0)} ms`,
+          );
           rows.push(row);
         } finally {
           await caller.hangUp();
@@ -83,7 +89,13 @@ async function main(): Promise<void> {
     await cluster.stop();
   }
   const decision = spread(decisions);
-  const report = { startedAt: new Date().toISOString(), distances: { nearOneWayMs: NEAR_ONE_WAY_MS, farOneWayMs: FAR_ONE_WAY_MS }, turns: corpus.length, rows, decisionMs: decision };
+  const report = {
+    startedAt: new Date().toISOString(),
+    distances: { nearOneWayMs: NEAR_ONE_WAY_MS, farOneWayMs: FAR_ONE_WAY_MS },
+    turns: corpus.length,
+    rows,
+    decisionMs: decision,
+  };
   writeFileSync(join(values.out, 'report.json'), JSON.stringify(report, null, 2));
   const md = [
     `# Regional placement: near vs cross-region (${new Date().toISOString()})`,
@@ -92,7 +104,10 @@ async function main(): Promise<void> {
     '',
     '| callers near | served by | placement | e2e p50 | e2e p95 | unanswered |',
     '|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.callersNear} | ${r.servedBy} | ${r.placement} | ${r.endToEnd?.p50.toFixed(0)} ms | ${r.endToEnd?.p95.toFixed(0)} ms | ${r.unanswered} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.callersNear} | ${r.servedBy} | ${r.placement} | ${r.endToEnd?.p50.toFixed(0)} ms | ${r.endToEnd?.p95.toFixed(0)} ms | ${r.unanswered} |`,
+    ),
     '',
     `Placement decision (regions, pool loads from Redis, choice): p50 ${decision?.p50.toFixed(1)} ms, p95 ${decision?.p95.toFixed(1)} ms over ${decision?.n ?? 0} placements.`,
   ].join('\n');

@@ -2,18 +2,18 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type CallCost, WORKER_LOG } from '../../contracts/worker-log.js';
 import { percentile } from '../../agent/metrics/turn-latency-tracer.js';
+import { type CallCost, WORKER_LOG } from '../../contracts/worker-log.js';
 import { LATENCY_PROFILE_NAMES } from '../../harness/local-providers/index.js';
 import { requireNamespaceNodeIp } from '../../harness/netns/node-ip.js';
 import { LocalStack, type StackWorker } from '../../harness/stack/local-stack.js';
 import { waitFor } from '../../harness/stack/wait.js';
 import type { LogEntry } from '../../harness/stack/worker-log.js';
 import { placeBenchCall } from '../bench-call.js';
+import { runBenchmark, writeReport } from '../bench-main.js';
 import { CORPUS, type CorpusUtterance, synthesizeCorpus } from '../corpus.js';
 import { runCallerSession } from '../latency/caller-session.js';
-import { type TreeFigures, type TreeProcess, readTree, treeFigures } from './process-tree.js';
-import { runBenchmark, writeReport } from '../bench-main.js';
+import { readTree, type TreeFigures, type TreeProcess, treeFigures } from './process-tree.js';
 
 /** The local providers' default profile: the soak looks for leaks, not at latency. */
 const PROFILE = LATENCY_PROFILE_NAMES[0];
@@ -279,7 +279,10 @@ interface EventLoopSummary {
 }
 
 function eventLoop(lines: readonly LogEntry[], t0: number, durationS: number): EventLoopSummary {
-  const calls = lines.map((l) => ({ endS: typeof l.time === 'number' ? (l.time - t0) / 1000 : Number.NaN, delay: (l as unknown as CallCost).eventLoopDelayMs }));
+  const calls = lines.map((l) => ({
+    endS: typeof l.time === 'number' ? (l.time - t0) / 1000 : Number.NaN,
+    delay: (l as unknown as CallCost).eventLoopDelayMs,
+  }));
   const median = (xs: number[]) => (xs.length ? percentile(xs, 50) : undefined);
   const worst = (xs: number[]) => (xs.length ? Math.max(...xs) : undefined);
   const p99s = (cs: typeof calls) => cs.map((c) => c.delay.p99);
@@ -443,7 +446,9 @@ async function soak(stack: LocalStack, worker: StackWorker, corpus: CorpusUttera
     workerExit ??= `the worker exited (code ${code}) at t = ${minutes((Date.now() - t0) / 1000)} min`;
     run.endAt = Math.min(run.endAt, Date.now());
   });
-  console.log(`soak: ${opts.callers} callers for ${minutes(opts.durationS)} min; ${start.sample.processes} processes, tree PSS ${fmt(start.sample.treePssMb)} MB at the start`);
+  console.log(
+    `soak: ${opts.callers} callers for ${minutes(opts.durationS)} min; ${start.sample.processes} processes, tree PSS ${fmt(start.sample.treePssMb)} MB at the start`,
+  );
 
   const progressEvery = Math.max(1, Math.round(60 / opts.sampleS));
   const timer = setInterval(() => {
@@ -477,7 +482,12 @@ async function soak(stack: LocalStack, worker: StackWorker, corpus: CorpusUttera
     options: { durationS: opts.durationS, callers: opts.callers, turns: opts.turns, sampleS: opts.sampleS, profile: PROFILE },
     placedForS,
     workerExit,
-    calls: { completed, lost: lostCalls.length, meanSeconds: durations.length ? durations.reduce((a, b) => a + b, 0) / durations.length : undefined, lostCalls },
+    calls: {
+      completed,
+      lost: lostCalls.length,
+      meanSeconds: durations.length ? durations.reduce((a, b) => a + b, 0) / durations.length : undefined,
+      lostCalls,
+    },
     samples: sampler.samples.length,
     fitFromS,
     trends,

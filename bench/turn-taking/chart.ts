@@ -35,10 +35,16 @@ export function renderTradeOff(title: string, swept: TradeOffPoint[], chosen: Tr
     `<text x="10" y="40" fill="#555">each curve joins the stage settings no other beats on both axes; ● the chosen one; ✕ the detector before this round</text>`,
   ];
   for (let t = 0; t <= xMax; t += 250) {
-    parts.push(`<line x1="${x(t)}" y1="${PAD.top}" x2="${x(t)}" y2="${HEIGHT - PAD.bottom}" stroke="#eee"/>`, `<text x="${x(t)}" y="${HEIGHT - PAD.bottom + 16}" text-anchor="middle" fill="#777">${t}</text>`);
+    parts.push(
+      `<line x1="${x(t)}" y1="${PAD.top}" x2="${x(t)}" y2="${HEIGHT - PAD.bottom}" stroke="#eee"/>`,
+      `<text x="${x(t)}" y="${HEIGHT - PAD.bottom + 16}" text-anchor="middle" fill="#777">${t}</text>`,
+    );
   }
   for (let r = 0; r <= 0.50001; r += 0.05) {
-    parts.push(`<line x1="${PAD.left}" y1="${y(r)}" x2="${WIDTH - PAD.right}" y2="${y(r)}" stroke="#eee"/>`, `<text x="${PAD.left - 8}" y="${y(r) + 4}" text-anchor="end" fill="#777">${Math.round(r * 100)} %</text>`);
+    parts.push(
+      `<line x1="${PAD.left}" y1="${y(r)}" x2="${WIDTH - PAD.right}" y2="${y(r)}" stroke="#eee"/>`,
+      `<text x="${PAD.left - 8}" y="${y(r) + 4}" text-anchor="end" fill="#777">${Math.round(r * 100)} %</text>`,
+    );
   }
   parts.push(
     `<text x="${(PAD.left + WIDTH - PAD.right) / 2}" y="${HEIGHT - 12}" text-anchor="middle">median end-of-turn delay (ms, caller's last word → turn over)</text>`,
@@ -47,13 +53,22 @@ export function renderTradeOff(title: string, swept: TradeOffPoint[], chosen: Tr
   CONDITIONS.forEach((condition, i) => {
     const colour = COLOURS[condition];
     const curve = frontier(swept.filter((p) => p.condition === condition));
-    if (curve.length) parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="2" points="${curve.map((p) => `${x(p.p50Ms)},${y(p.cutOffRate)}`).join(' ')}"/>`);
-    for (const p of chosen.filter((c) => c.condition === condition)) parts.push(`<circle cx="${x(p.p50Ms)}" cy="${y(p.cutOffRate)}" r="6" fill="${colour}"/>`);
+    if (curve.length)
+      parts.push(
+        `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${curve.map((p) => `${x(p.p50Ms)},${y(p.cutOffRate)}`).join(' ')}"/>`,
+      );
+    for (const p of chosen.filter((c) => c.condition === condition))
+      parts.push(`<circle cx="${x(p.p50Ms)}" cy="${y(p.cutOffRate)}" r="6" fill="${colour}"/>`);
     for (const p of before.filter((c) => c.condition === condition)) {
       const [cx, cy] = [x(p.p50Ms), y(p.cutOffRate)];
-      parts.push(`<path d="M${cx - 6},${cy - 6} L${cx + 6},${cy + 6} M${cx - 6},${cy + 6} L${cx + 6},${cy - 6}" stroke="${colour}" stroke-width="2"/>`);
+      parts.push(
+        `<path d="M${cx - 6},${cy - 6} L${cx + 6},${cy + 6} M${cx - 6},${cy + 6} L${cx + 6},${cy - 6}" stroke="${colour}" stroke-width="2"/>`,
+      );
     }
-    parts.push(`<rect x="${WIDTH - PAD.right + 20}" y="${PAD.top + i * 22}" width="14" height="4" fill="${colour}"/>`, `<text x="${WIDTH - PAD.right + 40}" y="${PAD.top + i * 22 + 6}">${condition}</text>`);
+    parts.push(
+      `<rect x="${WIDTH - PAD.right + 20}" y="${PAD.top + i * 22}" width="14" height="4" fill="${colour}"/>`,
+      `<text x="${WIDTH - PAD.right + 40}" y="${PAD.top + i * 22 + 6}">${condition}</text>`,
+    );
   });
   parts.push('</svg>');
   return parts.join('\n');

@@ -1,11 +1,11 @@
-import type { VAD } from '@livekit/agents';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { VAD } from '@livekit/agents';
 import { DEFAULT_SPEECH_LEVEL_GATE, SpeechLevelGate } from '../../plugins/speech-level-gate/index.js';
+import type { TextEndOfTurnScore } from '../../plugins/text-end-of-turn/index.js';
 import type { Condition } from './conditions.js';
 import { TURN_SAMPLE_RATE, type Turn } from './corpus.js';
-import type { TextEndOfTurnScore } from '../../plugins/text-end-of-turn/index.js';
 import type { AudioEndOfTurnScores, TextEndOfTurnScores } from './signals.js';
 import { type CommitMode, INPUT_FRAME_LAG_MS, type SttReplay, type SttUtterance } from './stt-replay.js';
 import { type VadSegment, vadSegments } from './vad-replay.js';
@@ -46,8 +46,17 @@ export interface Engines {
 }
 
 /** Replays one turn's audio (already under its condition) through the agent's pipeline. */
-export async function collect(turn: Turn, condition: Condition, heard: Int16Array, pipeline: Pipeline, engines: Engines, sttDelayMs = 0): Promise<TurnReplay> {
-  const vadInput = pipeline.gate ? new SpeechLevelGate({ sampleRate: TURN_SAMPLE_RATE, ...DEFAULT_SPEECH_LEVEL_GATE }).process(heard) : heard;
+export async function collect(
+  turn: Turn,
+  condition: Condition,
+  heard: Int16Array,
+  pipeline: Pipeline,
+  engines: Engines,
+  sttDelayMs = 0,
+): Promise<TurnReplay> {
+  const vadInput = pipeline.gate
+    ? new SpeechLevelGate({ sampleRate: TURN_SAMPLE_RATE, ...DEFAULT_SPEECH_LEVEL_GATE }).process(heard)
+    : heard;
   const vad = await vadSegments(engines.vad, vadInput);
   const stt = await engines.stt.utterances(pipeline.commit, heard, vad, condition === 'phone' ? 'phone' : 'wide', sttDelayMs);
   const audio = await Promise.all(
@@ -94,7 +103,13 @@ export async function collectAll(
   engines: Engines,
   opts: { cacheDir: string; signature: unknown; sttDelayMs: number; parallel: number },
 ): Promise<TurnReplay[]> {
-  const file = join(opts.cacheDir, `${createHash('sha256').update(JSON.stringify([pipeline, opts.signature, opts.sttDelayMs, turns.map((t) => t.id)])).digest('hex').slice(0, 24)}.json`);
+  const file = join(
+    opts.cacheDir,
+    `${createHash('sha256')
+      .update(JSON.stringify([pipeline, opts.signature, opts.sttDelayMs, turns.map((t) => t.id)]))
+      .digest('hex')
+      .slice(0, 24)}.json`,
+  );
   const byId = new Map(turns.map((t) => [t.id, t]));
   if (existsSync(file)) {
     const stored = JSON.parse(readFileSync(file, 'utf8')) as StoredReplay[];
@@ -103,7 +118,11 @@ export async function collectAll(
   const out: TurnReplay[] = [];
   for (const condition of conditions) {
     const started = performance.now();
-    out.push(...(await inParallel(turns, opts.parallel, (turn) => collect(turn, condition, heard(turn, condition), pipeline, engines, opts.sttDelayMs))));
+    out.push(
+      ...(await inParallel(turns, opts.parallel, (turn) =>
+        collect(turn, condition, heard(turn, condition), pipeline, engines, opts.sttDelayMs),
+      )),
+    );
     console.log(`  ${condition}: ${turns.length} turns replayed in ${Math.round((performance.now() - started) / 1000)} s`);
   }
   mkdirSync(opts.cacheDir, { recursive: true });

@@ -37,7 +37,11 @@ export class LineConditions {
       case 'phone': {
         let heard = this.#phone.get(turn.id);
         if (!heard) {
-          heard = resample(throughPhoneLine(resample(turn.pcm, TURN_SAMPLE_RATE, PHONE_RATE), PHONE_RATE), PHONE_RATE, TURN_SAMPLE_RATE).subarray(0, turn.pcm.length);
+          heard = resample(
+            throughPhoneLine(resample(turn.pcm, TURN_SAMPLE_RATE, PHONE_RATE), PHONE_RATE),
+            PHONE_RATE,
+            TURN_SAMPLE_RATE,
+          ).subarray(0, turn.pcm.length);
           this.#phone.set(turn.id, heard);
         }
         return heard;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { encodeWav, readWav, resample } from '../../harness/speech/audio.js';
-import { type WordTiming, spokenTokens } from '../../harness/speech/flite.js';
+import { spokenTokens, type WordTiming } from '../../harness/speech/flite.js';
 import { prng } from '../../harness/speech/prng.js';
 import { VoiceBank } from '../../harness/speech/voice-bank.js';
 
@@ -86,7 +86,9 @@ export async function synthesizeTurns(cacheDir: string): Promise<Turn[]> {
       for (const [i, script] of loadScripts(split).entries()) {
         const voice = VOICES[split][i % VOICES[split].length]!;
         const rate = RATES[Math.floor(i / VOICES[split].length) % RATES.length]!;
-        const speech = await cached(cacheDir, voice, rate, script.say, () => voices.get(voice, rate).synthesize(script.say.replace(/\|/g, ' ')));
+        const speech = await cached(cacheDir, voice, rate, script.say, () =>
+          voices.get(voice, rate).synthesize(script.say.replace(/\|/g, ' ')),
+        );
         turns.push(cutIntoTurn(script, speech, { id: `${split}-${i}`, split, voice, rate }));
       }
     }
@@ -101,11 +103,21 @@ interface Speech {
   words: WordTiming[];
 }
 
-async function cached(dir: string, voice: string, rate: number, text: string, make: () => Promise<{ pcm: Int16Array; sampleRate: number; words: WordTiming[] }>): Promise<Speech> {
-  const key = createHash('sha256').update(JSON.stringify([voice, rate, text])).digest('hex').slice(0, 24);
+async function cached(
+  dir: string,
+  voice: string,
+  rate: number,
+  text: string,
+  make: () => Promise<{ pcm: Int16Array; sampleRate: number; words: WordTiming[] }>,
+): Promise<Speech> {
+  const key = createHash('sha256')
+    .update(JSON.stringify([voice, rate, text]))
+    .digest('hex')
+    .slice(0, 24);
   const wav = join(dir, `${key}.wav`);
   const words = join(dir, `${key}.json`);
-  if (existsSync(wav) && existsSync(words)) return { pcm: readWav(readFileSync(wav)).pcm, words: JSON.parse(readFileSync(words, 'utf8')) as WordTiming[] };
+  if (existsSync(wav) && existsSync(words))
+    return { pcm: readWav(readFileSync(wav)).pcm, words: JSON.parse(readFileSync(words, 'utf8')) as WordTiming[] };
   const s = await make();
   const pcm = resample(s.pcm, s.sampleRate, TURN_SAMPLE_RATE);
   writeFileSync(wav, encodeWav(pcm, TURN_SAMPLE_RATE));
@@ -117,7 +129,8 @@ async function cached(dir: string, voice: string, rate: number, text: string, ma
 export function cutIntoTurn(script: Script, speech: Speech, meta: Pick<Turn, 'id' | 'split' | 'voice' | 'rate'>): Turn {
   const pieces = script.say.split('|').map((p) => p.trim());
   const counts = pieces.map((p) => spokenTokens(p).length);
-  if (counts.reduce((a, b) => a + b, 0) !== speech.words.length) throw new Error(`${meta.id}: ${speech.words.length} word timings for ${JSON.stringify(script.say)}`);
+  if (counts.reduce((a, b) => a + b, 0) !== speech.words.length)
+    throw new Error(`${meta.id}: ${speech.words.length} word timings for ${JSON.stringify(script.say)}`);
   const at = (seconds: number) => Math.max(0, Math.min(speech.pcm.length, Math.round(seconds * TURN_SAMPLE_RATE)));
   const random = prng(hashSeed(meta.id));
   const [lo, hi] = PAUSES_MS[script.kind] ?? [0, 0];

@@ -16,7 +16,10 @@ export interface ModelAndPolicySetting {
 
 export function modelAndPolicy(replay: TurnReplay, setting: ModelAndPolicySetting): Detector {
   return (t: Trigger) => {
-    const delays = endpointingDelays({ unfinished: endsUnfinished(t.transcript), phoneLine: setting.phoneLine, transcriptPending: t.owed }, setting.policy);
+    const delays = endpointingDelays(
+      { unfinished: endsUnfinished(t.transcript), phoneLine: setting.phoneLine, transcriptPending: t.owed },
+      setting.policy,
+    );
     const audio = replay.audio[t.segment];
     // No prediction (not asked in time): the framework takes the "done" delay.
     const done = audio === undefined || audio.probability >= setting.modelThreshold;

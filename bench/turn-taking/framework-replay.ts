@@ -40,7 +40,9 @@ export function frameworkDecisions(vad: VadSegment[], stt: SttUtterance[], detec
     events.push({ at: s.start + INPUT_FRAME_LAG_MS, kind: 'start' });
     if (s.end !== undefined) events.push({ at: s.end + INPUT_FRAME_LAG_MS, kind: 'end', segment });
   });
-  stt.forEach((u, utterance) => events.push({ at: u.finalAt, kind: 'final', text: u.text, utterance }));
+  stt.forEach((u, utterance) => {
+    events.push({ at: u.finalAt, kind: 'final', text: u.text, utterance });
+  });
   // A start wins a tie: speech that resumes as a wait ends cancels it.
   const order = { start: 0, end: 1, final: 2 } as const;
   events.sort((a, b) => a.at - b.at || order[a.kind] - order[b.kind]);

@@ -3,21 +3,21 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initializeLogger } from '@livekit/agents';
 import { loadConfig } from '../../agent/config/load.js';
+import { type TurnEndStages, type TurnEndWeights, turnEndFeatures } from '../../agent/session/turn-end-model.js';
 import { DEFAULT_SPEECH_LEVEL_GATE } from '../../plugins/speech-level-gate/index.js';
 import { endOfTurnPrompt, installedModelPath } from '../../plugins/text-end-of-turn/index.js';
-import { type TurnEndStages, type TurnEndWeights, turnEndFeatures } from '../../agent/session/turn-end-model.js';
-import { type Pipeline, type TurnReplay, collectAll } from './collect.js';
-import { CONDITIONS, type Condition, LineConditions } from './conditions.js';
-import { SPLITS, type Split, TURN_KINDS, type Turn, synthesizeTurns } from './corpus.js';
-import { type CombinedSetting, type ModelAndPolicySetting, type TriggerSample, combined, modelAndPolicy } from './detectors.js';
-import { auc, fitLogistic } from './fit.js';
+import { runBenchmark, writeReport } from '../bench-main.js';
 import { frontier, renderTradeOff } from './chart.js';
+import { collectAll, type Pipeline, type TurnReplay } from './collect.js';
+import { CONDITIONS, type Condition, LineConditions } from './conditions.js';
+import { SPLITS, type Split, synthesizeTurns, TURN_KINDS, type Turn } from './corpus.js';
+import { type CombinedSetting, combined, type ModelAndPolicySetting, modelAndPolicy, type TriggerSample } from './detectors.js';
+import { auc, fitLogistic } from './fit.js';
 import { type Detector, frameworkDecisions } from './framework-replay.js';
-import { type OutcomeSummary, type TurnOutcome, showRate, summarize, turnOutcome } from './score.js';
+import { type OutcomeSummary, showRate, summarize, type TurnOutcome, turnOutcome } from './score.js';
 import { AudioEndOfTurnScores, TextEndOfTurnScores } from './signals.js';
 import { SttReplay } from './stt-replay.js';
 import { loadVad } from './vad-replay.js';
-import { runBenchmark, writeReport } from '../bench-main.js';
 
 const USAGE = `usage: npm run bench -- turn-taking [--out DIR] [--stt-delay MS]
 Replays 400 caller turns (two splits of 200: dev, tuned on; held-out, reported) under four line
@@ -45,7 +45,13 @@ const NOT_DONE_DELAYS_MS = [1200, 1500, 2000, 2500];
 const FALLBACK_DELAY_MS = { p50: 700, p95: 1300 };
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { out: { type: 'string', default: join('.run/bench', `turn-taking-${new Date().toISOString().replace(/[:.]/g, '-')}`) }, 'stt-delay': { type: 'string', default: '0' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: {
+      out: { type: 'string', default: join('.run/bench', `turn-taking-${new Date().toISOString().replace(/[:.]/g, '-')}`) },
+      'stt-delay': { type: 'string', default: '0' },
+      help: { type: 'boolean' },
+    },
+  });
   if (values.help) return console.log(USAGE);
   initializeLogger({ pretty: false, level: 'error' }); // the VAD warns when it runs faster than real time on purpose
   mkdirSync(values.out, { recursive: true });
@@ -58,36 +64,54 @@ async function main(): Promise<void> {
     vad: await loadVad({ activationThreshold: cfg.turn.vadActivationThreshold, minSilenceDurationMs: cfg.turn.vadMinSilenceMs }),
     stt: await SttReplay.start(join(CACHE, 'stt')),
     audio: AudioEndOfTurnScores.load(join(CACHE, 'audio-eot')),
-    text: await TextEndOfTurnScores.load(installedModelPath(), join(CACHE, 'text-eot'), turns.slice(0, 40).map((t) => ({ context: t.context, words: t.text.replace(/\|/g, ' ') }))),
+    text: await TextEndOfTurnScores.load(
+      installedModelPath(),
+      join(CACHE, 'text-eot'),
+      turns.slice(0, 40).map((t) => ({ context: t.context, words: t.text.replace(/\|/g, ' ') })),
+    ),
   };
   console.log(`text model: ${engines.text.timing.fixedMs.toFixed(1)} ms + ${engines.text.timing.perTokenMs.toFixed(1)} ms a token`);
   const replays: Record<'before' | 'after', TurnReplay[]> = { before: [], after: [] };
   try {
-    const signature = { vad: { activation: cfg.turn.vadActivationThreshold, minSilenceMs: cfg.turn.vadMinSilenceMs }, gate: DEFAULT_SPEECH_LEVEL_GATE, recognizer: engines.stt.recognizer, textModel: 'smollm2-135m-q4_1' };
+    const signature = {
+      vad: { activation: cfg.turn.vadActivationThreshold, minSilenceMs: cfg.turn.vadMinSilenceMs },
+      gate: DEFAULT_SPEECH_LEVEL_GATE,
+      recognizer: engines.stt.recognizer,
+      textModel: 'smollm2-135m-q4_1',
+    };
     const store = { cacheDir: join(CACHE, 'replays'), signature, sttDelayMs, parallel: 3 };
     const heard = (turn: Turn, condition: Condition) => lines.apply(turn, condition);
     console.log('before:');
     replays.before = await collectAll(turns, CONDITIONS, heard, BEFORE, engines, store);
     console.log('after:');
     // The text model's scores are the prompt's: another prompt is another replay.
-    replays.after = await collectAll(turns, CONDITIONS, heard, AFTER, engines, { ...store, signature: { ...signature, textPrompt: endOfTurnPrompt(undefined, '') } });
+    replays.after = await collectAll(turns, CONDITIONS, heard, AFTER, engines, {
+      ...store,
+      signature: { ...signature, textPrompt: endOfTurnPrompt(undefined, '') },
+    });
   } finally {
     await engines.stt.close();
     await engines.text.close();
   }
 
-  const select = (r: TurnReplay[], split: Split, condition?: Condition) => r.filter((x) => x.turn.split === split && (condition === undefined || x.condition === condition));
-  const outcomes = (rs: TurnReplay[], detector: (r: TurnReplay) => Detector): TurnOutcome[] => rs.map((r) => turnOutcome(r.turn, frameworkDecisions(r.vad, r.stt, detector(r))));
+  const select = (r: TurnReplay[], split: Split, condition?: Condition) =>
+    r.filter((x) => x.turn.split === split && (condition === undefined || x.condition === condition));
+  const outcomes = (rs: TurnReplay[], detector: (r: TurnReplay) => Detector): TurnOutcome[] =>
+    rs.map((r) => turnOutcome(r.turn, frameworkDecisions(r.vad, r.stt, detector(r))));
 
   // The old detector, as the configuration's defaults set it before this round.
   const policy = { completeDelayMs: 200, unsureDelayMs: 1200, unfinishedDelayMs: 1200, phoneExtraDelayMs: 0, transcriptWaitMs: 4000 };
-  const before = (r: TurnReplay) => modelAndPolicy(r, { modelThreshold: 0.2, policy, phoneLine: r.condition === 'phone' } satisfies ModelAndPolicySetting);
+  const before = (r: TurnReplay) =>
+    modelAndPolicy(r, { modelThreshold: 0.2, policy, phoneLine: r.condition === 'phone' } satisfies ModelAndPolicySetting);
 
   // Fit the combination on dev's decision points.
   const samples = (rs: TurnReplay[]) => rs.flatMap((r) => triggerSamples(r));
   const devSamples = samples(select(replays.after, 'dev'));
   const featureRows = (s: TriggerSample[]) => s.map((x) => Object.values(features(x)));
-  const w = fitLogistic(featureRows(devSamples), devSamples.map((s) => (s.done ? 1 : 0)));
+  const w = fitLogistic(
+    featureRows(devSamples),
+    devSamples.map((s) => (s.done ? 1 : 0)),
+  );
   const weights: TurnEndWeights = { intercept: w[0]!, sentenceEnd: w[1]!, unfinishedWord: w[2]! };
   console.log('weights', weights);
   for (const split of SPLITS) {
@@ -98,9 +122,20 @@ async function main(): Promise<void> {
       const z = f.map((x) => weights.intercept + weights.sentenceEnd * x.sentenceEnd + weights.unfinishedWord * x.unfinishedWord);
       const endOfMessage = s.map((x) => x.replay.text.get(x.trigger.transcript)!.endOfMessage);
       // The audio model alone, for comparison, at the points where it was asked.
-      const heard = s.flatMap((x, i) => (x.replay.audio[x.trigger.segment] ? [{ p: x.replay.audio[x.trigger.segment]!.probability, y: y[i]! }] : []));
+      const heard = s.flatMap((x, i) =>
+        x.replay.audio[x.trigger.segment] ? [{ p: x.replay.audio[x.trigger.segment]!.probability, y: y[i]! }] : [],
+      );
       console.log(
-        `${split} ${condition}: ${s.length} points (${y.filter(Boolean).length} done); AUC combined ${auc(z, y).toFixed(3)}, end of message ${auc(endOfMessage, y).toFixed(3)}, sentence end ${auc(f.map((x) => x.sentenceEnd), y).toFixed(3)}, rule ${auc(f.map((x) => -x.unfinishedWord), y).toFixed(3)}; audio model ${auc(heard.map((h) => h.p), heard.map((h) => h.y)).toFixed(3)} on ${heard.length}`,
+        `${split} ${condition}: ${s.length} points (${y.filter(Boolean).length} done); AUC combined ${auc(z, y).toFixed(3)}, end of message ${auc(endOfMessage, y).toFixed(3)}, sentence end ${auc(
+          f.map((x) => x.sentenceEnd),
+          y,
+        ).toFixed(3)}, rule ${auc(
+          f.map((x) => -x.unfinishedWord),
+          y,
+        ).toFixed(3)}; audio model ${auc(
+          heard.map((h) => h.p),
+          heard.map((h) => h.y),
+        ).toFixed(3)} on ${heard.length}`,
       );
     }
   }
@@ -114,7 +149,9 @@ async function main(): Promise<void> {
           for (const notDoneDelayMs of NOT_DONE_DELAYS_MS.filter((n) => n >= unsureDelayMs)) {
             const stages = { doneAbove, unsureAbove, doneDelayMs, unsureDelayMs, notDoneDelayMs };
             const setting: CombinedSetting = { weights, stages, transcriptWaitMs: cfg.turn.transcriptWaitMs };
-            const dev = Object.fromEntries(CONDITIONS.map((c) => [c, summarize(outcomes(select(replays.after, 'dev', c), (r) => combined(r, setting)))])) as Record<Condition, OutcomeSummary>;
+            const dev = Object.fromEntries(
+              CONDITIONS.map((c) => [c, summarize(outcomes(select(replays.after, 'dev', c), (r) => combined(r, setting)))]),
+            ) as Record<Condition, OutcomeSummary>;
             sweep.push({ stages, dev });
           }
   const cutRate = (s: OutcomeSummary) => s.cutOffs.count / s.turns;
@@ -122,35 +159,78 @@ async function main(): Promise<void> {
   const delayCost = (x: (typeof sweep)[number]) => x.dev.clean.delay!.p50 + x.dev.clean.delay!.p95;
   const noisyEnded = (x: (typeof sweep)[number]) => endedRate(x.dev.babble) >= 0.95 && endedRate(x.dev.music) >= 0.95;
   const withinTargets = sweep.filter(
-    (x) => x.dev.clean.delay && cutRate(x.dev.clean) <= 0.05 && x.dev.clean.delay.p50 <= 300 && x.dev.clean.delay.p95 <= 700 && cutRate(x.dev.phone) <= cutRate(x.dev.clean) + 0.02 && noisyEnded(x) && cutRate(x.dev.babble) <= 0.1 && cutRate(x.dev.music) <= 0.1,
+    (x) =>
+      x.dev.clean.delay &&
+      cutRate(x.dev.clean) <= 0.05 &&
+      x.dev.clean.delay.p50 <= 300 &&
+      x.dev.clean.delay.p95 <= 700 &&
+      cutRate(x.dev.phone) <= cutRate(x.dev.clean) + 0.02 &&
+      noisyEnded(x) &&
+      cutRate(x.dev.babble) <= 0.1 &&
+      cutRate(x.dev.music) <= 0.1,
   );
   // When the issue's targets cannot all be met on dev: the fewest clean and phone cut-offs among the
   // settings that answer a finished caller no later than FALLBACK_DELAY_MS says.
-  const fallback = sweep.filter((x) => x.dev.clean.delay && x.dev.clean.delay.p50 <= FALLBACK_DELAY_MS.p50 && x.dev.clean.delay.p95 <= FALLBACK_DELAY_MS.p95);
+  const fallback = sweep.filter(
+    (x) => x.dev.clean.delay && x.dev.clean.delay.p50 <= FALLBACK_DELAY_MS.p50 && x.dev.clean.delay.p95 <= FALLBACK_DELAY_MS.p95,
+  );
   const cuts = (x: (typeof sweep)[number]) => cutRate(x.dev.clean) + cutRate(x.dev.phone);
-  const ranked = withinTargets.length ? withinTargets.sort((a, b) => delayCost(a) - delayCost(b)) : fallback.sort((a, b) => cuts(a) - cuts(b) || delayCost(a) - delayCost(b));
-  console.log(`${sweep.length} stage settings swept, ${withinTargets.length} within the targets on dev${withinTargets.length ? '' : `; chosen among the ${fallback.length} with a clean delay p50 ≤ ${FALLBACK_DELAY_MS.p50} ms and p95 ≤ ${FALLBACK_DELAY_MS.p95} ms`}`);
-  const show = (x: (typeof sweep)[number]) => `${JSON.stringify(x.stages)} ${CONDITIONS.map((c) => `${c} ${showRate(x.dev[c].cutOffs)} ${x.dev[c].delay?.p50.toFixed(0)}/${x.dev[c].delay?.p95.toFixed(0)} ended ${showRate(x.dev[c].ended)}`).join(' | ')}`;
+  const ranked = withinTargets.length
+    ? withinTargets.sort((a, b) => delayCost(a) - delayCost(b))
+    : fallback.sort((a, b) => cuts(a) - cuts(b) || delayCost(a) - delayCost(b));
+  console.log(
+    `${sweep.length} stage settings swept, ${withinTargets.length} within the targets on dev${withinTargets.length ? '' : `; chosen among the ${fallback.length} with a clean delay p50 ≤ ${FALLBACK_DELAY_MS.p50} ms and p95 ≤ ${FALLBACK_DELAY_MS.p95} ms`}`,
+  );
+  const show = (x: (typeof sweep)[number]) =>
+    `${JSON.stringify(x.stages)} ${CONDITIONS.map((c) => `${c} ${showRate(x.dev[c].cutOffs)} ${x.dev[c].delay?.p50.toFixed(0)}/${x.dev[c].delay?.p95.toFixed(0)} ended ${showRate(x.dev[c].ended)}`).join(' | ')}`;
   for (const x of ranked.slice(0, 5)) console.log(show(x));
   const chosen = ranked[0]?.stages;
-  const tradeOff = sweep.flatMap((x) => CONDITIONS.flatMap((condition) => (x.dev[condition].delay ? [{ condition, cutOffRate: cutRate(x.dev[condition]), p50Ms: x.dev[condition].delay!.p50, p95Ms: x.dev[condition].delay!.p95, stages: x.stages }] : [])));
+  const tradeOff = sweep.flatMap((x) =>
+    CONDITIONS.flatMap((condition) =>
+      x.dev[condition].delay
+        ? [
+            {
+              condition,
+              cutOffRate: cutRate(x.dev[condition]),
+              p50Ms: x.dev[condition].delay!.p50,
+              p95Ms: x.dev[condition].delay!.p95,
+              stages: x.stages,
+            },
+          ]
+        : [],
+    ),
+  );
   console.log('dev clean frontier (cut-offs vs p50):');
-  for (const p of frontier(tradeOff.filter((p) => p.condition === 'clean'))) console.log(`  ${(p.cutOffRate * 100).toFixed(1)} % at ${p.p50Ms.toFixed(0)}/${p.p95Ms.toFixed(0)} ms ${JSON.stringify(p.stages)}`);
+  for (const p of frontier(tradeOff.filter((p) => p.condition === 'clean')))
+    console.log(`  ${(p.cutOffRate * 100).toFixed(1)} % at ${p.p50Ms.toFixed(0)}/${p.p95Ms.toFixed(0)} ms ${JSON.stringify(p.stages)}`);
 
-  const rows: string[] = ['| split | condition | detector | false cut-offs (95 % CI) | delay p50 / p95 (ms) | ended |', '|---|---|---|---|---|---|'];
+  const rows: string[] = [
+    '| split | condition | detector | false cut-offs (95 % CI) | delay p50 / p95 (ms) | ended |',
+    '|---|---|---|---|---|---|',
+  ];
   const report: Record<string, unknown> = { weights, chosen };
   for (const split of SPLITS) {
     for (const condition of CONDITIONS) {
       const b = summarize(outcomes(select(replays.before, split, condition), before));
-      rows.push(`| ${split} | ${condition} | before | ${showRate(b.cutOffs)} | ${b.delay?.p50.toFixed(0)} / ${b.delay?.p95.toFixed(0)} | ${showRate(b.ended)} |`);
+      rows.push(
+        `| ${split} | ${condition} | before | ${showRate(b.cutOffs)} | ${b.delay?.p50.toFixed(0)} / ${b.delay?.p95.toFixed(0)} | ${showRate(b.ended)} |`,
+      );
       report[`${split}/${condition}/before`] = b;
       // The old detector behind this round's gate and commit: what the pipeline alone changes.
       const g = summarize(outcomes(select(replays.after, split, condition), before));
-      rows.push(`| ${split} | ${condition} | before, new pipeline | ${showRate(g.cutOffs)} | ${g.delay?.p50.toFixed(0)} / ${g.delay?.p95.toFixed(0)} | ${showRate(g.ended)} |`);
+      rows.push(
+        `| ${split} | ${condition} | before, new pipeline | ${showRate(g.cutOffs)} | ${g.delay?.p50.toFixed(0)} / ${g.delay?.p95.toFixed(0)} | ${showRate(g.ended)} |`,
+      );
       report[`${split}/${condition}/before-new-pipeline`] = g;
       if (chosen) {
-        const a = summarize(outcomes(select(replays.after, split, condition), (r) => combined(r, { weights, stages: chosen, transcriptWaitMs: cfg.turn.transcriptWaitMs })));
-        rows.push(`| ${split} | ${condition} | combined | ${showRate(a.cutOffs)} | ${a.delay?.p50.toFixed(0)} / ${a.delay?.p95.toFixed(0)} | ${showRate(a.ended)} |`);
+        const a = summarize(
+          outcomes(select(replays.after, split, condition), (r) =>
+            combined(r, { weights, stages: chosen, transcriptWaitMs: cfg.turn.transcriptWaitMs }),
+          ),
+        );
+        rows.push(
+          `| ${split} | ${condition} | combined | ${showRate(a.cutOffs)} | ${a.delay?.p50.toFixed(0)} / ${a.delay?.p95.toFixed(0)} | ${showRate(a.ended)} |`,
+        );
         report[`${split}/${condition}/combined`] = a;
       }
     }
@@ -158,8 +238,16 @@ async function main(): Promise<void> {
   for (const kind of TURN_KINDS) {
     const k = (rs: TurnReplay[]) => rs.filter((r) => r.turn.kind === kind);
     const b = summarize(outcomes(k(select(replays.before, 'held-out', 'clean')), before));
-    const a = chosen ? summarize(outcomes(k(select(replays.after, 'held-out', 'clean')), (r) => combined(r, { weights, stages: chosen, transcriptWaitMs: cfg.turn.transcriptWaitMs }))) : undefined;
-    rows.push(`| held-out | clean ${kind} | before → combined | ${showRate(b.cutOffs)} → ${a ? showRate(a.cutOffs) : '–'} | ${b.delay?.p50.toFixed(0)}/${b.delay?.p95.toFixed(0)} → ${a?.delay?.p50.toFixed(0)}/${a?.delay?.p95.toFixed(0)} | |`);
+    const a = chosen
+      ? summarize(
+          outcomes(k(select(replays.after, 'held-out', 'clean')), (r) =>
+            combined(r, { weights, stages: chosen, transcriptWaitMs: cfg.turn.transcriptWaitMs }),
+          ),
+        )
+      : undefined;
+    rows.push(
+      `| held-out | clean ${kind} | before → combined | ${showRate(b.cutOffs)} → ${a ? showRate(a.cutOffs) : '–'} | ${b.delay?.p50.toFixed(0)}/${b.delay?.p95.toFixed(0)} → ${a?.delay?.p50.toFixed(0)}/${a?.delay?.p95.toFixed(0)} | |`,
+    );
   }
   const point = (s: OutcomeSummary, condition: Condition) => (s.delay ? [{ condition, cutOffRate: cutRate(s), p50Ms: s.delay.p50 }] : []);
   const chart = renderTradeOff(

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { type TextEndOfTurnScore, TextEndOfTurnScorer, endOfTurnPrompt } from '../../plugins/text-end-of-turn/index.js';
+import { endOfTurnPrompt, type TextEndOfTurnScore, TextEndOfTurnScorer } from '../../plugins/text-end-of-turn/index.js';
 import { TURN_SAMPLE_RATE } from './corpus.js';
 
 /**
@@ -92,13 +92,15 @@ export class TextEndOfTurnScores {
 
   /** The scores of `words` after `context`, as evaluated with the context already in the model (as in a call, where the agent spoke first). */
   score(context: string, words: string): Promise<TextEndOfTurnScore & { latencyMs: number }> {
-    return this.#cache
-      // Keyed by the prompt itself: another prompt is another score.
-      .get(endOfTurnPrompt(context, words), async () => {
-        await this.scorer.score(context, '');
-        return this.scorer.score(context, words);
-      })
-      .then((s) => ({ ...s, latencyMs: this.timing.fixedMs + this.timing.perTokenMs * s.evaluatedTokens }));
+    return (
+      this.#cache
+        // Keyed by the prompt itself: another prompt is another score.
+        .get(endOfTurnPrompt(context, words), async () => {
+          await this.scorer.score(context, '');
+          return this.scorer.score(context, words);
+        })
+        .then((s) => ({ ...s, latencyMs: this.timing.fixedMs + this.timing.perTokenMs * s.evaluatedTokens }))
+    );
   }
 
   close(): Promise<void> {

@@ -43,7 +43,11 @@ export interface SttUtterance {
 const PROVIDER_PREFIX_MS = 300;
 
 /** Commit points for a turn's audio: at each VAD end of speech (agent), or where the provider's server VAD closes one. */
-export function commitPoints(mode: CommitMode, pcm: Int16Array, vad: VadSegment[]): { speechStartedAt?: number; fromMs: number; committedAt: number }[] {
+export function commitPoints(
+  mode: CommitMode,
+  pcm: Int16Array,
+  vad: VadSegment[],
+): { speechStartedAt?: number; fromMs: number; committedAt: number }[] {
   if (mode.kind === 'agent') {
     const out: { fromMs: number; committedAt: number }[] = [];
     let from = 0;
@@ -119,7 +123,10 @@ export class SttReplay {
   async utterances(mode: CommitMode, pcm: Int16Array, vad: VadSegment[], band: Band, sttDelayMs = 0): Promise<SttUtterance[]> {
     const at = (ms: number) => Math.max(0, Math.min(pcm.length, Math.round((ms / 1000) * TURN_SAMPLE_RATE)));
     const commits = commitPoints(mode, pcm, vad);
-    const texts = await this.#transcribe(band, commits.map((c) => pcm.subarray(at(c.fromMs), at(c.committedAt))));
+    const texts = await this.#transcribe(
+      band,
+      commits.map((c) => pcm.subarray(at(c.fromMs), at(c.committedAt))),
+    );
     return commits.map((c, i) => ({ ...c, finalAt: c.committedAt + FINAL_AFTER_COMMIT_MS + sttDelayMs, text: texts[i]! }));
   }
 

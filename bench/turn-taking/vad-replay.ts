@@ -1,7 +1,7 @@
+import { ReadableStream } from 'node:stream/web';
 import { type VAD, VADEventType } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
 import { AudioFrame } from '@livekit/rtc-node';
-import { ReadableStream } from 'node:stream/web';
 import { TURN_SAMPLE_RATE } from './corpus.js';
 
 /** Silero's window at 16 kHz (512 samples): the audio after the last whole one is never inferred. */
@@ -39,7 +39,8 @@ export async function vadSegments(vad: VAD, pcm: Int16Array): Promise<VadSegment
   const segments: VadSegment[] = [];
   for await (const ev of stream) {
     if (ev.type === VADEventType.START_OF_SPEECH) segments.push({ start: ev.timestamp });
-    if (ev.type === VADEventType.END_OF_SPEECH && segments.length) Object.assign(segments.at(-1)!, { end: ev.timestamp, silence: ev.silenceDuration });
+    if (ev.type === VADEventType.END_OF_SPEECH && segments.length)
+      Object.assign(segments.at(-1)!, { end: ev.timestamp, silence: ev.silenceDuration });
     if (ev.type === VADEventType.INFERENCE_DONE && ev.timestamp >= audioMs - LAST_WINDOW_MS) break;
   }
   stream.close();
@@ -47,5 +48,9 @@ export async function vadSegments(vad: VAD, pcm: Int16Array): Promise<VadSegment
 }
 
 export function loadVad(setting: VadSetting): Promise<VAD> {
-  return silero.VAD.load({ activationThreshold: setting.activationThreshold, minSilenceDuration: setting.minSilenceDurationMs, sampleRate: TURN_SAMPLE_RATE });
+  return silero.VAD.load({
+    activationThreshold: setting.activationThreshold,
+    minSilenceDuration: setting.minSilenceDurationMs,
+    sampleRate: TURN_SAMPLE_RATE,
+  });
 }

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { AgentSpeechTracker, type SpeechSegment } from '../caller/agent-speech-tracker.js';
 import type { PocketsphinxRecognizer } from '../speech/pocketsphinx.js';
 
@@ -49,10 +49,17 @@ export class BrowserCaller {
   ) {
     // A segment closes after its hangover of quiet, and the capture sends quiet too; this closes one
     // should the capture stop (the call ended).
-    this.#timer = setInterval(() => void this.page.evaluate(() => performance.now()).then((now) => {
-      this.agent.closeIfQuiet(now);
-      this.microphone.closeIfQuiet(now);
-    }).catch(() => {}), 250);
+    this.#timer = setInterval(
+      () =>
+        void this.page
+          .evaluate(() => performance.now())
+          .then((now) => {
+            this.agent.closeIfQuiet(now);
+            this.microphone.closeIfQuiet(now);
+          })
+          .catch(() => {}),
+      250,
+    );
   }
 
   static async open(opts: BrowserCallerOptions): Promise<BrowserCaller> {
@@ -64,7 +71,8 @@ export class BrowserCaller {
       '--disable-features=WebRtcHideLocalIpsWithMdns',
       '--use-fake-device-for-media-stream',
     ];
-    if (opts.microphone !== 'refused') args.push('--use-fake-ui-for-media-stream', `--use-file-for-fake-audio-capture=${opts.microphone.wavPath}%noloop`);
+    if (opts.microphone !== 'refused')
+      args.push('--use-fake-ui-for-media-stream', `--use-file-for-fake-audio-capture=${opts.microphone.wavPath}%noloop`);
     else args.push('--deny-permission-prompts');
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args });
     try {
@@ -87,11 +95,18 @@ export class BrowserCaller {
   /** Clicks "Talk to the agent" and starts capturing both ways once the agent's audio track is there. */
   async join(): Promise<void> {
     await this.page.click('#join');
-    await this.page.waitForFunction(() => window.voiceAgent?.room?.localParticipant.getTrackPublications().some((p) => p.kind === 'audio' && p.track), undefined, {
-      timeout: this.opts.timeoutMs ?? 30_000,
-    });
     await this.page.waitForFunction(
-      () => [...(window.voiceAgent?.room?.remoteParticipants.values() ?? [])].some((p) => [...p.trackPublications.values()].some((t) => t.kind === 'audio' && t.track)),
+      () => window.voiceAgent?.room?.localParticipant.getTrackPublications().some((p) => p.kind === 'audio' && p.track),
+      undefined,
+      {
+        timeout: this.opts.timeoutMs ?? 30_000,
+      },
+    );
+    await this.page.waitForFunction(
+      () =>
+        [...(window.voiceAgent?.room?.remoteParticipants.values() ?? [])].some((p) =>
+          [...p.trackPublications.values()].some((t) => t.kind === 'audio' && t.track),
+        ),
       undefined,
       { timeout: this.opts.timeoutMs ?? 30_000 },
     );
@@ -110,12 +125,18 @@ export class BrowserCaller {
             const bytes = new Uint8Array(pcm.buffer);
             for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]!);
             const at = performance.now() - (input.length / ctx.sampleRate) * 1000;
-            void (window as unknown as { __captured: (s: string, b: string, t: number) => Promise<void> }).__captured(name, btoa(binary), at);
+            void (window as unknown as { __captured: (s: string, b: string, t: number) => Promise<void> }).__captured(
+              name,
+              btoa(binary),
+              at,
+            );
           };
           source.connect(processor);
           processor.connect(ctx.destination);
         };
-        const agentTrack = [...room.remoteParticipants.values()].flatMap((p) => [...p.trackPublications.values()]).find((t) => t.kind === 'audio' && t.track)!.track!;
+        const agentTrack = [...room.remoteParticipants.values()]
+          .flatMap((p) => [...p.trackPublications.values()])
+          .find((t) => t.kind === 'audio' && t.track)!.track!;
         const micTrack = room.localParticipant.getTrackPublications().find((p) => p.kind === 'audio' && p.track)!.track!;
         capture('agent', agentTrack.mediaStreamTrack);
         capture('microphone', micTrack.mediaStreamTrack);
@@ -128,7 +149,11 @@ export class BrowserCaller {
   async hearNextSpeech(after: number): Promise<HeardInPage> {
     const timeoutMs = this.opts.timeoutMs ?? 30_000;
     const startsAfter = (s: SpeechSegment) => s.start >= after;
-    await this.agent.waitUntil(() => this.agent.segments.some(startsAfter), timeoutMs + 60_000, 'the agent to speak (and finish) in the page');
+    await this.agent.waitUntil(
+      () => this.agent.segments.some(startsAfter),
+      timeoutMs + 60_000,
+      'the agent to speak (and finish) in the page',
+    );
     const segment = this.agent.segments.find(startsAfter)!;
     return { text: await this.#transcribe(segment), startedAt: segment.start, endedAt: segment.end };
   }
@@ -145,13 +170,19 @@ export class BrowserCaller {
     const holdsIt = (s: SpeechSegment) => s.toSample > first.fromSample;
     await this.agent.waitUntil(() => this.agent.segments.some(holdsIt), timeoutMs + 60_000, 'the agent to finish speaking in the page');
     const segment = this.agent.segments.find(holdsIt)!;
-    const text = this.opts.transcriber ? (await this.opts.transcriber.recognize(this.agent.audio(first.fromSample, segment.toSample), CAPTURE_RATE)).text : '';
+    const text = this.opts.transcriber
+      ? (await this.opts.transcriber.recognize(this.agent.audio(first.fromSample, segment.toSample), CAPTURE_RATE)).text
+      : '';
     return { text, startedAt: first.at, endedAt: segment.end };
   }
 
   /** The caller's `n`th utterance (0-based) as the page's microphone sent it, once it has ended. */
   async spoken(n: number): Promise<SpeechSegment> {
-    await this.microphone.waitUntil(() => this.microphone.segments.length > n, this.opts.timeoutMs ?? 60_000, `the caller's utterance ${n + 1} in the page`);
+    await this.microphone.waitUntil(
+      () => this.microphone.segments.length > n,
+      this.opts.timeoutMs ?? 60_000,
+      `the caller's utterance ${n + 1} in the page`,
+    );
     return this.microphone.segments[n]!;
   }
 

@@ -47,7 +47,12 @@ async function main(): Promise<void> {
   if (values.region && !values.placement) throw new Error('--region needs --placement');
   const { url, token, room } = values.placement ? await requestPlacedCall(values.placement, values.region) : await ownCall(values);
   const recognizer = await primedRecognizer(AGENT_VOICE);
-  const caller = await SimulatedCaller.join({ url, token, synthesizer: new FliteSynthesizer({ voice: values.voice }), transcriber: recognizer });
+  const caller = await SimulatedCaller.join({
+    url,
+    token,
+    synthesizer: new FliteSynthesizer({ voice: values.voice }),
+    transcriber: recognizer,
+  });
   try {
     if (!values.json) console.log(`joined room ${room}; waiting for the agent...`);
     const result = await caller.converse(values.say);
@@ -70,7 +75,9 @@ function render(result: ConversationResult): string {
   const lines = [`agent : ${result.greeting.text}   (${(result.greeting.audioMs / 1000).toFixed(1)} s of audio)`];
   for (const turn of result.turns) {
     lines.push(`caller: ${turn.question}`);
-    lines.push(`agent : ${turn.reply}   (first audio ${turn.latencyMs.toFixed(0)} ms after the question ended, ${(turn.replyAudioMs / 1000).toFixed(1)} s of audio)`);
+    lines.push(
+      `agent : ${turn.reply}   (first audio ${turn.latencyMs.toFixed(0)} ms after the question ended, ${(turn.replyAudioMs / 1000).toFixed(1)} s of audio)`,
+    );
   }
   return lines.join('\n');
 }

@@ -55,7 +55,8 @@ export class Microphone {
         finished = current.offset >= current.pcm.length;
       }
       if (this.room?.length) {
-        for (let i = 0; i < frame.length; i++) frame[i] = Math.max(-32768, Math.min(32767, frame[i]! + this.room[(this.#roomAt + i) % this.room.length]!));
+        for (let i = 0; i < frame.length; i++)
+          frame[i] = Math.max(-32768, Math.min(32767, frame[i]! + this.room[(this.#roomAt + i) % this.room.length]!));
         this.#roomAt = (this.#roomAt + frame.length) % this.room.length;
       }
       this.echo?.mixInto(frame);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AgentDispatchClient } from 'livekit-server-sdk';
 import { type LivekitEndpoint, livekitApiUrl } from '../../contracts/livekit-endpoint.js';
-import { type PhoneIdentity, createCallerToken } from './caller-token.js';
+import { createCallerToken, type PhoneIdentity } from './caller-token.js';
 import { type CallerOptions, SimulatedCaller } from './simulated-caller.js';
 
 export interface PlacedCall {
@@ -15,7 +15,11 @@ export async function dispatchAgent(livekit: LivekitEndpoint, room: string, agen
 }
 
 /** Dispatches `agentName` into a new room, then joins it as a simulated caller. */
-export async function placeCall(livekit: LivekitEndpoint, agentName: string, caller: Omit<CallerOptions, 'url' | 'token'>): Promise<PlacedCall> {
+export async function placeCall(
+  livekit: LivekitEndpoint,
+  agentName: string,
+  caller: Omit<CallerOptions, 'url' | 'token'>,
+): Promise<PlacedCall> {
   const room = `call-${randomUUID().slice(0, 8)}`;
   await dispatchAgent(livekit, room, agentName);
   const token = await createCallerToken(livekit, { room, identity: `caller-${randomUUID().slice(0, 6)}` });
@@ -35,6 +39,10 @@ export async function placePhoneShapedCall(
 ): Promise<PlacedCall> {
   const room = `call-${randomUUID().slice(0, 8)}`;
   await dispatchAgent(livekit, room, agentName);
-  const token = await createCallerToken(livekit, { room, identity: `sip_${phone.number}`, phone: { ...phone, callId: `SCL_${randomUUID().slice(0, 12)}` } });
+  const token = await createCallerToken(livekit, {
+    room,
+    identity: `sip_${phone.number}`,
+    phone: { ...phone, callId: `SCL_${randomUUID().slice(0, 12)}` },
+  });
   return { caller: await SimulatedCaller.join({ ...caller, url: livekit.url, token, phoneLine: true }), room };
 }

@@ -8,6 +8,7 @@ export async function requestPlacedCall(serviceUrl: string, region?: string): Pr
     body: JSON.stringify(region ? { region } : {}),
   });
   const body = (await res.json().catch(() => ({}))) as Partial<PlacedCall> & { error?: string };
-  if (!res.ok || !body.url || !body.token || !body.room) throw new Error(`the placement service refused the call (HTTP ${res.status}): ${body.error ?? 'no reason given'}`);
+  if (!res.ok || !body.url || !body.token || !body.room)
+    throw new Error(`the placement service refused the call (HTTP ${res.status}): ${body.error ?? 'no reason given'}`);
   return body as PlacedCall;
 }

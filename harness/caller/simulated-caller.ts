@@ -1,6 +1,6 @@
 import {
-  DisconnectReason,
   AudioStream,
+  type DisconnectReason,
   LocalAudioTrack,
   ParticipantKind,
   type RemoteParticipant,
@@ -14,7 +14,7 @@ import {
 import { resample } from '../speech/audio.js';
 import { PhoneLine } from '../speech/phone-line.js';
 import { AgentSpeechTracker, type SpeechSegment } from './agent-speech-tracker.js';
-import { EchoPath, type EchoOptions } from './echo-path.js';
+import { type EchoOptions, EchoPath } from './echo-path.js';
 import { MIC_SAMPLE_RATE, Microphone } from './microphone.js';
 
 export interface SpeechSynthesizer {
@@ -46,7 +46,20 @@ export interface CallerOptions {
 }
 
 /** RFC 4733 event codes of the keypad, as livekit-sip forwards them. */
-const DTMF_CODES: Record<string, number> = { '0': 0, '1': 1, '2': 2, '3': 3, '4': 4, '5': 5, '6': 6, '7': 7, '8': 8, '9': 9, '*': 10, '#': 11 };
+const DTMF_CODES: Record<string, number> = {
+  '0': 0,
+  '1': 1,
+  '2': 2,
+  '3': 3,
+  '4': 4,
+  '5': 5,
+  '6': 6,
+  '7': 7,
+  '8': 8,
+  '9': 9,
+  '*': 10,
+  '#': 11,
+};
 
 export interface HeardSpeech {
   text: string;
@@ -213,7 +226,9 @@ export class SimulatedCaller {
 
   /** Resolves with when the agent was first heard speaking after `after` (performance.now()), as soon as it is. */
   async agentSpeaking(after: number): Promise<number> {
-    const since = () => this.#tracker.segments.find((s) => s.start >= after)?.start ?? ((this.#tracker.openSince ?? -1) >= after ? this.#tracker.openSince : undefined);
+    const since = () =>
+      this.#tracker.segments.find((s) => s.start >= after)?.start ??
+      ((this.#tracker.openSince ?? -1) >= after ? this.#tracker.openSince : undefined);
     await this.#tracker.waitUntil(() => since() !== undefined, this.opts.timeoutMs, 'the agent to speak');
     return since()!;
   }
@@ -263,7 +278,11 @@ export class SimulatedCaller {
    */
   async agentStopped(over: TalkOver): Promise<AgentStop> {
     let stop: { at: number; toSample: number } | undefined;
-    await this.#tracker.waitUntil(() => (stop = this.#tracker.stoppedAfter(over.speechStartAt, PAUSE_MS)) !== undefined, this.opts.timeoutMs, 'the agent to stop');
+    await this.#tracker.waitUntil(
+      () => (stop = this.#tracker.stoppedAfter(over.speechStartAt, PAUSE_MS)) !== undefined,
+      this.opts.timeoutMs,
+      'the agent to stop',
+    );
     const pad = (RECEIVE_RATE * TRANSCRIBE_PAD_MS) / 1000;
     const audio = this.#tracker.audio(over.replyFromSample, stop!.toSample + pad);
     return {

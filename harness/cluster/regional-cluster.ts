@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { regionalAgentName } from '../../contracts/agent-name.js';
 import { Placement, type PlacementOptions, Regions } from '../../placement/index.js';
-import { type LatencyProfileName, LATENCY_PROFILE_NAMES } from '../local-providers/index.js';
+import { LATENCY_PROFILE_NAMES, type LatencyProfileName } from '../local-providers/index.js';
 import { HUB_ADDRESS, type RegionLink, RegionNetwork } from '../netns/region-network.js';
 import { startChildProcess } from '../stack/child-process.js';
-import { type RegionLocation, type RunningLivekitServer, localLivekitEndpoint, startLivekitServer } from '../stack/livekit-server.js';
+import { localLivekitEndpoint, type RegionLocation, type RunningLivekitServer, startLivekitServer } from '../stack/livekit-server.js';
 import { type StackWorker, stackWorker } from '../stack/local-stack.js';
 import { type RunningRedis, startRedis } from '../stack/redis.js';
 import { startWorkerProcess } from '../stack/worker-process.js';
@@ -101,14 +101,31 @@ export class RegionalCluster {
         started.push(() => livekit.stop());
         const providers = await startChildProcess({
           name: `local-providers (${location.name})`,
-          ...link.launcher(process.execPath, ['--import', 'tsx', 'harness/local-providers/main.ts', '--host', link.address, '--port', String(PROVIDERS_PORT), '--profile', opts.latency ?? LATENCY_PROFILE_NAMES[0]]),
+          ...link.launcher(process.execPath, [
+            '--import',
+            'tsx',
+            'harness/local-providers/main.ts',
+            '--host',
+            link.address,
+            '--port',
+            String(PROVIDERS_PORT),
+            '--profile',
+            opts.latency ?? LATENCY_PROFILE_NAMES[0],
+          ]),
           cwd: REPO_ROOT,
           logFile: join(opts.logDir, `providers-${location.name}.log`),
           ready: { url: `http://${link.address}:${PROVIDERS_PORT}/healthz` },
           readyTimeoutMs: 30_000,
         });
         started.push(() => providers.stop(5000));
-        regions.push({ name: location.name, agentName: regionalAgentName(location.name), link, livekit, providersUrl: `http://${link.address}:${PROVIDERS_PORT}`, workers: [] });
+        regions.push({
+          name: location.name,
+          agentName: regionalAgentName(location.name),
+          link,
+          livekit,
+          providersUrl: `http://${link.address}:${PROVIDERS_PORT}`,
+          workers: [],
+        });
       }
       const cluster = new RegionalCluster(stopStarted, network, redis, regions, opts.logDir, apiKey, apiSecret);
       cluster.callersNear(regions[0]!.name);
@@ -141,9 +158,17 @@ export class RegionalCluster {
     const rtt = 2 * (NEAR_ONE_WAY_MS + FAR_ONE_WAY_MS);
     const file = {
       regions: this.regions.map((r) => ({ name: r.name, livekitUrl: r.livekit.url, agentName: r.agentName })),
-      roundTripMs: Object.fromEntries(this.regions.map((a) => [a.name, Object.fromEntries(this.regions.filter((b) => b !== a).map((b) => [b.name, rtt]))])),
+      roundTripMs: Object.fromEntries(
+        this.regions.map((a) => [a.name, Object.fromEntries(this.regions.filter((b) => b !== a).map((b) => [b.name, rtt]))]),
+      ),
     };
-    return new Placement({ regions: Regions.parse(file, 'the cluster'), apiKey: this.apiKey, apiSecret: this.apiSecret, redisUrl: `redis://${this.redis.address}`, ...opts });
+    return new Placement({
+      regions: Regions.parse(file, 'the cluster'),
+      apiKey: this.apiKey,
+      apiSecret: this.apiSecret,
+      redisUrl: `redis://${this.redis.address}`,
+      ...opts,
+    });
   }
 
   /** A worker of `region`'s pool, inside the region's namespace; `httpPort` must be unique within the region. */

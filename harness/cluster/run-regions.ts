@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_WORKER_HTTP_PORT } from '../../agent/config/schema.js';
-import { DEFAULT_AGENT_DEADLINE_MS, PAGE_DIR } from '../../web/server/config.js';
 import type { Placement } from '../../placement/index.js';
+import { DEFAULT_AGENT_DEADLINE_MS, PAGE_DIR } from '../../web/server/config.js';
 import { startWebFront } from '../../web/server/web-front.js';
 import type { LatencyProfileName } from '../local-providers/index.js';
 import { namespaceNodeIp } from '../netns/node-ip.js';
@@ -20,7 +20,9 @@ const LOG_DIR = '.run/logs/regions';
 export async function runRegions(opts: { regions: string[]; profile: LatencyProfileName; webPort: number }): Promise<void> {
   if (!namespaceNodeIp()) {
     // The regions' namespaces and links are made inside a namespace of this run's own, never on the host.
-    const child = spawn('bash', [RUN_IN_NETNS, process.execPath, ...process.execArgv, process.argv[1]!, ...process.argv.slice(2)], { stdio: 'inherit' });
+    const child = spawn('bash', [RUN_IN_NETNS, process.execPath, ...process.execArgv, process.argv[1]!, ...process.argv.slice(2)], {
+      stdio: 'inherit',
+    });
     process.on('SIGINT', () => undefined); // the child gets it too, and stops everything
     child.on('exit', (code) => process.exit(code ?? 1));
     return;

@@ -104,7 +104,9 @@ class SpeechContext {
     const speech = await this.deps.synthesizer.synthesize(text, this.abort.signal);
     if (!this.#sentFirstAudio) await delay(this.deps.behaviour.latency.ttsTtfbMs, this.abort.signal);
     const offset = this.#elapsedSec;
-    (this.request.record.spokenWords ??= []).push(...speech.words.map((w) => ({ word: w.word, start: offset + w.start, end: offset + w.end })));
+    (this.request.record.spokenWords ??= []).push(
+      ...speech.words.map((w) => ({ word: w.word, start: offset + w.start, end: offset + w.end })),
+    );
     if (this.withTimestamps && speech.words.length) {
       this.send({
         type: 'timestamps',
@@ -142,7 +144,11 @@ class SpeechContext {
   }
 }
 
-export function handleCartesiaSocket(socket: WebSocket, deps: CartesiaDeps, limits: Pick<ConcurrencyLimits, 'ttsContextsPerConnection'>): void {
+export function handleCartesiaSocket(
+  socket: WebSocket,
+  deps: CartesiaDeps,
+  limits: Pick<ConcurrencyLimits, 'ttsContextsPerConnection'>,
+): void {
   const speaking = new Map<string, SpeechContext>();
   /** Contexts a fault took: their further pieces are ignored. */
   const faulted = new Set<string>();
@@ -163,7 +169,11 @@ export function handleCartesiaSocket(socket: WebSocket, deps: CartesiaDeps, limi
     let ctx = speaking.get(msg.context_id);
     if (!ctx) {
       if (speaking.size >= limits.ttsContextsPerConnection) {
-        return reject(msg.context_id, 429, `at most ${limits.ttsContextsPerConnection} contexts at once on one connection: end or cancel one first`);
+        return reject(
+          msg.context_id,
+          429,
+          `at most ${limits.ttsContextsPerConnection} contexts at once on one connection: end or cancel one first`,
+        );
       }
       const request = new ProviderRequest('tts', [], deps);
       const transport: FaultTransport = { fail: (message) => reject(msg.context_id, 500, message), cut: () => socket.terminate() };
@@ -190,9 +200,7 @@ export function handleCartesiaSocket(socket: WebSocket, deps: CartesiaDeps, limi
   });
 }
 
-const bytesRequestSchema = z
-  .object({ transcript: z.string(), output_format: outputFormatSchema })
-  .passthrough();
+const bytesRequestSchema = z.object({ transcript: z.string(), output_format: outputFormatSchema }).passthrough();
 
 /** `POST /tts/bytes`: the whole utterance as raw PCM, used by the plugin's non-streaming `synthesize()`. */
 export async function handleCartesiaBytes(req: IncomingMessage, res: ServerResponse, deps: CartesiaDeps): Promise<void> {

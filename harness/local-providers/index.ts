@@ -11,14 +11,14 @@ export {
   MAX_SOCKET_MESSAGE_BYTES,
   WAV_UPLOAD_LIMITS,
 } from './limits.js';
-export { type RequestOutcome, type RequestRecord, RequestLog } from './request-log.js';
-export { ScriptedResponder, loadResponderScript, parseResponderScript } from './responder.js';
+export { RequestLog, type RequestOutcome, type RequestRecord } from './request-log.js';
+export { loadResponderScript, parseResponderScript, ScriptedResponder } from './responder.js';
 export { DEFAULT_RESPONDER_SCRIPT, type LocalProvidersOptions, type RunningLocalProviders, startLocalProviders } from './server.js';
 export {
   type FaultKind,
-  LATENCY_PROFILES,
   LATENCY_PROFILE_NAMES,
+  LATENCY_PROFILES,
   type LatencyProfileName,
-  type ProviderStage,
   latencyProfileNamed,
+  type ProviderStage,
 } from './stage-behaviour.js';

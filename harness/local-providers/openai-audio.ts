@@ -84,10 +84,7 @@ export async function handleSpeech(
   const [speech] = await Promise.all([deps.synthesizer.synthesize(input, signal), delay(deps.behaviour.latency.ttsTtfbMs, signal)]);
   if (signal.aborted) return;
   const pcm = resample(speech.pcm, speech.sampleRate, OPENAI_TTS_SAMPLE_RATE);
-  const bytes =
-    format === 'wav'
-      ? encodeWav(pcm, OPENAI_TTS_SAMPLE_RATE)
-      : Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+  const bytes = format === 'wav' ? encodeWav(pcm, OPENAI_TTS_SAMPLE_RATE) : Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
   res.writeHead(200, { 'content-type': format === 'wav' ? 'audio/wav' : 'audio/pcm' });
   const chunkBytes = (OPENAI_TTS_SAMPLE_RATE * 2 * SPEECH_CHUNK_MS) / 1000;
   for (let offset = 0; offset < bytes.length; offset += chunkBytes) {

@@ -19,7 +19,9 @@ const chatRequestSchema = z
     messages: z.array(messageSchema).min(1),
     stream: z.boolean().optional(),
     stream_options: z.object({ include_usage: z.boolean().optional() }).passthrough().nullish(),
-    tools: z.array(z.object({ type: z.string(), function: z.object({ name: z.string() }).passthrough().optional() }).passthrough()).nullish(),
+    tools: z
+      .array(z.object({ type: z.string(), function: z.object({ name: z.string() }).passthrough().optional() }).passthrough())
+      .nullish(),
   })
   .passthrough();
 
@@ -96,7 +98,11 @@ export async function handleChatCompletions(
     }
     res.write(chunk({}, 'call' in reply ? 'tool_calls' : 'stop'));
     if (body.stream_options?.include_usage) {
-      const usage = { prompt_tokens: body.messages.length, completion_tokens: tokens.length, total_tokens: body.messages.length + tokens.length };
+      const usage = {
+        prompt_tokens: body.messages.length,
+        completion_tokens: tokens.length,
+        total_tokens: body.messages.length + tokens.length,
+      };
       res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage })}\n\n`);
     }
     res.end('data: [DONE]\n\n');

@@ -37,7 +37,10 @@ const sessionUpdateSchema = z
     session: z
       .object({
         turn_detection: turnDetectionSchema.optional(),
-        audio: z.object({ input: z.object({ turn_detection: turnDetectionSchema.optional() }).passthrough().optional() }).passthrough().optional(),
+        audio: z
+          .object({ input: z.object({ turn_detection: turnDetectionSchema.optional() }).passthrough().optional() })
+          .passthrough()
+          .optional(),
       })
       .passthrough(),
   })
@@ -177,7 +180,8 @@ class RealtimeTranscription {
    * after the commit); the final follows once decoded.
    */
   #sendInterim(u: Utterance): void {
-    if (u.hypothesis) this.#send({ type: 'conversation.item.input_audio_transcription.delta', item_id: u.itemId, content_index: 0, delta: u.hypothesis });
+    if (u.hypothesis)
+      this.#send({ type: 'conversation.item.input_audio_transcription.delta', item_id: u.itemId, content_index: 0, delta: u.hypothesis });
   }
 
   /** The utterance has all its audio: decode the rest and send the final transcript. */
@@ -189,7 +193,12 @@ class RealtimeTranscription {
       if (this.#closed) return request.end('cancelled');
       if (!request.admit(this.#faults) || request.cutHere(this.#faults)) return;
       request.firstOutput();
-      this.#send({ type: 'conversation.item.input_audio_transcription.completed', item_id: u.itemId, content_index: 0, transcript: transcript.text });
+      this.#send({
+        type: 'conversation.item.input_audio_transcription.completed',
+        item_id: u.itemId,
+        content_index: 0,
+        transcript: transcript.text,
+      });
       request.end('completed', transcript.text);
     } catch (e) {
       // Closing the connection stops its decoder: what was being decoded was cancelled, not failed.
@@ -206,7 +215,11 @@ class RealtimeTranscription {
       this.#write(this.#utterance, pcm);
       return;
     }
-    this.#endpointer ??= new EnergyEndpointer({ sampleRate: SAMPLE_RATE, silenceMs: td.silence_duration_ms, prefixMs: td.prefix_padding_ms });
+    this.#endpointer ??= new EnergyEndpointer({
+      sampleRate: SAMPLE_RATE,
+      silenceMs: td.silence_duration_ms,
+      prefixMs: td.prefix_padding_ms,
+    });
     const size = this.#endpointer.frameSamples;
     const joined = new Int16Array(this.#pendingFrame.length + pcm.length);
     joined.set(this.#pendingFrame);

@@ -1,34 +1,34 @@
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
+import { LOCAL_TELEPHONY_STT_MODEL } from '../../contracts/local-providers.js';
 import { CachedSynthesizer } from '../speech/cached-speech.js';
 import { FliteSynthesizer, type SpeechSynthesizer } from '../speech/flite.js';
-import { type KnownUtterance, KnownSpeechRecognizer } from '../speech/known-speech.js';
+import { KnownSpeechRecognizer, type KnownUtterance } from '../speech/known-speech.js';
 import { PocketsphinxRecognizer, type SpeechRecognizer } from '../speech/pocketsphinx.js';
 import { recognizerPrimer } from '../speech/recognizer-primer.js';
 import { AGENT_VOICE, CALLER_VOICE } from '../speech/voices.js';
-import { LOCAL_TELEPHONY_STT_MODEL } from '../../contracts/local-providers.js';
 import { handleCartesiaBytes, handleCartesiaSocket } from './cartesia-tts.js';
 import { checkControlAccess } from './control-access.js';
 import { HttpError, readJson, refuseUpgrade, requestUrl, sendJson, sendOpenAIError } from './http-util.js';
 import { type ConcurrencyLimits, DEFAULT_CONCURRENCY_LIMITS, MAX_SOCKET_MESSAGE_BYTES } from './limits.js';
 import { handleSpeech, handleTranscription } from './openai-audio.js';
 import { handleChatCompletions } from './openai-chat.js';
-import { REALTIME_SAMPLE_RATE, handleRealtimeTranscription } from './openai-realtime-stt.js';
+import { handleRealtimeTranscription, REALTIME_SAMPLE_RATE } from './openai-realtime-stt.js';
 import { RequestLog } from './request-log.js';
-import { ScriptedResponder, loadResponderScript } from './responder.js';
+import { loadResponderScript, ScriptedResponder } from './responder.js';
 import {
-  LATENCY_PROFILES,
+  faultRequestSchema,
   LATENCY_PROFILE_NAMES,
+  LATENCY_PROFILES,
   type LatencyProfile,
   type LatencyProfileName,
+  latencySchema,
   PROVIDER_STAGES,
   type ProviderStage,
   StageBehaviour,
-  faultRequestSchema,
-  latencySchema,
 } from './stage-behaviour.js';
 
 export const DEFAULT_RESPONDER_SCRIPT = fileURLToPath(new URL('./responses.yaml', import.meta.url));
@@ -66,7 +66,9 @@ export interface RunningLocalProviders {
  * (every one hears a sentence first, see PocketsphinxOptions.primer, in a caller-like voice, over
  * the phone band for the telephony model), or one shared recognizer of known sentences.
  */
-async function recognizers(knownSpeech?: readonly KnownUtterance[]): Promise<{ recognizer: SpeechRecognizer; streamingRecognizer: (telephony: boolean) => SpeechRecognizer }> {
+async function recognizers(
+  knownSpeech?: readonly KnownUtterance[],
+): Promise<{ recognizer: SpeechRecognizer; streamingRecognizer: (telephony: boolean) => SpeechRecognizer }> {
   if (knownSpeech) {
     const known = new KnownSpeechRecognizer(knownSpeech, [REALTIME_SAMPLE_RATE]);
     return { recognizer: known, streamingRecognizer: () => known };

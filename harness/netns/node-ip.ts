@@ -12,6 +12,7 @@ export function namespaceNodeIp(): string | undefined {
  */
 export function requireNamespaceNodeIp(): string {
   const ip = namespaceNodeIp();
-  if (!ip) throw new Error('WebRTC calls run inside a network namespace: use `npm test` or `npm run bench` (harness/netns/run-in-netns.sh)');
+  if (!ip)
+    throw new Error('WebRTC calls run inside a network namespace: use `npm test` or `npm run bench` (harness/netns/run-in-netns.sh)');
   return ip;
 }

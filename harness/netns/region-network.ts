@@ -61,12 +61,16 @@ export class RegionNetwork {
       }
       const rules: string[][] = [];
       for (const port of nearPorts) {
-        rules.push(['INPUT', '-p', 'tcp', '--dport', String(port), '-j', 'ACCEPT'], ['OUTPUT', '-p', 'tcp', '--sport', String(port), '-j', 'ACCEPT']);
+        rules.push(
+          ['INPUT', '-p', 'tcp', '--dport', String(port), '-j', 'ACCEPT'],
+          ['OUTPUT', '-p', 'tcp', '--sport', String(port), '-j', 'ACCEPT'],
+        );
       }
       for (let a = 0; a < links.length; a++) {
         const hubEnd = hubEndOf(a + 1);
         rules.push(['OUTPUT', '-o', hubEnd, ...queue(outQueue(a))], ['INPUT', '-i', hubEnd, ...queue(inQueue(a))]);
-        for (let b = 0; b < links.length; b++) if (b !== a) rules.push(['FORWARD', '-i', hubEnd, '-o', hubEndOf(b + 1), ...queue(forwardQueue(a, b))]);
+        for (let b = 0; b < links.length; b++)
+          if (b !== a) rules.push(['FORWARD', '-i', hubEnd, '-o', hubEndOf(b + 1), ...queue(forwardQueue(a, b))]);
       }
       for (const rule of rules) await run('iptables-legacy', ['-A', ...rule]);
       const queues = rules.filter((r) => r.includes('NFQUEUE')).map((r) => r.at(-2)!);
@@ -145,7 +149,15 @@ async function connect(link: RegionLink, index: number): Promise<void> {
   const net = linkNet(index);
   await ip('netns', 'add', namespace);
   await ip('-n', namespace, 'link', 'set', 'lo', 'up');
-  await run('ip', ['netns', 'exec', namespace, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+  await run('ip', [
+    'netns',
+    'exec',
+    namespace,
+    'sysctl',
+    '-qw',
+    'net.ipv6.conf.all.disable_ipv6=1',
+    'net.ipv6.conf.default.disable_ipv6=1',
+  ]);
   // veth0 inside: the name infra/livekit/livekit.yaml's rtc.interfaces lets livekit-server use.
   await ip('link', 'add', hubEnd, 'type', 'veth', 'peer', 'name', 'veth0', 'netns', namespace);
   await ip('addr', 'add', `${net}.1/24`, 'dev', hubEnd);

@@ -111,7 +111,10 @@ export function trimSilence(pcm: Int16Array, sampleRate: number): Int16Array {
 }
 
 /** Pieces of mono speech at one rate, trimmed and said one after another with exactly `pausesMs[k]` of silence after piece k. */
-export function joinWithPauses(pieces: { pcm: Int16Array; sampleRate: number }[], pausesMs: number[]): { pcm: Int16Array; sampleRate: number } {
+export function joinWithPauses(
+  pieces: { pcm: Int16Array; sampleRate: number }[],
+  pausesMs: number[],
+): { pcm: Int16Array; sampleRate: number } {
   const sampleRate = pieces[0]!.sampleRate;
   if (pieces.some((p) => p.sampleRate !== sampleRate)) throw new Error('joinWithPauses: pieces at different sample rates');
   const trimmed = pieces.map((p) => trimSilence(p.pcm, sampleRate));

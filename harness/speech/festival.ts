@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readWav } from './audio.js';
-import { type SpeechSynthesizer, type SynthesizedSpeech, type WordTiming, spokenTokens } from './flite.js';
+import { type SpeechSynthesizer, type SynthesizedSpeech, spokenTokens, type WordTiming } from './flite.js';
 
 /**
  * Debian's festival voices that infra/install.sh installs: two diphone voices (kal, ked) and an HTS

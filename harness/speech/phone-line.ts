@@ -97,7 +97,8 @@ export class PhoneLine {
 
   /** A frame through the line: its length must be a multiple of `rate / 8000`. */
   process(frame: Int16Array): Int16Array {
-    if (frame.length % this.#factor !== 0) throw new RangeError(`PhoneLine: a frame must be a multiple of ${this.#factor} samples, got ${frame.length}`);
+    if (frame.length % this.#factor !== 0)
+      throw new RangeError(`PhoneLine: a frame must be a multiple of ${this.#factor} samples, got ${frame.length}`);
     const out = new Int16Array(frame.length);
     for (let i = 0; i < frame.length; i++) {
       this.#down[this.#downPos] = frame[i]!;

@@ -49,7 +49,8 @@ export class PiperSynthesizer implements SpeechSynthesizer {
         this.#replies.push(resolve);
         this.#process!.stdin.write(`${JSON.stringify({ text, lengthScale })}\n`);
       });
-      if (reply.error !== undefined || !reply.pcm || !reply.sampleRate || !reply.words) throw new Error(`piper: ${reply.error ?? 'empty reply'} (${JSON.stringify(text)})`);
+      if (reply.error !== undefined || !reply.pcm || !reply.sampleRate || !reply.words)
+        throw new Error(`piper: ${reply.error ?? 'empty reply'} (${JSON.stringify(text)})`);
       const bytes = Buffer.from(reply.pcm, 'base64');
       const pcm = new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
       const tokens = spokenTokens(text);

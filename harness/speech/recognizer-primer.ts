@@ -20,7 +20,10 @@ export type Band = 'wide' | 'phone';
 export async function recognizerPrimer(voice: string, band: Band = 'wide'): Promise<{ pcm: Int16Array; sampleRate: number }> {
   const speech = await new FliteSynthesizer({ voice }).synthesize(PRIMER_TEXT);
   if (band === 'wide') return speech;
-  return { pcm: throughPhoneLine(resample(speech.pcm, speech.sampleRate, PHONE_PRIMER_RATE), PHONE_PRIMER_RATE), sampleRate: PHONE_PRIMER_RATE };
+  return {
+    pcm: throughPhoneLine(resample(speech.pcm, speech.sampleRate, PHONE_PRIMER_RATE), PHONE_PRIMER_RATE),
+    sampleRate: PHONE_PRIMER_RATE,
+  };
 }
 
 /** A recognizer for speech in `voice` over `band`, primed with it and loaded. */

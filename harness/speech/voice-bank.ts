@@ -1,4 +1,4 @@
-import { FESTIVAL_VOICES, type FestivalVoice, FestivalSynthesizer } from './festival.js';
+import { FESTIVAL_VOICES, FestivalSynthesizer, type FestivalVoice } from './festival.js';
 import { FliteSynthesizer, type SpeechSynthesizer } from './flite.js';
 import { PiperSynthesizer } from './piper.js';
 
@@ -16,7 +16,8 @@ export class VoiceBank {
     if (!s) {
       const [engine, name] = voice.split(':') as [string, string | undefined];
       if (engine === 'flite' && name) s = new FliteSynthesizer({ voice: name, durationStretch: rate });
-      else if (engine === 'festival' && (FESTIVAL_VOICES as readonly string[]).includes(name ?? '')) s = new FestivalSynthesizer({ voice: name as FestivalVoice, durationStretch: rate });
+      else if (engine === 'festival' && (FESTIVAL_VOICES as readonly string[]).includes(name ?? ''))
+        s = new FestivalSynthesizer({ voice: name as FestivalVoice, durationStretch: rate });
       else if (voice === 'piper:joe') s = new PiperSynthesizer({ lengthScale: rate });
       else throw new Error(`unknown voice ${JSON.stringify(voice)}: flite:<voice>, festival:${FESTIVAL_VOICES.join('|')} or piper:joe`);
       this.#made.set(key, s);

@@ -12,7 +12,6 @@ const LIVEKIT_CONFIG = fileURLToPath(new URL('../../infra/livekit/livekit.yaml',
 /** Built by infra/install.sh. */
 const LIVEKIT_BINARY = fileURLToPath(new URL('../../.tools/bin/livekit-server', import.meta.url));
 
-
 export interface LivekitServerOptions {
   /** Signalling port; RTC TCP and UDP use the next two. The configuration's when unset. */
   port?: number;

@@ -3,8 +3,19 @@ import { join } from 'node:path';
 import type { PhoneIdentity } from '../caller/caller-token.js';
 import { type PlacedCall, placeCall, placePhoneShapedCall } from '../caller/place-call.js';
 import type { CallerOptions } from '../caller/simulated-caller.js';
-import { type LatencyProfileName, type LocalProvidersOptions, type RunningLocalProviders, startLocalProviders } from '../local-providers/index.js';
-import { type Launcher, type LivekitServerOptions, type RunningLivekitServer, localRedisAddress, startLivekitServer } from './livekit-server.js';
+import {
+  type LatencyProfileName,
+  type LocalProvidersOptions,
+  type RunningLocalProviders,
+  startLocalProviders,
+} from '../local-providers/index.js';
+import {
+  type Launcher,
+  type LivekitServerOptions,
+  localRedisAddress,
+  type RunningLivekitServer,
+  startLivekitServer,
+} from './livekit-server.js';
 import { type RunningRedis, startRedis } from './redis.js';
 import { WorkerLog } from './worker-log.js';
 import { type RunningWorker, startWorkerProcess } from './worker-process.js';
@@ -154,7 +165,11 @@ export class LocalStack {
   }
 
   /** A phone-shaped caller (see placePhoneShapedCall) in a new room, with `agentName` dispatched into it. */
-  placePhoneShapedCall(agentName: string, phone: Omit<PhoneIdentity, 'callId'>, caller: Omit<CallerOptions, 'url' | 'token' | 'phoneLine'>): Promise<PlacedCall> {
+  placePhoneShapedCall(
+    agentName: string,
+    phone: Omit<PhoneIdentity, 'callId'>,
+    caller: Omit<CallerOptions, 'url' | 'token' | 'phoneLine'>,
+  ): Promise<PlacedCall> {
     return placePhoneShapedCall(this.livekit, agentName, phone, caller);
   }
 

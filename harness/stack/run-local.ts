@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_LOCAL_PROVIDERS_URL, DEFAULT_WORKER_HTTP_PORT } from '../../agent/config/schema.js';
 import { agentNameFromEnv } from '../../contracts/agent-name.js';
-import { DEFAULT_AGENT_DEADLINE_MS, DEFAULT_WEB_PORT, PAGE_DIR } from '../../web/server/config.js';
 import { Placement } from '../../placement/index.js';
+import { DEFAULT_AGENT_DEADLINE_MS, DEFAULT_WEB_PORT, PAGE_DIR } from '../../web/server/config.js';
 import { startWebFront } from '../../web/server/web-front.js';
 import { createCallerToken } from '../caller/caller-token.js';
-import { LATENCY_PROFILE_NAMES, latencyProfileNamed } from '../local-providers/index.js';
 import { runRegions } from '../cluster/run-regions.js';
+import { LATENCY_PROFILE_NAMES, latencyProfileNamed } from '../local-providers/index.js';
 import { LocalStack } from './local-stack.js';
 
 const LOG_DIR = '.run/logs';
@@ -28,14 +28,22 @@ async function main(): Promise<void> {
   const profile = latencyProfileNamed(values.profile, '--profile');
   const agentName = agentNameFromEnv(process.env);
   const webPort = Number(values['web-port']);
-  if (!Number.isInteger(webPort) || webPort < 0 || webPort > 65535) throw new Error(`--web-port: a port number, not '${values['web-port']}'`);
+  if (!Number.isInteger(webPort) || webPort < 0 || webPort > 65535)
+    throw new Error(`--web-port: a port number, not '${values['web-port']}'`);
   if (values.regions) return runRegions({ regions: values.regions.split(','), profile, webPort });
-  const stack = await LocalStack.start({ logDir: LOG_DIR, providersPort: Number(new URL(DEFAULT_LOCAL_PROVIDERS_URL).port), latency: profile });
+  const stack = await LocalStack.start({
+    logDir: LOG_DIR,
+    providersPort: Number(new URL(DEFAULT_LOCAL_PROVIDERS_URL).port),
+    latency: profile,
+  });
   const worker = await stack.startWorker({ agentName, httpPort: DEFAULT_WORKER_HTTP_PORT }).catch(async (e: unknown) => {
     await stack.stop();
     throw e;
   });
-  const placement = Placement.single(stack.livekit, agentName, { redisUrl: `redis://${stack.redis.address}`, agentDeadlineMs: DEFAULT_AGENT_DEADLINE_MS });
+  const placement = Placement.single(stack.livekit, agentName, {
+    redisUrl: `redis://${stack.redis.address}`,
+    agentDeadlineMs: DEFAULT_AGENT_DEADLINE_MS,
+  });
   const web = await startWebFront({ host: '127.0.0.1', port: webPort, placement, pageDir: PAGE_DIR }).catch(async (e: unknown) => {
     await placement.close();
     await stack.stop();

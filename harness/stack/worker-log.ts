@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { type TurnLatencyRecord, parseTurnLatencyRecord } from '../../contracts/turn-record.js';
+import { parseTurnLatencyRecord, type TurnLatencyRecord } from '../../contracts/turn-record.js';
 import { WORKER_LOG } from '../../contracts/worker-log.js';
 import { waitFor } from './wait.js';
 

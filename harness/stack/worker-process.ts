@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type RunningChild, startChildProcess } from './child-process.js';
@@ -51,7 +51,9 @@ function assertBuilt(): void {
   const built = statSync(WORKER_ENTRY).mtimeMs;
   const { include } = JSON.parse(readFileSync(join(REPO_ROOT, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
   for (const dir of include.map((d) => join(REPO_ROOT, d))) {
-    const stale = readdirSync(dir, { recursive: true, encoding: 'utf8' }).find((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && statSync(join(dir, f)).mtimeMs > built);
+    const stale = readdirSync(dir, { recursive: true, encoding: 'utf8' }).find(
+      (f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && statSync(join(dir, f)).mtimeMs > built,
+    );
     if (stale) throw new Error(`dist/ is older than ${join(dir, stale)}: run npm run build`);
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EchoDelayEstimator } from './echo-delay-estimator.js';
 import { prng } from '../../harness/speech/prng.js';
+import { EchoDelayEstimator } from './echo-delay-estimator.js';
 
 /*
  * Energy envelopes on one clock, 10 ms a frame as a call delivers them: the agent's speech (bursts

@@ -1,18 +1,13 @@
-import type {
-  ApmProcessReverseStreamResponse,
-  ApmProcessStreamResponse,
-  NewApmResponse,
-  PartialMessage,
-} from '@livekit/rtc-ffi-bindings';
+import type { ApmProcessReverseStreamResponse, ApmProcessStreamResponse, NewApmResponse, PartialMessage } from '@livekit/rtc-ffi-bindings';
 import {
   ApmProcessReverseStreamRequest,
   ApmProcessStreamRequest,
   FfiHandle,
   FfiRequest,
   FfiResponse,
-  NewApmRequest,
   livekitFfiRequest,
   livekitRetrievePtr,
+  NewApmRequest,
 } from '@livekit/rtc-ffi-bindings';
 import { AudioFrame } from '@livekit/rtc-node';
 

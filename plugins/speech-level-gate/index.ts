@@ -1,7 +1,7 @@
 import { Plugin } from '@livekit/agents';
 
 export { type GateSettings, SpeechLevelGatedVAD } from './gated-vad.js';
-export { DEFAULT_SPEECH_LEVEL_GATE, SpeechLevelGate, type SpeechLevelGateOptions, levelDb } from './speech-level-gate.js';
+export { DEFAULT_SPEECH_LEVEL_GATE, levelDb, SpeechLevelGate, type SpeechLevelGateOptions } from './speech-level-gate.js';
 
 class SpeechLevelGatePlugin extends Plugin {
   constructor() {

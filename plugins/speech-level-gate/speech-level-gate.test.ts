@@ -1,4 +1,4 @@
-import { type VAD, VADEventType, initializeLogger } from '@livekit/agents';
+import { initializeLogger, type VAD, VADEventType } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
 import { AudioFrame } from '@livekit/rtc-node';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -92,7 +92,8 @@ describe('the gated VAD', () => {
     const heard: { end: number; audio: Int16Array }[] = [];
     for await (const ev of stream) {
       // At the model's rate, as here, the input consumed is the event's sample index.
-      if (ev.type === VADEventType.END_OF_SPEECH || ev.type === VADEventType.INFERENCE_DONE) heard.push({ end: ev.samplesIndex, audio: ev.frames[0]!.data });
+      if (ev.type === VADEventType.END_OF_SPEECH || ev.type === VADEventType.INFERENCE_DONE)
+        heard.push({ end: ev.samplesIndex, audio: ev.frames[0]!.data });
       if (ev.type === VADEventType.END_OF_SPEECH) break;
     }
     stream.close();

@@ -53,7 +53,6 @@ export class SpeechLevelGate {
   #count = 0;
   #next = 0;
   #speechLevel = MIN_DB;
-  #pending: Int16Array = new Int16Array(0);
   /** Frames silenced, and frames in all: for the call's summary. */
   #gated = 0;
   #frames = 0;

@@ -3,7 +3,7 @@ import { Plugin } from '@livekit/agents';
 export { installedModelPath } from './model-file.js';
 export { endOfTurnPrompt } from './prompt.js';
 export { type TextEndOfTurnScore, TextEndOfTurnScorer, type TextEndOfTurnScorerOptions } from './scorer.js';
-export { TextEndOfTurn, registerTextEndOfTurnRunner } from './text-end-of-turn.js';
+export { registerTextEndOfTurnRunner, TextEndOfTurn } from './text-end-of-turn.js';
 
 class TextEndOfTurnPlugin extends Plugin {
   constructor() {

@@ -45,9 +45,23 @@ export class TextEndOfTurnScorer {
     // Imported here, not at the top: every job process imports this plugin (its job-side half), and
     // node-llama-cpp's module graph took ~0.4-0.8 s to load there for nothing.
     const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
-    const llama = await getLlama({ gpu: false, build: 'never', usePrebuiltBinaries: true, skipDownload: true, progressLogs: false, maxThreads: threads, logLevel: LlamaLogLevel.error });
+    const llama = await getLlama({
+      gpu: false,
+      build: 'never',
+      usePrebuiltBinaries: true,
+      skipDownload: true,
+      progressLogs: false,
+      maxThreads: threads,
+      logLevel: LlamaLogLevel.error,
+    });
     const model = await llama.loadModel({ modelPath: opts.modelPath, gpuLayers: 0, useMmap: true });
-    const context = await model.createContext({ contextSize: CONTEXT_TOKENS, batchSize: CONTEXT_TOKENS, threads, sequences: 1, flashAttention: false });
+    const context = await model.createContext({
+      contextSize: CONTEXT_TOKENS,
+      batchSize: CONTEXT_TOKENS,
+      threads,
+      sequences: 1,
+      flashAttention: false,
+    });
     const single = (text: string, special: boolean) => {
       const tokens = model.tokenize(text, special);
       if (tokens.length !== 1) throw new Error(`${JSON.stringify(text)} is not one token of this model`);
@@ -70,7 +84,8 @@ export class TextEndOfTurnScorer {
     const tokens = this.model.tokenize(endOfTurnPrompt(agentText, words), true);
     // At least the last token is evaluated again: its next-token distribution is the answer.
     const keep = Math.min(this.sequence.compareContextTokens(tokens).firstDifferentIndex, tokens.length - 1);
-    if (this.sequence.nextTokenIndex > keep) await this.sequence.eraseContextTokenRanges([{ start: keep, end: this.sequence.nextTokenIndex }]);
+    if (this.sequence.nextTokenIndex > keep)
+      await this.sequence.eraseContextTokenRanges([{ start: keep, end: this.sequence.nextTokenIndex }]);
     const input: Parameters<LlamaContextSequence['controlledEvaluate']>[0] = tokens.slice(keep);
     // No sampler options: greedy, which leaves the logits as they are, so these are the model's own probabilities.
     input[input.length - 1] = [tokens.at(-1)!, { generateNext: { probabilities: true } }];

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TextEndOfTurnScorer, endOfTurnPrompt, installedModelPath } from './index.js';
+import { endOfTurnPrompt, installedModelPath, TextEndOfTurnScorer } from './index.js';
 
 describe('the text end-of-turn score', () => {
   let scorer: TextEndOfTurnScorer;

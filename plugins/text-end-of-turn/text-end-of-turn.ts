@@ -1,5 +1,5 @@
-import { InferenceRunner, getJobContext } from '@livekit/agents';
 import { extname } from 'node:path';
+import { getJobContext, InferenceRunner } from '@livekit/agents';
 import { TEXT_END_OF_TURN_METHOD, type TextEndOfTurnRequest } from './runner.js';
 import type { TextEndOfTurnScore } from './scorer.js';
 

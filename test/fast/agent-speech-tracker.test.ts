@@ -43,8 +43,14 @@ describe('AgentSpeechTracker', () => {
 
   it('returns recorded samples across frame boundaries', () => {
     const tracker = new AgentSpeechTracker({ sampleRate: RATE });
-    tracker.push(Int16Array.from({ length: FRAME }, (_, i) => i), 0);
-    tracker.push(Int16Array.from({ length: FRAME }, (_, i) => FRAME + i), 10);
+    tracker.push(
+      Int16Array.from({ length: FRAME }, (_, i) => i),
+      0,
+    );
+    tracker.push(
+      Int16Array.from({ length: FRAME }, (_, i) => FRAME + i),
+      10,
+    );
     expect(Array.from(tracker.audio(FRAME - 2, FRAME + 2))).toEqual([FRAME - 2, FRAME - 1, FRAME, FRAME + 1]);
   });
 

@@ -1,5 +1,5 @@
-import { stt } from '@livekit/agents';
 import { ReadableStream } from 'node:stream/web';
+import { stt } from '@livekit/agents';
 import { describe, expect, it } from 'vitest';
 import { backchannelFilter, isBackchannel } from '../../agent/session/backchannel-filter.js';
 
@@ -12,14 +12,31 @@ async function run(events: (stt.SpeechEvent | string)[], agentHasTheFloor: boole
   const dropped: string[] = [];
   const out: (stt.SpeechEvent | string)[] = [];
   const source = ReadableStream.from(events);
-  for await (const ev of source.pipeThrough(backchannelFilter(() => agentHasTheFloor, (t) => dropped.push(t)))) out.push(ev);
+  for await (const ev of source.pipeThrough(
+    backchannelFilter(
+      () => agentHasTheFloor,
+      (t) => dropped.push(t),
+    ),
+  ))
+    out.push(ev);
   return { out, dropped };
 }
 
 describe('backchannels', () => {
   it('recognizes acknowledgements and noise words, not requests to stop', () => {
-    for (const t of ['uh huh', 'Mm-hmm.', 'yeah', 'Okay!', 'I see', 'got it', 'right right', 'ha', 'the', 'ahead', 'and']) expect(isBackchannel(t), t).toBe(true);
-    for (const t of ['', 'wait', 'No!', 'stop please', 'yeah but what about tomorrow', 'okay so tell me more', 'what time is it', 'hold on']) expect(isBackchannel(t), t).toBe(false);
+    for (const t of ['uh huh', 'Mm-hmm.', 'yeah', 'Okay!', 'I see', 'got it', 'right right', 'ha', 'the', 'ahead', 'and'])
+      expect(isBackchannel(t), t).toBe(true);
+    for (const t of [
+      '',
+      'wait',
+      'No!',
+      'stop please',
+      'yeah but what about tomorrow',
+      'okay so tell me more',
+      'what time is it',
+      'hold on',
+    ])
+      expect(isBackchannel(t), t).toBe(false);
   });
 
   it('drops backchannel transcripts while the agent holds the floor, and only then', async () => {

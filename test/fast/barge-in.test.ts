@@ -53,11 +53,16 @@ describe('talking over the agent, in process', () => {
     const call = await calls.start();
     const story = await talkOverTheStory(call, 'wait please stop there', 800);
     expect(story.interrupted).toBe(true);
-    const answer = await waitFor(() => calls.providers.log.list('llm').find((r) => r.outcome === 'completed' && lastUserText(r.input) === 'wait please stop there'), {
-      timeoutMs: 10_000,
-      what: 'the LLM to answer the barge-in',
-    });
-    const said = (answer.input as { role: string; content: string }[]).filter((m) => m.role === 'assistant').map((m) => normalizeWords(m.content).join(' '));
+    const answer = await waitFor(
+      () => calls.providers.log.list('llm').find((r) => r.outcome === 'completed' && lastUserText(r.input) === 'wait please stop there'),
+      {
+        timeoutMs: 10_000,
+        what: 'the LLM to answer the barge-in',
+      },
+    );
+    const said = (answer.input as { role: string; content: string }[])
+      .filter((m) => m.role === 'assistant')
+      .map((m) => normalizeWords(m.content).join(' '));
     expect(said).toContain(normalizeWords(story.text).join(' '));
   });
 

@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { jobFlameGraph } from '../../bench/latency/flame-graph.js';
 
-const frame = (id: number, functionName: string, url: string, children: number[] = []) => ({ id, callFrame: { functionName, url, lineNumber: 0 }, children });
+const frame = (id: number, functionName: string, url: string, children: number[] = []) => ({
+  id,
+  callFrame: { functionName, url, lineNumber: 0 },
+  children,
+});
 const LAZY_MAIN = 'file:///app/node_modules/@livekit/agents/dist/ipc/job_proc_lazy_main.js';
 
 /** A profile of a job process: 30 ms in our code under the framework, 50 ms in onnxruntime, 20 ms idle. */
@@ -20,7 +24,11 @@ const jobProfile = {
   timeDeltas: [15_000, 25_000, 25_000, 20_000, 15_000, 0],
 };
 /** The worker's own profile: no job entry in it. */
-const workerProfile = { nodes: [frame(1, '(root)', '', [2]), frame(2, 'runApp', 'file:///app/dist/agent/main.js')], samples: [2], timeDeltas: [1_000_000] };
+const workerProfile = {
+  nodes: [frame(1, '(root)', '', [2]), frame(2, 'runApp', 'file:///app/dist/agent/main.js')],
+  samples: [2],
+  timeDeltas: [1_000_000],
+};
 
 describe("the load benchmark's flame graph of the job processes", () => {
   let dir: string;

@@ -3,7 +3,13 @@ import { turnTimeline, unionLength } from '../../bench/latency/turn-timeline.js'
 import type { RequestRecord } from '../../harness/local-providers/index.js';
 
 let nextId = 1;
-const request = (stage: RequestRecord['stage'], startedAt: number, firstOutputAt: number | undefined, endedAt: number, outcome: RequestRecord['outcome'] = 'completed'): RequestRecord => ({
+const request = (
+  stage: RequestRecord['stage'],
+  startedAt: number,
+  firstOutputAt: number | undefined,
+  endedAt: number,
+  outcome: RequestRecord['outcome'] = 'completed',
+): RequestRecord => ({
   id: nextId++,
   stage,
   input: null,
@@ -63,8 +69,26 @@ describe('the benchmark turn timeline', () => {
   });
 
   it('counts overlapping provider intervals once, within the window', () => {
-    expect(unionLength([[0, 10], [5, 20], [30, 40]], [0, 100])).toBe(30);
-    expect(unionLength([[0, 10], [5, 20], [30, 40]], [8, 35])).toBe(17);
+    expect(
+      unionLength(
+        [
+          [0, 10],
+          [5, 20],
+          [30, 40],
+        ],
+        [0, 100],
+      ),
+    ).toBe(30);
+    expect(
+      unionLength(
+        [
+          [0, 10],
+          [5, 20],
+          [30, 40],
+        ],
+        [8, 35],
+      ),
+    ).toBe(17);
     expect(unionLength([[50, 40]], [0, 100])).toBe(0);
   });
 });

@@ -7,7 +7,13 @@ import { AGENT_VOICE } from '../../harness/speech/voices.js';
 function countingFlite(binary?: string): SpeechSynthesizer & { asked: string[] } {
   const flite = new FliteSynthesizer({ voice: AGENT_VOICE, binary });
   const asked: string[] = [];
-  return { asked, synthesize: (text, signal) => (asked.push(text), flite.synthesize(text, signal)) };
+  return {
+    asked,
+    synthesize: (text, signal) => {
+      asked.push(text);
+      return flite.synthesize(text, signal);
+    },
+  };
 }
 
 describe("the load benchmarks' cached speech", () => {

@@ -1,4 +1,4 @@
-import { type AgentServer, JobRequest, initializeLogger } from '@livekit/agents';
+import { type AgentServer, initializeLogger, JobRequest } from '@livekit/agents';
 import { Job } from '@livekit/protocol';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CallAdmission, type LoadReport } from '../../agent/worker/call-admission.js';

@@ -2,10 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningRedis, startRedis } from '../../harness/stack/redis.js';
 import { type CallRecord, CallStore, LEASE_TTL_MS } from '../../agent/continuity/call-store.js';
+import { type RunningRedis, startRedis } from '../../harness/stack/redis.js';
 import { freePort } from '../support/free-port.js';
-
 
 /** The store on a real redis-server: what a worker sees of the calls its agent holds. */
 describe('the call store', () => {
@@ -15,7 +14,10 @@ describe('the call store', () => {
   const call = (agentIdentity = 'agent-a'): CallRecord => ({ room: `room-${++room}`, agentName: 'voice-agent', agentIdentity });
 
   beforeAll(async () => {
-    redis = await startRedis({ address: `127.0.0.1:${await freePort()}`, logFile: join(mkdtempSync(join(tmpdir(), 'call-store-')), 'redis.log') });
+    redis = await startRedis({
+      address: `127.0.0.1:${await freePort()}`,
+      logFile: join(mkdtempSync(join(tmpdir(), 'call-store-')), 'redis.log'),
+    });
     store = CallStore.connect(`redis://${redis.address}`, () => undefined);
     await store.ready(5000);
   });

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_WORKER_HTTP_PORT, configSchema } from '../../agent/config/schema.js';
+import { parse, parseAllDocuments } from 'yaml';
+import { configSchema, DEFAULT_WORKER_HTTP_PORT } from '../../agent/config/schema.js';
 import { DEFAULT_AGENT_NAME } from '../../contracts/agent-name.js';
 import { Regions } from '../../placement/index.js';
 
@@ -68,7 +68,7 @@ function containerEnv(service: string, env: Record<string, string> = {}, file: C
 /** The file a service mounts at `target` (a `./host:target[:ro]` volume). */
 function mountedAt(service: Service, target: string): string | undefined {
   const volume = (service.volumes ?? []).find((v) => v.split(':')[1] === target);
-  return volume?.split(':')[0]!.replace(/^\.\//, '');
+  return volume?.split(':')[0]?.replace(/^\.\//, '');
 }
 
 /** The worker's drain timeout when AGENT_DRAIN_TIMEOUT_MS leaves it at its default (or sets it). */
@@ -208,7 +208,11 @@ describe('docker-compose.yml', () => {
     const { regions } = read(file!) as RegionsFile;
     const agent = containerEnv('agent');
     expect(regions).toEqual([
-      expect.objectContaining({ name: agent.AGENT_REGION, livekitUrl: `ws://127.0.0.1:${livekit.port}`, agentName: agent.AGENT_NAME ?? DEFAULT_AGENT_NAME }),
+      expect.objectContaining({
+        name: agent.AGENT_REGION,
+        livekitUrl: `ws://127.0.0.1:${livekit.port}`,
+        agentName: agent.AGENT_NAME ?? DEFAULT_AGENT_NAME,
+      }),
     ]);
   });
 });
@@ -324,7 +328,10 @@ describe('infra/docker/Dockerfile', () => {
     for (const { name, build } of targets) {
       expect(build.dockerfile, name).toBe('infra/docker/Dockerfile');
       expect(build.target, `${name}: no target (the last stage would be built)`).toBeDefined();
-      expect(stages.map((s) => s.name), name).toContain(build.target);
+      expect(
+        stages.map((s) => s.name),
+        name,
+      ).toContain(build.target);
     }
   });
 
@@ -341,9 +348,18 @@ describe('infra/docker/Dockerfile', () => {
       const chain = stageChain(target);
       const lines = chain.flatMap((s) => s.lines);
       // Built from the runtime base, taking only the build's output (COPY --from), not the build stage itself.
-      expect(chain.map((s) => s.name), target).not.toContain('build');
-      expect(lines.filter((l) => /\bnpm ci\b/.test(l)).every((l) => l.includes('--omit=dev')), target).toBe(true);
-      expect(lines.some((l) => /\bnpm ci\b/.test(l)), target).toBe(true);
+      expect(
+        chain.map((s) => s.name),
+        target,
+      ).not.toContain('build');
+      expect(
+        lines.filter((l) => /\bnpm ci\b/.test(l)).every((l) => l.includes('--omit=dev')),
+        target,
+      ).toBe(true);
+      expect(
+        lines.some((l) => /\bnpm ci\b/.test(l)),
+        target,
+      ).toBe(true);
       expect(lines.filter((l) => /^COPY\s+(?!--from=)/i.test(l)).join('\n'), target).not.toMatch(/COPY\s+\.\s/);
       expect(lines.join('\n'), target).not.toMatch(/\b(gcc|libpocketsphinx-dev|flite)\b/);
       expect(lines.join('\n'), target).toMatch(/NODE_ENV=production/);
@@ -417,7 +433,10 @@ describe("livekit-server configs of the regions (compose's and infra/k8s's)", ()
   it('uses only keys livekit-server v1.13.5 knows (an unknown key is fatal)', () => {
     expect(configs.length).toBeGreaterThanOrEqual(4);
     for (const { path, config } of [...configs, ...helm]) {
-      expect(keyPaths(config).filter((k) => !knownLivekitKeys.has(k)), path).toEqual([]);
+      expect(
+        keyPaths(config).filter((k) => !knownLivekitKeys.has(k)),
+        path,
+      ).toEqual([]);
     }
   });
 
@@ -428,7 +447,10 @@ describe("livekit-server configs of the regions (compose's and infra/k8s's)", ()
       expect(config.node_selector?.kind, path).toBe('regionaware');
       const regions = config.node_selector!.regions ?? [];
       // Without its own region in the list the server refuses to start.
-      expect(regions.map((r) => r.name), path).toContain(config.region);
+      expect(
+        regions.map((r) => r.name),
+        path,
+      ).toContain(config.region);
       return regions;
     });
     // The same names and coordinates everywhere, or nodes would disagree on which region is nearest.
@@ -548,7 +570,11 @@ function expectRoundTrips(regions: RegionsFile['regions'], roundTripMs: RegionsF
   }
   for (const a of names) {
     for (const b of names) {
-      if (a < b) expect(pairs.some((p) => (p.a === a && p.b === b) || (p.a === b && p.b === a)), `roundTripMs ${a} <-> ${b}`).toBe(true);
+      if (a < b)
+        expect(
+          pairs.some((p) => (p.a === a && p.b === b) || (p.a === b && p.b === a)),
+          `roundTripMs ${a} <-> ${b}`,
+        ).toBe(true);
     }
   }
   for (const r of regions) for (const cidr of r.clientNetworks ?? []) expect(cidr, r.name).toMatch(/^[\d.]+\/\d+$|^[\da-f:]+\/\d+$/i);
@@ -617,7 +643,10 @@ describe('infra/k8s', () => {
     // Keys come from a Secret reference, never a value in the manifests.
     const secretRefs = (workerContainer.env ?? []).filter((e) => /KEY|SECRET/.test(e.name));
     expect(secretRefs.every((e) => e.value === undefined && e.valueFrom?.secretKeyRef)).toBe(true);
-    expect(secretRefs.find((e) => e.name === 'LIVEKIT_API_SECRET')?.valueFrom?.secretKeyRef).toEqual({ name: 'livekit-api', key: 'api-secret' });
+    expect(secretRefs.find((e) => e.name === 'LIVEKIT_API_SECRET')?.valueFrom?.secretKeyRef).toEqual({
+      name: 'livekit-api',
+      key: 'api-secret',
+    });
   });
 
   it('scales on calls in progress, below the per-worker maximum, with scale-down as slow as a drain', () => {

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { type MockInstance, afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { stringify as toYaml } from 'yaml';
 import { CONFIG_FILE_ENV, ConfigError, ENV_KEYS, loadConfig } from '../../agent/config/load.js';
 import { type AgentConfig, MAX_TIMER_MS } from '../../agent/config/schema.js';
@@ -98,12 +98,15 @@ function expectHonourable(cfg: AgentConfig): void {
   }
   const { turn, providerRequests: requests, worker, livekit } = cfg;
   // Sums and back-offs made of them are timers too: the longest endpointing wait, the STT's longest back-off.
-  expect(Math.max(turn.unfinishedDelayMs, turn.minEndpointingDelayMs, turn.maxEndpointingDelayMs) + turn.phoneExtraDelayMs).toBeLessThanOrEqual(MAX_TIMER_MS);
+  expect(
+    Math.max(turn.unfinishedDelayMs, turn.minEndpointingDelayMs, turn.maxEndpointingDelayMs) + turn.phoneExtraDelayMs,
+  ).toBeLessThanOrEqual(MAX_TIMER_MS);
   expect(requests.retryIntervalMs).toBeGreaterThan(0);
   expect(requests.retryIntervalMs * 8).toBeLessThanOrEqual(MAX_TIMER_MS);
   expect(() => AbortSignal.timeout(requests.timeoutMs)).not.toThrow();
   expectUrl(livekit.url, ['ws:', 'wss:', 'http:', 'https:']);
-  for (const url of [cfg.localProviders.url, cfg.stt.baseUrl, cfg.llm.baseUrl, cfg.tts.baseUrl]) if (url !== undefined) expectUrl(url, ['http:', 'https:']);
+  for (const url of [cfg.localProviders.url, cfg.stt.baseUrl, cfg.llm.baseUrl, cfg.tts.baseUrl])
+    if (url !== undefined) expectUrl(url, ['http:', 'https:']);
   for (const credential of [livekit.apiKey, livekit.apiSecret, cfg.stt.apiKey, cfg.llm.apiKey, cfg.tts.apiKey]) {
     if (credential === undefined) continue;
     expect(credential).not.toBe('');
@@ -185,7 +188,11 @@ describe('the config loader, given malformed values', () => {
           const doc = withPaths(settings);
           doc.livekit = { url: 'ws://127.0.0.1:7880', apiKey: 'devkey', ...doc.livekit, apiSecret: secret };
           const text =
-            format === 'yaml' ? toYaml(doc) : format === 'flow yaml' ? toYaml(doc, { collectionStyle: 'flow' }) : JSON.stringify(doc, null, format === 'json' ? 2 : undefined);
+            format === 'yaml'
+              ? toYaml(doc)
+              : format === 'flow yaml'
+                ? toYaml(doc, { collectionStyle: 'flow' })
+                : JSON.stringify(doc, null, format === 'json' ? 2 : undefined);
           const from = text.indexOf('apiSecret');
           writeFileSync(file, insertOutside(text, from, text.indexOf(secret) + secret.length + 1, insertions));
           expectConfigOrClearError({ [CONFIG_FILE_ENV]: file }, secret);
@@ -196,7 +203,10 @@ describe('the config loader, given malformed values', () => {
   });
 
   it('from a file of YAML-ish debris around a secret line: the same', () => {
-    const debris = fc.oneof(breakage, fc.constantFrom('livekit:', 'stt:', 'turn:', 'url: ws://x', 'provider: openai', 'drainTimeoutMs: 3e9', 'x: 1'));
+    const debris = fc.oneof(
+      breakage,
+      fc.constantFrom('livekit:', 'stt:', 'turn:', 'url: ws://x', 'provider: openai', 'drainTimeoutMs: 3e9', 'x: 1'),
+    );
     const secretLine = (secret: string) =>
       fc.constantFrom(
         `apiSecret: ${secret}`,

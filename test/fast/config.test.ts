@@ -27,7 +27,9 @@ describe('loadConfig', () => {
   it("takes the agent's name from AGENT_NAME or LiveKit's LIVEKIT_AGENT_NAME, and refuses the two disagreeing", () => {
     expect(loadConfig({ ...LIVEKIT, LIVEKIT_AGENT_NAME: 'front-desk' }).worker.agentName).toBe('front-desk');
     expect(loadConfig({ ...LIVEKIT, LIVEKIT_AGENT_NAME: 'front-desk', AGENT_NAME: 'front-desk' }).worker.agentName).toBe('front-desk');
-    expect(configError({ ...LIVEKIT, LIVEKIT_AGENT_NAME: 'front-desk', AGENT_NAME: 'sales' })).toMatch(/AGENT_NAME and LIVEKIT_AGENT_NAME disagree/);
+    expect(configError({ ...LIVEKIT, LIVEKIT_AGENT_NAME: 'front-desk', AGENT_NAME: 'sales' })).toMatch(
+      /AGENT_NAME and LIVEKIT_AGENT_NAME disagree/,
+    );
   });
 
   it('defaults every stage to the embedded local providers', () => {
@@ -51,7 +53,9 @@ describe('loadConfig', () => {
     expect(waits({ TURN_DETECTOR: 'combined' })).toEqual([0, 1200, 1200]);
     expect(waits({ TURN_DETECTOR: 'vad' })[0]).toBe(500);
     expect(waits({ TURN_DETECTOR: 'vad', TURN_MIN_ENDPOINTING_DELAY_MS: '300' })[0]).toBe(300);
-    expect(waits({ TURN_DETECTOR: 'combined', TURN_UNSURE_DELAY_MS: '800', TURN_MAX_ENDPOINTING_DELAY_MS: '1500' })).toEqual([0, 800, 1500]);
+    expect(waits({ TURN_DETECTOR: 'combined', TURN_UNSURE_DELAY_MS: '800', TURN_MAX_ENDPOINTING_DELAY_MS: '1500' })).toEqual([
+      0, 800, 1500,
+    ]);
     expect(configError({ ...LIVEKIT, TURN_VAD_MIN_SILENCE_MS: '150' })).toContain('turn.vadMinSilenceMs');
     expect(loadConfig({ ...LIVEKIT, TURN_DETECTOR: 'combined', TURN_VAD_MIN_SILENCE_MS: '150' }).turn.vadMinSilenceMs).toBe(150);
   });
@@ -61,7 +65,10 @@ describe('loadConfig', () => {
     expect(configError({ ...combined, TURN_UNSURE_DELAY_MS: '1500' })).toContain('turn.unsureDelayMs');
     expect(configError({ ...combined, TURN_MIN_ENDPOINTING_DELAY_MS: '1300' })).toContain('turn.unsureDelayMs');
     expect(configError({ ...LIVEKIT, TURN_DONE_THRESHOLD: '0.4', TURN_UNSURE_THRESHOLD: '0.6' })).toContain('turn.unsureThreshold');
-    expect(loadConfig({ ...LIVEKIT, TURN_DONE_THRESHOLD: '0.7', TURN_UNSURE_THRESHOLD: '0.2' }).turn).toMatchObject({ doneThreshold: 0.7, unsureThreshold: 0.2 });
+    expect(loadConfig({ ...LIVEKIT, TURN_DONE_THRESHOLD: '0.7', TURN_UNSURE_THRESHOLD: '0.2' }).turn).toMatchObject({
+      doneThreshold: 0.7,
+      unsureThreshold: 0.2,
+    });
   });
 
   it('names each missing LiveKit key and the variable that sets it', () => {
@@ -72,7 +79,12 @@ describe('loadConfig', () => {
   });
 
   it('coerces numbers and booleans from the environment', () => {
-    const cfg = loadConfig({ ...LIVEKIT, TURN_MIN_ENDPOINTING_DELAY_MS: '300', TURN_PREEMPTIVE_GENERATION: 'false', AGENT_LOAD_THRESHOLD: '0.9' });
+    const cfg = loadConfig({
+      ...LIVEKIT,
+      TURN_MIN_ENDPOINTING_DELAY_MS: '300',
+      TURN_PREEMPTIVE_GENERATION: 'false',
+      AGENT_LOAD_THRESHOLD: '0.9',
+    });
     expect(cfg.turn.minEndpointingDelayMs).toBe(300);
     expect(cfg.turn.preemptiveGeneration).toBe(false);
     expect(cfg.worker.loadThreshold).toBe(0.9);
@@ -84,11 +96,29 @@ describe('loadConfig', () => {
   it('reads the streaming STT, listening and echo settings, and names a bad one', () => {
     const defaults = loadConfig(LIVEKIT);
     expect(defaults.stt.streaming).toBe(true);
-    expect(defaults.turn).toMatchObject({ vadMinSilenceMs: 250, preemptiveTts: true, ignoreBackchannels: true, falseInterruptionTimeoutMs: 1000 });
+    expect(defaults.turn).toMatchObject({
+      vadMinSilenceMs: 250,
+      preemptiveTts: true,
+      ignoreBackchannels: true,
+      falseInterruptionTimeoutMs: 1000,
+    });
     expect(defaults.audio.echoCancellation).toBe('auto');
-    const cfg = loadConfig({ ...LIVEKIT, STT_STREAMING: 'false', TURN_IGNORE_BACKCHANNELS: 'false', AUDIO_ECHO_CANCELLATION: 'on', STT_PREFLIGHT_TRANSCRIPTS: 'false' });
-    expect([cfg.stt.streaming, cfg.turn.ignoreBackchannels, cfg.audio.echoCancellation, cfg.stt.preflightTranscripts]).toEqual([false, false, 'on', false]);
-    expect(configError({ ...LIVEKIT, AUDIO_ECHO_CANCELLATION: 'maybe' })).toMatch(/audio\.echoCancellation: .*'auto' \| 'on' \| 'off'.* \(env AUDIO_ECHO_CANCELLATION\)/);
+    const cfg = loadConfig({
+      ...LIVEKIT,
+      STT_STREAMING: 'false',
+      TURN_IGNORE_BACKCHANNELS: 'false',
+      AUDIO_ECHO_CANCELLATION: 'on',
+      STT_PREFLIGHT_TRANSCRIPTS: 'false',
+    });
+    expect([cfg.stt.streaming, cfg.turn.ignoreBackchannels, cfg.audio.echoCancellation, cfg.stt.preflightTranscripts]).toEqual([
+      false,
+      false,
+      'on',
+      false,
+    ]);
+    expect(configError({ ...LIVEKIT, AUDIO_ECHO_CANCELLATION: 'maybe' })).toMatch(
+      /audio\.echoCancellation: .*'auto' \| 'on' \| 'off'.* \(env AUDIO_ECHO_CANCELLATION\)/,
+    );
   });
 
   it('rejects a non-number with the key and the variable it came from', () => {
@@ -97,18 +127,25 @@ describe('loadConfig', () => {
   });
 
   it('rejects an unknown provider', () => {
-    expect(configError({ ...LIVEKIT, TTS_PROVIDER: 'elevenlabs' })).toMatch(/tts\.provider: .*'local' \| 'openai' \| 'cartesia'.* \(env TTS_PROVIDER\)/);
+    expect(configError({ ...LIVEKIT, TTS_PROVIDER: 'elevenlabs' })).toMatch(
+      /tts\.provider: .*'local' \| 'openai' \| 'cartesia'.* \(env TTS_PROVIDER\)/,
+    );
   });
 
   it('takes a LiveKit URL of a scheme the worker can connect with, and with a host', () => {
     for (const url of ['ws://', 'wss://', 'ftp://x', 'x', 'ws:x', 'ws://:7880']) {
-      expect(configError({ ...LIVEKIT, LIVEKIT_URL: url })).toContain('livekit.url: must be a ws://, wss://, http://, https:// URL with a host (env LIVEKIT_URL)');
+      expect(configError({ ...LIVEKIT, LIVEKIT_URL: url })).toContain(
+        'livekit.url: must be a ws://, wss://, http://, https:// URL with a host (env LIVEKIT_URL)',
+      );
     }
-    for (const url of ['wss://project.livekit.cloud', 'http://127.0.0.1:7880', 'https://x']) expect(loadConfig({ ...LIVEKIT, LIVEKIT_URL: url }).livekit.url).toBe(url);
+    for (const url of ['wss://project.livekit.cloud', 'http://127.0.0.1:7880', 'https://x'])
+      expect(loadConfig({ ...LIVEKIT, LIVEKIT_URL: url }).livekit.url).toBe(url);
   });
 
   it('takes provider URLs over http(s) with a host only', () => {
-    expect(configError({ ...LIVEKIT, STT_BASE_URL: 'file:///etc/passwd' })).toContain('stt.baseUrl: must be a http://, https:// URL with a host (env STT_BASE_URL)');
+    expect(configError({ ...LIVEKIT, STT_BASE_URL: 'file:///etc/passwd' })).toContain(
+      'stt.baseUrl: must be a http://, https:// URL with a host (env STT_BASE_URL)',
+    );
     expect(configError({ ...LIVEKIT, LLM_BASE_URL: 'http://' })).toContain('llm.baseUrl');
     expect(configError({ ...LIVEKIT, TTS_BASE_URL: 'wss://api.cartesia.ai' })).toContain('tts.baseUrl');
     expect(configError({ ...LIVEKIT, LOCAL_PROVIDERS_URL: 'javascript:alert(1)' })).toContain('localProviders.url');
@@ -116,7 +153,9 @@ describe('loadConfig', () => {
   });
 
   it('refuses a blank key or secret, and trims the whitespace a paste leaves around one', () => {
-    expect(configError({ ...LIVEKIT, LIVEKIT_API_SECRET: '   ' })).toContain('livekit.apiSecret: must not be blank (env LIVEKIT_API_SECRET)');
+    expect(configError({ ...LIVEKIT, LIVEKIT_API_SECRET: '   ' })).toContain(
+      'livekit.apiSecret: must not be blank (env LIVEKIT_API_SECRET)',
+    );
     expect(configError({ ...LIVEKIT, LIVEKIT_API_KEY: '\t' })).toContain('livekit.apiKey: must not be blank (env LIVEKIT_API_KEY)');
     expect(configError({ ...LIVEKIT, LLM_PROVIDER: 'openai', LLM_API_KEY: ' ' })).toContain('llm.apiKey: must not be blank');
     expect(loadConfig({ ...LIVEKIT, LIVEKIT_API_SECRET: 'secret\n' }).livekit.apiSecret).toBe('secret');
@@ -127,12 +166,24 @@ describe('loadConfig', () => {
       `worker.drainTimeoutMs: Number must be less than or equal to ${MAX_TIMER_MS} (env AGENT_DRAIN_TIMEOUT_MS)`,
     );
     expect(loadConfig({ ...LIVEKIT, AGENT_DRAIN_TIMEOUT_MS: String(MAX_TIMER_MS) }).worker.drainTimeoutMs).toBe(MAX_TIMER_MS);
-    expect(configError({ ...LIVEKIT, PROVIDER_TIMEOUT_MS: '5000000000' })).toContain('providerRequests.timeoutMs: Number must be less than or equal to 600000');
-    expect(configError({ ...LIVEKIT, PROVIDER_TIMEOUT_MS: '0' })).toContain('providerRequests.timeoutMs: Number must be greater than or equal to 100');
+    expect(configError({ ...LIVEKIT, PROVIDER_TIMEOUT_MS: '5000000000' })).toContain(
+      'providerRequests.timeoutMs: Number must be less than or equal to 600000',
+    );
+    expect(configError({ ...LIVEKIT, PROVIDER_TIMEOUT_MS: '0' })).toContain(
+      'providerRequests.timeoutMs: Number must be greater than or equal to 100',
+    );
     // At 0 a lost STT stream is reopened as fast as the provider refuses it.
-    expect(configError({ ...LIVEKIT, PROVIDER_RETRY_INTERVAL_MS: '0' })).toContain('providerRequests.retryIntervalMs: Number must be greater than or equal to 10');
+    expect(configError({ ...LIVEKIT, PROVIDER_RETRY_INTERVAL_MS: '0' })).toContain(
+      'providerRequests.retryIntervalMs: Number must be greater than or equal to 10',
+    );
     expect(configError({ ...LIVEKIT, PROVIDER_RETRY_INTERVAL_MS: '1e12' })).toContain('providerRequests.retryIntervalMs');
-    for (const name of ['TURN_MIN_ENDPOINTING_DELAY_MS', 'TURN_UNFINISHED_DELAY_MS', 'TURN_PHONE_EXTRA_DELAY_MS', 'TURN_MIN_INTERRUPTION_DURATION_MS', 'TURN_FALSE_INTERRUPTION_TIMEOUT_MS']) {
+    for (const name of [
+      'TURN_MIN_ENDPOINTING_DELAY_MS',
+      'TURN_UNFINISHED_DELAY_MS',
+      'TURN_PHONE_EXTRA_DELAY_MS',
+      'TURN_MIN_INTERRUPTION_DURATION_MS',
+      'TURN_FALSE_INTERRUPTION_TIMEOUT_MS',
+    ]) {
       expect(configError({ ...LIVEKIT, TURN_MAX_ENDPOINTING_DELAY_MS: '30000', [name]: '3000000000' })).toContain(`(env ${name})`);
     }
     expect(configError({ ...LIVEKIT, AGENT_DRAIN_TIMEOUT_MS: 'Infinity' })).toContain('worker.drainTimeoutMs');
@@ -149,14 +200,22 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...LIVEKIT, AGENT_HTTP_HOST: '::' }).worker.httpHost).toBe('::');
     expect(loadConfig({ ...LIVEKIT, AGENT_HTTP_HOST: '::1' }).worker.httpHost).toBe('::1');
     for (const host of ['localhost', '10.0.0.7', '127.0.0.256', 'not a host']) {
-      expect(configError({ ...LIVEKIT, AGENT_HTTP_HOST: host })).toContain('worker.httpHost: must be a loopback address (127.0.0.1, ::1), or 0.0.0.0 or :: to answer on every interface (env AGENT_HTTP_HOST)');
+      expect(configError({ ...LIVEKIT, AGENT_HTTP_HOST: host })).toContain(
+        'worker.httpHost: must be a loopback address (127.0.0.1, ::1), or 0.0.0.0 or :: to answer on every interface (env AGENT_HTTP_HOST)',
+      );
     }
   });
 
   it('requires a key for a cloud provider, and takes the vendor variable', () => {
     expect(configError({ ...LIVEKIT, LLM_PROVIDER: 'openai' })).toContain("llm.apiKey: required when llm.provider is 'openai'");
     expect(configError({ ...LIVEKIT, TTS_PROVIDER: 'cartesia', OPENAI_API_KEY: 'sk-x' })).toContain('tts.apiKey');
-    const cfg = loadConfig({ ...LIVEKIT, LLM_PROVIDER: 'openai', TTS_PROVIDER: 'cartesia', OPENAI_API_KEY: 'sk-x', CARTESIA_API_KEY: 'ck-y' });
+    const cfg = loadConfig({
+      ...LIVEKIT,
+      LLM_PROVIDER: 'openai',
+      TTS_PROVIDER: 'cartesia',
+      OPENAI_API_KEY: 'sk-x',
+      CARTESIA_API_KEY: 'ck-y',
+    });
     expect(cfg.llm.apiKey).toBe('sk-x');
     expect(cfg.tts.apiKey).toBe('ck-y');
   });
@@ -175,11 +234,15 @@ describe('loadConfig', () => {
 
   it('names the file for a bad or unknown key in it', () => {
     const file = writeFile('agent.yaml', 'turn:\n  minEndpointingDelay: 250\n');
-    expect(configError({ ...LIVEKIT, AGENT_CONFIG: file })).toContain(`turn.minEndpointingDelay: Unrecognized key(s) in object: 'minEndpointingDelay' (file ${file})`);
+    expect(configError({ ...LIVEKIT, AGENT_CONFIG: file })).toContain(
+      `turn.minEndpointingDelay: Unrecognized key(s) in object: 'minEndpointingDelay' (file ${file})`,
+    );
   });
 
   it('reports an unreadable or malformed file', () => {
-    expect(configError({ ...LIVEKIT, AGENT_CONFIG: '/nonexistent/agent.yaml' })).toContain('cannot read config file /nonexistent/agent.yaml');
+    expect(configError({ ...LIVEKIT, AGENT_CONFIG: '/nonexistent/agent.yaml' })).toContain(
+      'cannot read config file /nonexistent/agent.yaml',
+    );
     expect(configError({ ...LIVEKIT, AGENT_CONFIG: writeFile('bad.yaml', 'turn: [1, 2') })).toContain('not valid YAML/JSON');
     expect(configError({ ...LIVEKIT, AGENT_CONFIG: writeFile('list.yaml', '- 1\n- 2\n') })).toContain('must hold a mapping');
   });
@@ -232,7 +295,9 @@ describe('loadConfig', () => {
     });
 
     it('quotes unknown keys and enum values only as plain words, which cannot hold a secret key and its value', () => {
-      const asKey = configError({ AGENT_CONFIG: writeFile('agent.yaml', `${lines('  apiSecret: x')}  "apiSecret: ${SECRET}": 1\n  apiSecrett: 1\n`) });
+      const asKey = configError({
+        AGENT_CONFIG: writeFile('agent.yaml', `${lines('  apiSecret: x')}  "apiSecret: ${SECRET}": 1\n  apiSecrett: 1\n`),
+      });
       expect(asKey).toContain(
         "livekit.(a key that is not a plain name), livekit.apiSecrett: Unrecognized key(s) in object: '(a key that is not a plain name)', 'apiSecrett'",
       );

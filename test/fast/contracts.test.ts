@@ -8,7 +8,11 @@ import { parseTurnLatencyRecord } from '../../contracts/turn-record.js';
 
 describe('the shared facts', () => {
   it("name npm start's livekit-server as infra/livekit/livekit.yaml configures it", () => {
-    const yaml = parseYaml(readFileSync(new URL('../../infra/livekit/livekit.yaml', import.meta.url), 'utf8')) as { port: number; bind_addresses: string[]; keys: Record<string, string> };
+    const yaml = parseYaml(readFileSync(new URL('../../infra/livekit/livekit.yaml', import.meta.url), 'utf8')) as {
+      port: number;
+      bind_addresses: string[];
+      keys: Record<string, string>;
+    };
     const [apiKey, apiSecret] = Object.entries(yaml.keys)[0]!;
     expect(DEV_LIVEKIT_ENDPOINT).toEqual({ url: `ws://${yaml.bind_addresses[0]}:${yaml.port}`, apiKey, apiSecret });
   });
@@ -31,9 +35,20 @@ describe('the shared facts', () => {
   it('read a pool presence strictly and add up the pools', () => {
     const east = { agentName: 'voice-agent-us-east', activeCalls: 1, maxCalls: 4, available: true };
     expect(parseWorkerPresence(JSON.stringify(east))).toEqual(east);
-    for (const bad of ['{', 'null', '{"agentName":"","activeCalls":0,"available":true}', '{"agentName":"a","activeCalls":-1,"available":true}', '{"agentName":"a","activeCalls":0,"maxCalls":0,"available":true}'])
+    for (const bad of [
+      '{',
+      'null',
+      '{"agentName":"","activeCalls":0,"available":true}',
+      '{"agentName":"a","activeCalls":-1,"available":true}',
+      '{"agentName":"a","activeCalls":0,"maxCalls":0,"available":true}',
+    ])
       expect(parseWorkerPresence(bad), bad).toBeUndefined();
-    const loads = poolLoadsOf([east, { ...east, activeCalls: 4 }, { ...east, available: false }, { agentName: 'b', activeCalls: 2, available: true }]);
+    const loads = poolLoadsOf([
+      east,
+      { ...east, activeCalls: 4 },
+      { ...east, available: false },
+      { agentName: 'b', activeCalls: 2, available: true },
+    ]);
     expect(loads.get('voice-agent-us-east')).toEqual({ workers: 2, activeCalls: 6, freeCalls: 3 });
     expect(loads.get('b')).toEqual({ workers: 1, activeCalls: 2, freeCalls: Number.POSITIVE_INFINITY });
   });

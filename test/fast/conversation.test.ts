@@ -88,7 +88,11 @@ describe('a conversation on the agent session logic, in process', () => {
     const turnTakenAfter = async (text: string, interim?: string) => {
       const before = call.history.length;
       const { finalAt } = await call.stt.utter(text, { interim });
-      await waitFor(() => call.history.slice(before).some((m) => m.role === 'user'), { timeoutMs: 10_000, what: 'the turn to be committed', intervalMs: 10 });
+      await waitFor(() => call.history.slice(before).some((m) => m.role === 'user'), {
+        timeoutMs: 10_000,
+        what: 'the turn to be committed',
+        intervalMs: 10,
+      });
       const takenAfter = Date.now() - finalAt;
       await call.quiet();
       return takenAfter;
@@ -121,7 +125,10 @@ describe('a conversation on the agent session logic, in process', () => {
       await call.reply(call.history.length);
       await new Promise((r) => setTimeout(r, 1000));
       await call.quiet();
-      return call.history.slice(1).filter((m) => m.role === 'user').map((m) => words(m.text));
+      return call.history
+        .slice(1)
+        .filter((m) => m.role === 'user')
+        .map((m) => words(m.text));
     };
     expect(await userTurns({})).toEqual([`${words(firstHalf)} ${words(secondHalf)}`]);
     // Not waiting for the owed transcript, the turn ends on the first half (what this guards against).

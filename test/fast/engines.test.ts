@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { normalizeWords } from '../../contracts/words.js';
 import { encodeWav, readWav, resample, rms } from '../../harness/speech/audio.js';
-import { FliteSynthesizer, alignWords, parseSegments, phoneCounts, spokenTokens, trimLeadingPause } from '../../harness/speech/flite.js';
+import { alignWords, FliteSynthesizer, parseSegments, phoneCounts, spokenTokens, trimLeadingPause } from '../../harness/speech/flite.js';
 import { PocketsphinxRecognizer } from '../../harness/speech/pocketsphinx.js';
 import { AGENT_VOICE } from '../../harness/speech/voices.js';
-import { normalizeWords } from '../../contracts/words.js';
 import { wordOverlap } from '../../harness/speech/words.js';
 
 function tone(hz: number, ms: number, rate: number, amplitude = 8000): Int16Array {
@@ -93,7 +93,7 @@ describe('flite word timings', () => {
     }
   });
 
-  it('cuts flite\'s leading pause to 20 ms and shifts the word times with it', async () => {
+  it("cuts flite's leading pause to 20 ms and shifts the word times with it", async () => {
     const segments = parseSegments('pau:0.170 hh:0.250 ax:0.300 l:0.350');
     const pcm = new Int16Array(16_000 * 0.35).fill(1000);
     const trimmed = trimLeadingPause({ pcm, sampleRate: 16_000, words: [{ word: 'hello', start: 0.17, end: 0.35 }] }, segments);
@@ -107,7 +107,9 @@ describe('flite word timings', () => {
 
   it('returns no audio for blank text and clear errors for a missing binary or an abort', async () => {
     expect((await new FliteSynthesizer({ voice: AGENT_VOICE }).synthesize('  ')).pcm.length).toBe(0);
-    await expect(new FliteSynthesizer({ voice: AGENT_VOICE, binary: '/nonexistent/flite' }).synthesize('hi')).rejects.toThrow(/infra\/install\.sh/);
+    await expect(new FliteSynthesizer({ voice: AGENT_VOICE, binary: '/nonexistent/flite' }).synthesize('hi')).rejects.toThrow(
+      /infra\/install\.sh/,
+    );
     await expect(new FliteSynthesizer({ voice: AGENT_VOICE }).synthesize('hello there', AbortSignal.abort())).rejects.toThrow();
   });
 });

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CORPUS, type CorpusUtterance, synthesizeCorpus } from '../../bench/corpus.js';
 import { resample } from '../../harness/speech/audio.js';
-import { click, cough } from '../../harness/speech/sounds.js';
 import { KnownSpeechRecognizer } from '../../harness/speech/known-speech.js';
 import { prng } from '../../harness/speech/prng.js';
+import { click, cough } from '../../harness/speech/sounds.js';
 
 /** As the agent sends it: 24 kHz, some room noise, and the silence around it that the VAD keeps. */
 function asSent(u: CorpusUtterance, opts: { gain?: number } = {}): Int16Array {

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -24,7 +24,9 @@ function sourceFiles(dir: string): string[] {
 
 /** Every relative import of the project's TypeScript, as paths from the repository root. */
 function projectImports(): Import[] {
-  const files = ['agent', 'contracts', 'placement', 'plugins', 'web', 'harness', 'sip', 'test', 'bench'].flatMap(sourceFiles).filter((f) => !f.startsWith('web/dist/'));
+  const files = ['agent', 'contracts', 'placement', 'plugins', 'web', 'harness', 'sip', 'test', 'bench']
+    .flatMap(sourceFiles)
+    .filter((f) => !f.startsWith('web/dist/'));
   return files.flatMap((from) => {
     const text = readFileSync(join(ROOT, from), 'utf8');
     const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((m) => m[1]!);
@@ -63,12 +65,16 @@ describe('the layout', () => {
 
   it('has the placement service stand on the shared facts alone, used through its entry file', () => {
     expect(show(imports.filter((i) => top(i.from) === 'placement' && !['placement', 'contracts'].includes(top(i.to))))).toEqual([]);
-    const reachingIn = imports.filter((i) => top(i.to) === 'placement' && top(i.from) !== 'placement' && !isTest(i.from) && i.to !== 'placement/index.ts');
+    const reachingIn = imports.filter(
+      (i) => top(i.to) === 'placement' && top(i.from) !== 'placement' && !isTest(i.from) && i.to !== 'placement/index.ts',
+    );
     expect(show(reachingIn)).toEqual([]);
   });
 
   it('has the SIP tools, the web front, the placement service and the harness reach the agent only through contracts/ and its configuration', () => {
-    const reaching = imports.filter((i) => ['sip', 'web', 'placement', 'harness'].includes(top(i.from)) && top(i.to) === 'agent' && !i.to.startsWith('agent/config/'));
+    const reaching = imports.filter(
+      (i) => ['sip', 'web', 'placement', 'harness'].includes(top(i.from)) && top(i.to) === 'agent' && !i.to.startsWith('agent/config/'),
+    );
     expect(show(reaching)).toEqual([]);
     expect(show(imports.filter((i) => top(i.from) === 'sip' && top(i.to) === 'harness'))).toEqual([]);
   });
@@ -85,7 +91,13 @@ describe('the layout', () => {
   });
 
   it('has the harness, the SIP tools and the benchmarks import nothing from the tests, and the harness nothing from the benchmarks', () => {
-    expect(show(imports.filter((i) => ['harness', 'sip', 'bench'].includes(top(i.from)) && ['test', 'bench'].includes(top(i.to)) && top(i.from) !== top(i.to)))).toEqual([]);
+    expect(
+      show(
+        imports.filter(
+          (i) => ['harness', 'sip', 'bench'].includes(top(i.from)) && ['test', 'bench'].includes(top(i.to)) && top(i.from) !== top(i.to),
+        ),
+      ),
+    ).toEqual([]);
     expect(show(imports.filter((i) => top(i.from) === 'harness' && top(i.to) === 'bench'))).toEqual([]);
   });
 });

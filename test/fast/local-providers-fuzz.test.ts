@@ -1,5 +1,5 @@
-import fc from 'fast-check';
 import { request } from 'node:http';
+import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
@@ -9,8 +9,8 @@ import {
   MAX_JSON_BODY_BYTES,
   MAX_SOCKET_MESSAGE_BYTES,
   type RunningLocalProviders,
-  WAV_UPLOAD_LIMITS,
   startLocalProviders,
+  WAV_UPLOAD_LIMITS,
 } from '../../harness/local-providers/index.js';
 import { encodeWav } from '../../harness/speech/audio.js';
 import { PocketsphinxRecognizer } from '../../harness/speech/pocketsphinx.js';
@@ -253,7 +253,9 @@ const isUtf8 = (bytes: Buffer) => {
 };
 
 const isRealtimeError = (m: Message) =>
-  m.type === 'error' && (m.error as { type?: unknown })?.type === 'invalid_request_error' && typeof (m.error as { message?: unknown }).message === 'string';
+  m.type === 'error' &&
+  (m.error as { type?: unknown })?.type === 'invalid_request_error' &&
+  typeof (m.error as { message?: unknown }).message === 'string';
 const isCartesiaError = (m: Message) => m.type === 'error' && m.status_code === 400 && typeof m.error === 'string';
 
 /**
@@ -272,7 +274,10 @@ async function openRealtime(): Promise<SocketClient> {
   }
 }
 
-const GOOD_SESSION_UPDATE = { type: 'session.update', session: { audio: { input: { turn_detection: { type: 'server_vad', silence_duration_ms: 300 } } } } };
+const GOOD_SESSION_UPDATE = {
+  type: 'session.update',
+  session: { audio: { input: { turn_detection: { type: 'server_vad', silence_duration_ms: 300 } } } },
+};
 
 async function expectSessionUpdates(client: SocketClient): Promise<Message[]> {
   client.sendText(JSON.stringify(GOOD_SESSION_UPDATE));
@@ -294,7 +299,13 @@ async function expectSpeech(client: SocketClient): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Generators of malformed input
 
-const notAString = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 2 }), fc.dictionary(fc.string(), fc.integer(), { maxKeys: 2 }));
+const notAString = fc.oneof(
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.integer(), { maxLength: 2 }),
+  fc.dictionary(fc.string(), fc.integer(), { maxKeys: 2 }),
+);
 const notAnObject = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.string(), fc.array(fc.integer(), { maxLength: 2 }));
 const notABoolean = fc.oneof(fc.integer(), fc.constant(null), fc.string(), fc.array(fc.boolean(), { maxLength: 2 }));
 
@@ -310,28 +321,56 @@ const invalidUtf8 = fc
 const garbageFrame = (wrongMessages: fc.Arbitrary<unknown>, rawBytesWeight: number) =>
   fc.oneof(
     { arbitrary: fc.string({ unit: 'binary', maxLength: 40 }).map((s) => Buffer.from(s)), weight: 4 },
-    { arbitrary: fc.oneof(fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b)), invalidUtf8), weight: rawBytesWeight },
+    {
+      arbitrary: fc.oneof(
+        fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b)),
+        invalidUtf8,
+      ),
+      weight: rawBytesWeight,
+    },
     { arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => Buffer.from(JSON.stringify(v))), weight: 3 },
     { arbitrary: wrongMessages.map((v) => Buffer.from(JSON.stringify(v))), weight: 5 },
   );
 
-const REALTIME_EVENT_TYPES = ['session.update', 'transcription_session.update', 'input_audio_buffer.append', 'input_audio_buffer.commit', 'input_audio_buffer.clear'];
-const notANonNegativeInteger = fc.oneof(fc.integer({ max: -1 }), fc.double({ min: 0.1, max: 1e6, noInteger: true }), fc.string(), fc.boolean());
+const REALTIME_EVENT_TYPES = [
+  'session.update',
+  'transcription_session.update',
+  'input_audio_buffer.append',
+  'input_audio_buffer.commit',
+  'input_audio_buffer.clear',
+];
+const notANonNegativeInteger = fc.oneof(
+  fc.integer({ max: -1 }),
+  fc.double({ min: 0.1, max: 1e6, noInteger: true }),
+  fc.string(),
+  fc.boolean(),
+);
 
 /** Realtime client events with a field of the wrong type, a type not served, or audio that is not base64. */
 const wrongRealtimeEvent = fc.oneof(
   notAString.map((type) => ({ type })),
-  fc.string().filter((t) => !REALTIME_EVENT_TYPES.includes(t)).map((type) => ({ type })),
+  fc
+    .string()
+    .filter((t) => !REALTIME_EVENT_TYPES.includes(t))
+    .map((type) => ({ type })),
   notAString.map((audio) => ({ type: 'input_audio_buffer.append', audio })),
   fc.string().map((s) => ({ type: 'input_audio_buffer.append', audio: `${s}!` })),
   fc.constant({ type: 'input_audio_buffer.append' }),
   fc.tuple(fc.constantFrom('session.update', 'transcription_session.update'), notAnObject).map(([type, session]) => ({ type, session })),
   fc.oneof(fc.integer(), fc.string(), fc.boolean()).map((td) => ({ type: 'session.update', session: { turn_detection: td } })),
-  notANonNegativeInteger.map((ms) => ({ type: 'session.update', session: { audio: { input: { turn_detection: { type: 'server_vad', silence_duration_ms: ms } } } } })),
+  notANonNegativeInteger.map((ms) => ({
+    type: 'session.update',
+    session: { audio: { input: { turn_detection: { type: 'server_vad', silence_duration_ms: ms } } } },
+  })),
   notAString.map((t) => ({ type: 'transcription_session.update', session: { turn_detection: { type: t } } })),
 );
 
-const badSampleRate = fc.oneof(fc.integer({ max: 7999 }), fc.integer({ min: 48_001 }), fc.double({ min: 8000, max: 48_000, noInteger: true }), fc.string());
+const badSampleRate = fc.oneof(
+  fc.integer({ max: 7999 }),
+  fc.integer({ min: 48_001 }),
+  fc.double({ min: 8000, max: 48_000, noInteger: true }),
+  fc.string(),
+);
 
 /** Cartesia messages with a field of the wrong type or out of range. */
 const wrongCartesiaMessage = fc.oneof(
@@ -398,7 +437,8 @@ describe('local providers under malformed input (fuzz)', () => {
 
   it('/v1/audio/transcriptions refuses a WAV whose header it cannot transcribe (400), transcribes one it can, and the next good upload succeeds', async () => {
     /** Each field usable more often than not, so that about a third of the headers are. */
-    const likely = <T, U>(usable: fc.Arbitrary<T>, other: fc.Arbitrary<U>) => fc.oneof({ arbitrary: usable, weight: 3 }, { arbitrary: other, weight: 1 });
+    const likely = <T, U>(usable: fc.Arbitrary<T>, other: fc.Arbitrary<U>) =>
+      fc.oneof({ arbitrary: usable, weight: 3 }, { arbitrary: other, weight: 1 });
     const header = fc.record({
       format: likely(fc.constant(1), fc.constantFrom(0, 3, 0xfffe)),
       channels: likely(fc.constantFrom(1, 2), fc.oneof(fc.constantFrom(0, 3), fc.integer({ min: 0, max: 0xffff }))),
@@ -409,12 +449,20 @@ describe('local providers under malformed input (fuzz)', () => {
       bits: likely(fc.constant(16), fc.constantFrom(0, 8, 24, 32, 0xffff)),
     });
     const upload = fc.oneof(
-      { arbitrary: fc.tuple(header, fc.uint8Array({ maxLength: 4000 })).map(([h, data]) => ({ file: wavFile(h, data), header: h })), weight: 4 },
+      {
+        arbitrary: fc.tuple(header, fc.uint8Array({ maxLength: 4000 })).map(([h, data]) => ({ file: wavFile(h, data), header: h })),
+        weight: 4,
+      },
       { arbitrary: fc.uint8Array({ maxLength: 200 }).map((b) => ({ file: Buffer.from(b), header: undefined })), weight: 1 },
     );
     const { minSampleRate, maxSampleRate, maxChannels } = WAV_UPLOAD_LIMITS;
     const transcribable = (h: WavHeader) =>
-      h.format === 1 && h.bits === 16 && h.sampleRate >= minSampleRate && h.sampleRate <= maxSampleRate && h.channels >= 1 && h.channels <= maxChannels;
+      h.format === 1 &&
+      h.bits === 16 &&
+      h.sampleRate >= minSampleRate &&
+      h.sampleRate <= maxSampleRate &&
+      h.channels >= 1 &&
+      h.channels <= maxChannels;
     await fc.assert(
       fc.asyncProperty(upload, async ({ file, header: h }) => {
         const answer = await transcribe(file);
@@ -425,10 +473,18 @@ describe('local providers under malformed input (fuzz)', () => {
       fuzz(30),
     );
     // Not multipart at all, or without its file.
-    const bodies = fc.tuple(fc.constantFrom('multipart/form-data; boundary=x', 'text/plain', 'application/json', ''), fc.uint8Array({ maxLength: 200 }));
+    const bodies = fc.tuple(
+      fc.constantFrom('multipart/form-data; boundary=x', 'text/plain', 'application/json', ''),
+      fc.uint8Array({ maxLength: 200 }),
+    );
     await fc.assert(
       fc.asyncProperty(bodies, async ([contentType, body]) => {
-        const answer = await call({ method: 'POST', path: '/v1/audio/transcriptions', headers: { 'content-type': contentType }, body: Buffer.from(body) });
+        const answer = await call({
+          method: 'POST',
+          path: '/v1/audio/transcriptions',
+          headers: { 'content-type': contentType },
+          body: Buffer.from(body),
+        });
         expect(answer.status).toBe(400);
         await expectGoodTranscription();
       }),
@@ -469,12 +525,24 @@ describe('local providers under malformed input (fuzz)', () => {
     /** Host headers, and what they get: served, refused by the guard (403), or by Node itself for a missing one (400). */
     const hosts = fc.oneof(
       {
-        arbitrary: fc.constantFrom(base.host, `localhost:${port}`, `127.0.0.2:${port}`, `[::1]:${port}`, 'localhost').map((value) => ({ value, refusal: undefined })),
+        arbitrary: fc
+          .constantFrom(base.host, `localhost:${port}`, `127.0.0.2:${port}`, `[::1]:${port}`, 'localhost')
+          .map((value) => ({ value, refusal: undefined })),
         weight: 4,
       },
       {
         arbitrary: fc
-          .constantFrom('evil.example', `evil.example:${port}`, '10.0.0.1', `192.168.1.5:${port}`, '127.0.0.1.evil.example', 'localhost.evil.example', `evil.example@127.0.0.1:${port}`, '[::2]', '%%')
+          .constantFrom(
+            'evil.example',
+            `evil.example:${port}`,
+            '10.0.0.1',
+            `192.168.1.5:${port}`,
+            '127.0.0.1.evil.example',
+            'localhost.evil.example',
+            `evil.example@127.0.0.1:${port}`,
+            '[::2]',
+            '%%',
+          )
           .map((value) => ({ value, refusal: 403 })),
         weight: 2,
       },
@@ -483,11 +551,34 @@ describe('local providers under malformed input (fuzz)', () => {
     /** Origins: none, the Host's own, or another. */
     const origins = fc.oneof(
       { arbitrary: fc.constantFrom(undefined, 'same'), weight: 3 },
-      { arbitrary: fc.constantFrom('http://evil.example', 'null', `https://${base.host}`, `http://localhost:${Number(port) + 1}`, 'garbage'), weight: 1 },
+      {
+        arbitrary: fc.constantFrom(
+          'http://evil.example',
+          'null',
+          `https://${base.host}`,
+          `http://localhost:${Number(port) + 1}`,
+          'garbage',
+        ),
+        weight: 1,
+      },
     );
     const contentTypes = fc.oneof(
-      { arbitrary: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'Application/JSON').map((value) => ({ value, json: true })), weight: 2 },
-      fc.constantFrom(undefined, 'text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonp').map((value) => ({ value, json: false })),
+      {
+        arbitrary: fc
+          .constantFrom('application/json', 'application/json; charset=utf-8', 'Application/JSON')
+          .map((value) => ({ value, json: true })),
+        weight: 2,
+      },
+      fc
+        .constantFrom(
+          undefined,
+          'text/plain',
+          'text/plain;charset=UTF-8',
+          'application/x-www-form-urlencoded',
+          'multipart/form-data; boundary=x',
+          'application/jsonp',
+        )
+        .map((value) => ({ value, json: false })),
     );
     /** Mostly the routes there are, with their methods; else any method on any path. */
     const endpoints: fc.Arbitrary<[string, string]> = fc.oneof(
@@ -504,7 +595,10 @@ describe('local providers under malformed input (fuzz)', () => {
       },
       fc.tuple(
         fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'),
-        fc.oneof(fc.constantFrom('/_control/faults', '/_control/requests'), fc.stringMatching(/^[a-z?=&%]{0,12}$/).map((tail) => `/_control/${tail}`)),
+        fc.oneof(
+          fc.constantFrom('/_control/faults', '/_control/requests'),
+          fc.stringMatching(/^[a-z?=&%]{0,12}$/).map((tail) => `/_control/${tail}`),
+        ),
       ),
     );
     const bodies = fc.oneof(
@@ -512,13 +606,24 @@ describe('local providers under malformed input (fuzz)', () => {
       fc.constantFrom({}, { stage: 'llm', kind: 'http500' }, { profile: 'zero' }, { ttsTtfbMs: 0 }).map((v) => JSON.stringify(v)),
       fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)),
       fc.string({ maxLength: 40 }),
-      fc.record({ stage: fc.oneof(fc.constantFrom('llm', 'tts', 'stt'), fc.string()), kind: fc.oneof(fc.constantFrom('http500', 'drop', 'stall'), fc.string()), count: fc.oneof(fc.integer({ min: -5, max: 5 }), fc.integer({ min: MAX_FAULT_COUNT + 1 }), fc.string()) }).map((v) => JSON.stringify(v)),
+      fc
+        .record({
+          stage: fc.oneof(fc.constantFrom('llm', 'tts', 'stt'), fc.string()),
+          kind: fc.oneof(fc.constantFrom('http500', 'drop', 'stall'), fc.string()),
+          count: fc.oneof(fc.integer({ min: -5, max: 5 }), fc.integer({ min: MAX_FAULT_COUNT + 1 }), fc.string()),
+        })
+        .map((v) => JSON.stringify(v)),
     );
     const requests = fc.record({ endpoint: endpoints, host: hosts, origin: origins, contentType: contentTypes, body: bodies });
     await fc.assert(
       fc.asyncProperty(requests, async ({ endpoint: [method, path], ...r }) => {
         const origin = r.origin === 'same' ? `http://${r.host.value}` : r.origin;
-        const answer = await call({ method, path, headers: { host: r.host.value, origin, 'content-type': r.contentType.value }, body: r.body });
+        const answer = await call({
+          method,
+          path,
+          headers: { host: r.host.value, origin, 'content-type': r.contentType.value },
+          body: r.body,
+        });
         expect(answer.status).toBeLessThan(500);
         if (r.host.refusal) expect(answer.status).toBe(r.host.refusal);
         else if (r.origin !== undefined && r.origin !== 'same') expect(answer.status).toBe(403);
@@ -584,7 +689,10 @@ describe('each fault once measured, fixed', () => {
       await expect(recognizer.recognize(new Int16Array(160), 0)).rejects.toThrow(/sample rate/);
       // A positive rate so small that the resampled audio cannot be allocated: the write itself throws.
       await expect(recognizer.recognize(new Int16Array(160), 1e-9)).rejects.toThrow(RangeError);
-      const next = await Promise.race([recognizer.recognize(new Int16Array(1600), 16_000), new Promise((r) => setTimeout(r, ANSWER_MS, 'hung'))]);
+      const next = await Promise.race([
+        recognizer.recognize(new Int16Array(1600), 16_000),
+        new Promise((r) => setTimeout(r, ANSWER_MS, 'hung')),
+      ]);
       expect(next).toMatchObject({ text: expect.any(String) });
     } finally {
       await recognizer.close();
@@ -606,7 +714,9 @@ describe('each fault once measured, fixed', () => {
 
   it('a WAV longer than the transcribed maximum gets a 400', async () => {
     const { minSampleRate, maxSeconds } = WAV_UPLOAD_LIMITS;
-    const answer = await transcribe(wavFile({ format: 1, channels: 1, sampleRate: minSampleRate, bits: 16 }, new Uint8Array((maxSeconds + 1) * minSampleRate * 2)));
+    const answer = await transcribe(
+      wavFile({ format: 1, channels: 1, sampleRate: minSampleRate, bits: 16 }, new Uint8Array((maxSeconds + 1) * minSampleRate * 2)),
+    );
     expect(answer.status).toBe(400);
     expect(errorMessage(answer)).toMatch(/at most/);
   });
@@ -625,10 +735,15 @@ describe('each fault once measured, fixed', () => {
     const limit = DEFAULT_CONCURRENCY_LIMITS.ttsContextsPerConnection;
     const client = await SocketClient.open('/tts/websocket');
     // Contexts kept open, waiting for more text.
-    for (let i = 0; i < limit; i++) client.sendText(JSON.stringify({ context_id: `open-${i}`, transcript: '', continue: true, output_format: PCM_FORMAT }));
+    for (let i = 0; i < limit; i++)
+      client.sendText(JSON.stringify({ context_id: `open-${i}`, transcript: '', continue: true, output_format: PCM_FORMAT }));
     client.sendText(JSON.stringify({ context_id: 'one-too-many', transcript: 'Hi.', continue: false, output_format: PCM_FORMAT }));
     const [refusal] = await client.until((m) => m.type === 'error', 'a refusal');
-    expect(refusal).toMatchObject({ context_id: 'one-too-many', status_code: 429, error: expect.stringMatching(new RegExp(`at most ${limit}`)) });
+    expect(refusal).toMatchObject({
+      context_id: 'one-too-many',
+      status_code: 429,
+      error: expect.stringMatching(new RegExp(`at most ${limit}`)),
+    });
     client.sendText(JSON.stringify({ context_id: 'open-0', cancel: true }));
     client.sendText(JSON.stringify({ context_id: 'one-too-many', transcript: '', continue: false, output_format: PCM_FORMAT }));
     await client.until((m) => m.type === 'done' && m.context_id === 'one-too-many', 'done for the context once admitted');
@@ -646,7 +761,12 @@ describe('each fault once measured, fixed', () => {
   });
 
   it('refuses JSON bodies and audio uploads over their limits with 413', async () => {
-    const bigJson = await call({ method: 'POST', path: '/v1/chat/completions', headers: json, body: Buffer.alloc(MAX_JSON_BODY_BYTES + 1, 0x20) });
+    const bigJson = await call({
+      method: 'POST',
+      path: '/v1/chat/completions',
+      headers: json,
+      body: Buffer.alloc(MAX_JSON_BODY_BYTES + 1, 0x20),
+    });
     expect(bigJson.status).toBe(413);
     const bigAudio = await call({
       method: 'POST',
@@ -660,15 +780,30 @@ describe('each fault once measured, fixed', () => {
 
   it('refuses /_control to a cross-origin page, a foreign Host and a text/plain POST', async () => {
     // What a web page may send cross-site without a preflight.
-    const crossSite = await call({ method: 'POST', path: '/_control/faults', headers: { origin: 'http://evil.example', 'content-type': 'text/plain' }, body: JSON.stringify({ stage: 'llm', kind: 'stall' }) });
+    const crossSite = await call({
+      method: 'POST',
+      path: '/_control/faults',
+      headers: { origin: 'http://evil.example', 'content-type': 'text/plain' },
+      body: JSON.stringify({ stage: 'llm', kind: 'stall' }),
+    });
     expect(crossSite.status).toBe(403);
     // DNS rebinding: the page's own name, resolved to this machine.
     const rebound = await call({ path: '/_control/requests', headers: { host: `evil.example:${base.port}` } });
     expect(rebound.status).toBe(403);
-    const plain = await call({ method: 'POST', path: '/_control/faults', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ stage: 'llm', kind: 'stall' }) });
+    const plain = await call({
+      method: 'POST',
+      path: '/_control/faults',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ stage: 'llm', kind: 'stall' }),
+    });
     expect(plain.status).toBe(415);
     expect(providers.behaviour.pendingFaults().llm).toEqual([]);
-    const sameOrigin = await call({ method: 'POST', path: '/_control/faults', headers: { ...json, origin: providers.url }, body: JSON.stringify({ stage: 'llm', kind: 'stall' }) });
+    const sameOrigin = await call({
+      method: 'POST',
+      path: '/_control/faults',
+      headers: { ...json, origin: providers.url },
+      body: JSON.stringify({ stage: 'llm', kind: 'stall' }),
+    });
     expect(sameOrigin.status).toBe(200);
     expect((await postJson('/_control/reset', {})).status).toBe(200);
   });

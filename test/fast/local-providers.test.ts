@@ -67,7 +67,15 @@ describe('local providers, driven by the real plugins', () => {
     expect(calls.map((c) => [c.name, c.args])).toEqual([['end_call', '{}']]);
 
     // The tool's output comes back JSON-encoded, as the framework sends it; the script answers it.
-    chatCtx.insert([calls[0]!, llm.FunctionCallOutput.create({ callId: calls[0]!.callId, name: 'end_call', output: JSON.stringify('say goodbye to the user'), isError: false })]);
+    chatCtx.insert([
+      calls[0]!,
+      llm.FunctionCallOutput.create({
+        callId: calls[0]!.callId,
+        name: 'end_call',
+        output: JSON.stringify('say goodbye to the user'),
+        isError: false,
+      }),
+    ]);
     const reply = await model.chat({ chatCtx, toolCtx: tools, connOptions: noRetry }).collect();
     expect(reply.text).toBe('You are welcome. Have a nice day and goodbye.');
     expect(reply.toolCalls).toEqual([]);
@@ -87,7 +95,11 @@ describe('local providers, driven by the real plugins', () => {
 
   it('fails the LLM on demand: 500, a dropped stream, a stall past the client timeout', async () => {
     const inject = (kind: string) =>
-      fetch(`${providers.url}/_control/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ stage: 'llm', kind }) });
+      fetch(`${providers.url}/_control/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ stage: 'llm', kind }),
+      });
     await inject('http500');
     expect((await ask('hello')).error?.message).toMatch(/500/);
     await inject('drop');
@@ -98,7 +110,11 @@ describe('local providers, driven by the real plugins', () => {
   });
 
   it('rejects a malformed control request with a reason', async () => {
-    const res = await fetch(`${providers.url}/_control/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ stage: 'llm', kind: 'explode' }) });
+    const res = await fetch(`${providers.url}/_control/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ stage: 'llm', kind: 'explode' }),
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/invalid fault/);
   });
@@ -128,14 +144,19 @@ describe('local providers, driven by the real plugins', () => {
       await pushInRealTime(new Int16Array(speech.sampleRate), speech.sampleRate); // 1 s of silence
     }
     // The final follows the end of each utterance once decoded: wait for it, not for a fixed time.
-    await waitFor(() => events.filter((e) => e.type === 'final').length >= utterances.length, { timeoutMs: 15_000, what: 'a final transcript of each utterance' });
+    await waitFor(() => events.filter((e) => e.type === 'final').length >= utterances.length, {
+      timeoutMs: 15_000,
+      what: 'a final transcript of each utterance',
+    });
     stream.endInput();
     stream.close();
     await collecting.catch(() => undefined);
 
     const finals = events.filter((e) => e.type === 'final');
     expect(finals).toHaveLength(2);
-    utterances.forEach((u, i) => expect(wordOverlap(u, finals[i]!.text ?? '')).toBeGreaterThanOrEqual(0.6));
+    utterances.forEach((u, i) => {
+      expect(wordOverlap(u, finals[i]!.text ?? '')).toBeGreaterThanOrEqual(0.6);
+    });
     expect(events.filter((e) => e.type === 'start')).toHaveLength(2);
     expect(events.filter((e) => e.type === 'interim').length).toBeGreaterThan(0);
     const record = providers.log.list('stt');
@@ -146,11 +167,20 @@ describe('local providers, driven by the real plugins', () => {
     const synth = new FliteSynthesizer({ voice: AGENT_VOICE });
     const utterances = ['It is sunny and warm today.', 'Tell me a funny joke.'];
     // As the agent runs it with `stt.commit: agent`: the session's VAD commits (here: flush()).
-    const stt = new openai.STT({ useRealtime: true, model: 'gpt-4o-transcribe', baseURL: `${providers.url}/v1`, apiKey: 'local', turnDetection: null, vad: null });
+    const stt = new openai.STT({
+      useRealtime: true,
+      model: 'gpt-4o-transcribe',
+      baseURL: `${providers.url}/v1`,
+      apiKey: 'local',
+      turnDetection: null,
+      vad: null,
+    });
     const stream = stt.stream();
     const finals: { text: string; at: number }[] = [];
     const collecting = (async () => {
-      for await (const ev of stream) if (ev.type === sttApi.SpeechEventType.FINAL_TRANSCRIPT) finals.push({ text: ev.alternatives?.[0]?.text ?? '', at: performance.now() });
+      for await (const ev of stream)
+        if (ev.type === sttApi.SpeechEventType.FINAL_TRANSCRIPT)
+          finals.push({ text: ev.alternatives?.[0]?.text ?? '', at: performance.now() });
     })();
     await pushInRealTimeTo(stream, new Int16Array(3 * 16_000), 16_000);
     for (const [i, text] of utterances.entries()) {
@@ -167,7 +197,9 @@ describe('local providers, driven by the real plugins', () => {
     stream.endInput();
     stream.close();
     await collecting.catch(() => undefined);
-    utterances.forEach((u, i) => expect(wordOverlap(u, finals[i]!.text)).toBeGreaterThanOrEqual(0.6));
+    utterances.forEach((u, i) => {
+      expect(wordOverlap(u, finals[i]!.text)).toBeGreaterThanOrEqual(0.6);
+    });
   });
 
   async function synthesizeAll(engine: tts.TTS, sentences: string[]) {
@@ -188,7 +220,10 @@ describe('local providers, driven by the real plugins', () => {
     const engine = new cartesia.TTS({ baseUrl: providers.url, apiKey: 'local' });
     const sentences = ['It is sunny and warm today, really.', 'It is a good day for a long walk in the park.'];
     const { seconds, words } = await synthesizeAll(engine, sentences);
-    const expected = sentences.join(' ').split(' ').map((w) => w.replace(/[,.]/g, ''));
+    const expected = sentences
+      .join(' ')
+      .split(' ')
+      .map((w) => w.replace(/[,.]/g, ''));
     expect(words.map((w) => w.text.trim())).toEqual(expected);
     const starts = words.map((w) => w.startTime ?? -1);
     expect(starts).toEqual([...starts].sort((a, b) => a - b)); // one timeline for the whole context
@@ -217,14 +252,18 @@ describe('local providers with the load engines, driven by the real plugins', ()
       const stream = realtimeStt(providers.url).stream();
       const finals: string[] = [];
       const collecting = (async () => {
-        for await (const ev of stream) if (ev.type === sttApi.SpeechEventType.FINAL_TRANSCRIPT) finals.push(ev.alternatives?.[0]?.text ?? '');
+        for await (const ev of stream)
+          if (ev.type === sttApi.SpeechEventType.FINAL_TRANSCRIPT) finals.push(ev.alternatives?.[0]?.text ?? '');
       })();
       for (const text of [known[1]!, 'Seven green boxes arrived late on a windy Tuesday.', known[0]!]) {
         const speech = await synth.synthesize(text);
         await pushInRealTimeTo(stream, speech.pcm, speech.sampleRate);
         await pushInRealTimeTo(stream, new Int16Array(speech.sampleRate / 2), speech.sampleRate);
       }
-      await waitFor(() => providers.log.list('stt').filter((r) => r.outcome).length >= 3, { timeoutMs: 10_000, what: 'three utterances transcribed' });
+      await waitFor(() => providers.log.list('stt').filter((r) => r.outcome).length >= 3, {
+        timeoutMs: 10_000,
+        what: 'three utterances transcribed',
+      });
       stream.endInput();
       stream.close();
       await collecting.catch(() => undefined);

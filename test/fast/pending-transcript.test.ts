@@ -1,5 +1,5 @@
-import { stt } from '@livekit/agents';
 import { ReadableStream } from 'node:stream/web';
+import { stt } from '@livekit/agents';
 import { describe, expect, it } from 'vitest';
 import { PendingTranscripts } from '../../agent/session/pending-transcript.js';
 
@@ -9,7 +9,9 @@ const { START_OF_SPEECH, END_OF_SPEECH, INTERIM_TRANSCRIPT, FINAL_TRANSCRIPT, RE
 async function pendingAfterEach(events: [stt.SpeechEventType, string?][]): Promise<boolean[]> {
   const pending = new PendingTranscripts();
   const after: boolean[] = [];
-  const watched = ReadableStream.from(events.map(([type, requestId]) => ({ type, requestId }) as stt.SpeechEvent)).pipeThrough(pending.watch());
+  const watched = ReadableStream.from(events.map(([type, requestId]) => ({ type, requestId }) as stt.SpeechEvent)).pipeThrough(
+    pending.watch(),
+  );
   for await (const event of watched) {
     expect(typeof event).not.toBe('string');
     after.push(pending.pending);
@@ -19,9 +21,15 @@ async function pendingAfterEach(events: [stt.SpeechEventType, string?][]): Promi
 
 describe('the transcripts the STT owes', () => {
   it('owes one from its start of speech until its final, and its usage report does not count it twice', async () => {
-    expect(await pendingAfterEach([[START_OF_SPEECH], [INTERIM_TRANSCRIPT, 'a'], [END_OF_SPEECH], [FINAL_TRANSCRIPT, 'a'], [RECOGNITION_USAGE, 'a']])).toEqual([
-      true, true, true, false, false,
-    ]);
+    expect(
+      await pendingAfterEach([
+        [START_OF_SPEECH],
+        [INTERIM_TRANSCRIPT, 'a'],
+        [END_OF_SPEECH],
+        [FINAL_TRANSCRIPT, 'a'],
+        [RECOGNITION_USAGE, 'a'],
+      ]),
+    ).toEqual([true, true, true, false, false]);
   });
 
   it('is paid by a usage report alone when the utterance had no words', async () => {
@@ -30,14 +38,24 @@ describe('the transcripts the STT owes', () => {
 
   it('still owes the second utterance when it starts before the first one is transcribed', async () => {
     const events: [stt.SpeechEventType, string?][] = [
-      [START_OF_SPEECH], [END_OF_SPEECH], [START_OF_SPEECH], [FINAL_TRANSCRIPT, 'a'], [RECOGNITION_USAGE, 'a'], [END_OF_SPEECH], [FINAL_TRANSCRIPT, 'b'], [RECOGNITION_USAGE, 'b'],
+      [START_OF_SPEECH],
+      [END_OF_SPEECH],
+      [START_OF_SPEECH],
+      [FINAL_TRANSCRIPT, 'a'],
+      [RECOGNITION_USAGE, 'a'],
+      [END_OF_SPEECH],
+      [FINAL_TRANSCRIPT, 'b'],
+      [RECOGNITION_USAGE, 'b'],
     ];
     expect(await pendingAfterEach(events)).toEqual([true, true, true, true, true, true, false, false]);
   });
 
   it("owes an utterance the agent committed (its VAD heard the caller stop) until that utterance's final", async () => {
     const pending = new PendingTranscripts();
-    const watched = ReadableStream.from([{ type: FINAL_TRANSCRIPT, requestId: 'a' }, { type: RECOGNITION_USAGE, requestId: 'a' }] as stt.SpeechEvent[]).pipeThrough(pending.watch());
+    const watched = ReadableStream.from([
+      { type: FINAL_TRANSCRIPT, requestId: 'a' },
+      { type: RECOGNITION_USAGE, requestId: 'a' },
+    ] as stt.SpeechEvent[]).pipeThrough(pending.watch());
     pending.committed();
     expect(pending.pending).toBe(true);
     for await (const _ of watched);

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../agent/config/load.js';
-import { keypadMessage } from '../../agent/session/keypad-input.js';
 import { redactOutput } from '../../agent/logging/redacted-output.js';
+import { keypadMessage } from '../../agent/session/keypad-input.js';
 import { phoneCallContext } from '../../agent/session/phone-call.js';
 import { redactNumber } from '../../contracts/phone-number.js';
 
@@ -18,7 +18,12 @@ describe('a phone call, as the agent sees it', () => {
 
   it("cuts every E.164 number a process writes (the framework's lines included) to its last four digits", () => {
     const written: string[] = [];
-    const out = new Writable({ write: (chunk: Buffer, _enc, done) => (written.push(chunk.toString()), done()) }) as unknown as NodeJS.WriteStream;
+    const out = new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        written.push(chunk.toString());
+        done();
+      },
+    }) as unknown as NodeJS.WriteStream;
     redactOutput({ transcripts: true }, out);
     redactOutput({ transcripts: true }, out); // once per process, however often it is installed
     out.write('{"lk.pii.participant_identity":"sip_+15550100001","msg":"x"}\n');
@@ -27,18 +32,32 @@ describe('a phone call, as the agent sees it', () => {
   });
 
   it('leaves what was said out of the logs unless transcripts are asked for, numbers cut either way', () => {
-    const line = '{"lk.pii.transcript":"my number is +15550100001","userText":"say \\"hi\\" to me","agentText":"Hello!","turn":2,"msg":"x"}\n';
+    const line =
+      '{"lk.pii.transcript":"my number is +15550100001","userText":"say \\"hi\\" to me","agentText":"Hello!","turn":2,"msg":"x"}\n';
     const written: string[] = [];
-    const out = new Writable({ write: (chunk: Buffer, _enc, done) => (written.push(chunk.toString()), done()) }) as unknown as NodeJS.WriteStream;
+    const out = new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        written.push(chunk.toString());
+        done();
+      },
+    }) as unknown as NodeJS.WriteStream;
     redactOutput({ transcripts: false }, out);
     out.write(line);
-    expect(JSON.parse(written.join(''))).toEqual({ 'lk.pii.transcript': '[redacted]', userText: '[redacted]', agentText: '[redacted]', turn: 2, msg: 'x' });
+    expect(JSON.parse(written.join(''))).toEqual({
+      'lk.pii.transcript': '[redacted]',
+      userText: '[redacted]',
+      agentText: '[redacted]',
+      turn: 2,
+      msg: 'x',
+    });
     expect(loadConfig(LIVEKIT).log.transcripts).toBe(false);
     expect(loadConfig({ ...LIVEKIT, LOG_TRANSCRIPTS: 'true' }).log.transcripts).toBe(true);
   });
 
   it('tells the LLM the caller is on the phone, and from where', () => {
-    expect(phoneCallContext({ number: '+15550100001', dialled: '+15550100000' })).toMatch(/telephone, calling from \+15550100001 \(they dialled \+15550100000\)/);
+    expect(phoneCallContext({ number: '+15550100001', dialled: '+15550100000' })).toMatch(
+      /telephone, calling from \+15550100001 \(they dialled \+15550100000\)/,
+    );
     expect(phoneCallContext({})).toMatch(/^The caller is on the telephone\./);
   });
 
@@ -51,7 +70,9 @@ describe('a phone call, as the agent sees it', () => {
     expect(loadConfig({ ...LIVEKIT, PHONE_TRANSFER_TO: 'tel:+15550100999' }).phone.transferTo).toBe('tel:+15550100999');
     expect(loadConfig({ ...LIVEKIT, PHONE_TRANSFER_TO: 'sip:desk@pbx.example.com' }).phone.transferTo).toBe('sip:desk@pbx.example.com');
     expect(() => loadConfig({ ...LIVEKIT, PHONE_TRANSFER_TO: '5550100999' })).toThrow(ConfigError);
-    expect(() => loadConfig({ ...LIVEKIT, PHONE_TRANSFER_TO: '5550100999' })).toThrow(/phone\.transferTo.*tel:\+<E\.164 number> or sip:user@host/s);
+    expect(() => loadConfig({ ...LIVEKIT, PHONE_TRANSFER_TO: '5550100999' })).toThrow(
+      /phone\.transferTo.*tel:\+<E\.164 number> or sip:user@host/s,
+    );
     expect(loadConfig(LIVEKIT).phone).toEqual({ keypadPauseMs: 2000 });
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { PhoneLine, muLawDecode, muLawEncode, throughPhoneLine } from '../../harness/speech/phone-line.js';
 import { resample } from '../../harness/speech/audio.js';
 import { FliteSynthesizer } from '../../harness/speech/flite.js';
+import { muLawDecode, muLawEncode, PhoneLine, throughPhoneLine } from '../../harness/speech/phone-line.js';
 import type { PocketsphinxRecognizer } from '../../harness/speech/pocketsphinx.js';
 import { primedRecognizer } from '../../harness/speech/recognizer-primer.js';
 import { AGENT_VOICE, CALLER_VOICE } from '../../harness/speech/voices.js';
@@ -69,7 +69,11 @@ describe('the phone line', () => {
     // Primed through the line it heard 0.6-0.7 of the caller's voice with an unbounded search, 0.54 with
     // the 3000-HMM cap that keeps it in real time under babble (ps_server.c), all of the agent's.
     it('stays recognizable by a recognizer that has heard the phone band, both voices', async () => {
-      const sentences = ['What is the weather like today?', 'Tell me a funny joke.', 'It is sunny and warm today. It is a good day for a long walk in the park.'];
+      const sentences = [
+        'What is the weather like today?',
+        'Tell me a funny joke.',
+        'It is sunny and warm today. It is a good day for a long walk in the park.',
+      ];
       const overlaps = await Promise.all(
         [CALLER_VOICE, AGENT_VOICE].map(async (voice) => {
           const ears = await primedRecognizer(voice, 'phone');

@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { TokenVerifier } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { PoolPresence, type PoolPresenceLoad } from '../../agent/worker/pool-presence.js';
 import { readPoolLoads } from '../../contracts/pool-presence.js';
 import { type RunningRedis, startRedis } from '../../harness/stack/redis.js';
@@ -15,12 +15,16 @@ const KEYS = { apiKey: 'devkey', apiSecret: 'a-secret-of-at-least-32-characters-
 const REGIONS = {
   regions: [
     { name: 'us-east', livekitUrl: 'ws://127.0.0.1:1', agentName: 'voice-agent-us-east', clientNetworks: ['198.51.100.0/24'] },
-    { name: 'eu-west', livekitUrl: 'ws://127.0.0.1:2', agentName: 'voice-agent-eu-west', clientNetworks: ['203.0.113.0/24', '2001:db8::/32'] },
+    {
+      name: 'eu-west',
+      livekitUrl: 'ws://127.0.0.1:2',
+      agentName: 'voice-agent-eu-west',
+      clientNetworks: ['203.0.113.0/24', '2001:db8::/32'],
+    },
     { name: 'ap-south', livekitUrl: 'ws://127.0.0.1:3', agentName: 'voice-agent-ap-south' },
   ],
   roundTripMs: { 'us-east': { 'eu-west': 80, 'ap-south': 220 }, 'eu-west': { 'ap-south': 120 } },
 };
-
 
 describe('regions', () => {
   const regions = Regions.parse(REGIONS, 'test regions');
@@ -55,7 +59,14 @@ describe('regions', () => {
       }
       throw new Error('expected an error');
     })();
-    for (const part of ['regions.0.name', 'regions.0.livekitUrl', 'regions.0.clientNetworks.0', 'listed twice', 'nowhere is not a listed region']) expect(error).toContain(part);
+    for (const part of [
+      'regions.0.name',
+      'regions.0.livekitUrl',
+      'regions.0.clientNetworks.0',
+      'listed twice',
+      'nowhere is not a listed region',
+    ])
+      expect(error).toContain(part);
   });
 });
 
@@ -68,8 +79,14 @@ describe('choosing a region', () => {
   };
 
   it('near when its pool has room; spill-over when full; failover when it has no live worker', () => {
-    expect(choosePlacement(order, pools({ 'us-east': [1, 2], 'eu-west': [1, 4] }))).toMatchObject({ region: { name: 'us-east' }, reason: 'near' });
-    expect(choosePlacement(order, pools({ 'us-east': [1, 0], 'eu-west': [1, 4] }))).toMatchObject({ region: { name: 'eu-west' }, reason: 'spill-over' });
+    expect(choosePlacement(order, pools({ 'us-east': [1, 2], 'eu-west': [1, 4] }))).toMatchObject({
+      region: { name: 'us-east' },
+      reason: 'near',
+    });
+    expect(choosePlacement(order, pools({ 'us-east': [1, 0], 'eu-west': [1, 4] }))).toMatchObject({
+      region: { name: 'eu-west' },
+      reason: 'spill-over',
+    });
     expect(choosePlacement(order, pools({ 'us-east': [0, 0], 'eu-west': [0, 0], 'ap-south': [2, 1] }))).toMatchObject({
       region: { name: 'ap-south' },
       reason: 'failover',
@@ -94,11 +111,20 @@ describe('placement', () => {
   };
 
   beforeAll(async () => {
-    redis = await startRedis({ address: `127.0.0.1:${await freePort()}`, logFile: join(mkdtempSync(join(tmpdir(), 'placement-')), 'redis.log') });
+    redis = await startRedis({
+      address: `127.0.0.1:${await freePort()}`,
+      logFile: join(mkdtempSync(join(tmpdir(), 'placement-')), 'redis.log'),
+    });
     const file = join(mkdtempSync(join(tmpdir(), 'regions-')), 'regions.yaml');
     writeFileSync(file, JSON.stringify(REGIONS));
     reader = new Redis(`redis://${redis.address}`);
-    placement = new Placement({ regions: Regions.read(file), ...KEYS, redisUrl: `redis://${redis.address}`, agentDeadlineMs: 5000, log: (e) => events.push(e) });
+    placement = new Placement({
+      regions: Regions.read(file),
+      ...KEYS,
+      redisUrl: `redis://${redis.address}`,
+      agentDeadlineMs: 5000,
+      log: (e) => events.push(e),
+    });
   });
   afterAll(async () => {
     await Promise.all(presences.map((p) => p.leave()));
@@ -113,8 +139,16 @@ describe('placement', () => {
     pool('voice-agent-ap-south', { activeCalls: 0, available: false });
     await waitFor(async () => (await readPoolLoads(reader)).size === 3, { timeoutMs: 5000, what: 'the pools to report' });
     expect((await placement.place('us-east', undefined)).region).toBe('us-east');
-    expect(events.at(-1)).toMatchObject({ msg: 'call placed', callerRegion: 'us-east', region: 'us-east', reason: 'near', callerFrom: 'hint' });
-    const first = await new TokenVerifier(KEYS.apiKey, KEYS.apiSecret).verify((await placement.place(undefined, '192.0.2.1')).token).catch(() => undefined);
+    expect(events.at(-1)).toMatchObject({
+      msg: 'call placed',
+      callerRegion: 'us-east',
+      region: 'us-east',
+      reason: 'near',
+      callerFrom: 'hint',
+    });
+    const first = await new TokenVerifier(KEYS.apiKey, KEYS.apiSecret)
+      .verify((await placement.place(undefined, '192.0.2.1')).token)
+      .catch(() => undefined);
     // The near pool had one free call, and the call placed a moment ago holds it until the pool reports it.
     expect(first?.roomConfig?.agents?.map((a) => a.agentName)).toEqual(['voice-agent-eu-west']);
     expect(events.at(-1)).toMatchObject({ msg: 'call placed', callerRegion: 'us-east', region: 'eu-west', reason: 'spill-over' });
@@ -122,7 +156,10 @@ describe('placement', () => {
     // A pool whose load says it has room again is chosen again (its pending calls aside).
     east.load.maxCalls = 8;
     west.load.available = false;
-    await waitFor(async () => (await readPoolLoads(reader)).get('voice-agent-eu-west')?.workers === 0, { timeoutMs: 5000, what: 'the new load' });
+    await waitFor(async () => (await readPoolLoads(reader)).get('voice-agent-eu-west')?.workers === 0, {
+      timeoutMs: 5000,
+      what: 'the new load',
+    });
     expect((await placement.place('eu-west', undefined)).region).toBe('us-east');
     expect(events.at(-1)).toMatchObject({ callerRegion: 'eu-west', region: 'us-east', reason: 'failover' });
     const metrics = await placement.registry.metrics();

@@ -1,5 +1,5 @@
-import { stt } from '@livekit/agents';
 import { ReadableStream } from 'node:stream/web';
+import { stt } from '@livekit/agents';
 import { describe, expect, it } from 'vitest';
 import { preflightOnEndOfUtterance } from '../../agent/session/preflight-transcripts.js';
 

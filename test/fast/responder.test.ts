@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RESPONDER_SCRIPT } from '../../harness/local-providers/index.js';
-import { ResponderScriptError, ScriptedResponder, loadResponderScript, parseResponderScript, tokenize } from '../../harness/local-providers/responder.js';
+import {
+  loadResponderScript,
+  parseResponderScript,
+  ResponderScriptError,
+  ScriptedResponder,
+  tokenize,
+} from '../../harness/local-providers/responder.js';
 
 const SCRIPT = `
 fallback: I do not know.
@@ -42,7 +48,9 @@ rules:
     answer: You typed $1.
 `),
     );
-    expect(tools.reply({ role: 'user', text: 'bye now' }, new Set(['end_call']))).toEqual({ call: { name: 'end_call', arguments: { reason: 'bye' } } });
+    expect(tools.reply({ role: 'user', text: 'bye now' }, new Set(['end_call']))).toEqual({
+      call: { name: 'end_call', arguments: { reason: 'bye' } },
+    });
     expect(tools.reply({ role: 'user', text: 'bye now' }, new Set())).toEqual({ say: 'Goodbye.' });
     expect(tools.reply({ role: 'tool', text: 'bye was said' }, new Set(['end_call']))).toEqual({ say: 'Goodbye.' });
     expect(tools.reply({ role: 'tool', text: 'done' }, new Set(['end_call']))).toEqual({ say: 'Done.' });
@@ -59,7 +67,9 @@ rules:
 
 describe('parseResponderScript', () => {
   it('rejects a bad regular expression, naming the rule', () => {
-    expect(() => parseResponderScript('fallback: x\nrules:\n  - when: "("\n    answer: y\n')).toThrow(/rules\.0\.when: not a valid regular expression/);
+    expect(() => parseResponderScript('fallback: x\nrules:\n  - when: "("\n    answer: y\n')).toThrow(
+      /rules\.0\.when: not a valid regular expression/,
+    );
   });
 
   it('rejects a missing fallback and unknown keys', () => {

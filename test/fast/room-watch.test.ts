@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { Region } from '../../placement/index.js';
-import { CALLER_JOIN_WINDOW_MS, LATE_AGENT_WINDOW_MS, PRESENCE_CATCH_UP_MS, type RoomAgent, RoomWatch } from '../../placement/room-watch.js';
+import {
+  CALLER_JOIN_WINDOW_MS,
+  LATE_AGENT_WINDOW_MS,
+  PRESENCE_CATCH_UP_MS,
+  type RoomAgent,
+  RoomWatch,
+} from '../../placement/room-watch.js';
 
-const region = (name: string): Region => ({ name, livekitUrl: `ws://${name}.test:7880`, agentName: `voice-agent-${name}`, clientNetworks: [] });
+const region = (name: string): Region => ({
+  name,
+  livekitUrl: `ws://${name}.test:7880`,
+  agentName: `voice-agent-${name}`,
+  clientNetworks: [],
+});
 const [EAST, WEST] = [region('us-east'), region('eu-west')];
 const DEADLINE_MS = 5000;
 const agent = (r: Region, joinedAtMs: number): RoomAgent => ({ identity: `agent-${r.name}-${joinedAtMs}`, joinedAtMs, region: r.name });
@@ -12,7 +23,10 @@ describe("a placed call's room watch", () => {
   it('releases the pool once its agent is in, and ends: no dispatch was withdrawn, so no other agent can come', () => {
     const watch = new RoomWatch(EAST, DEADLINE_MS, 0);
     expect(watch.step({ now: 250, participants: 1, agents: [] })).toEqual([]);
-    expect(watch.step({ now: 1500, participants: 2, agents: [agent(EAST, 1400)] })).toEqual([{ type: 'release', region: EAST, afterMs: PRESENCE_CATCH_UP_MS }, { type: 'done' }]);
+    expect(watch.step({ now: 1500, participants: 2, agents: [agent(EAST, 1400)] })).toEqual([
+      { type: 'release', region: EAST, afterMs: PRESENCE_CATCH_UP_MS },
+      { type: 'done' },
+    ]);
     expect(watch.done).toBe(true);
   });
 
@@ -26,19 +40,25 @@ describe("a placed call's room watch", () => {
     expect(watch.step({ now: 17_250, participants: 1, agents: [] })).toEqual([]);
     expect(watch.moved(WEST, 17_300)).toEqual([]);
     expect(watch.step({ now: 22_299, participants: 1, agents: [] })).toEqual([]);
-    expect(watch.step({ now: 22_300, participants: 1, agents: [] })).toEqual([{ type: 'move', from: WEST, tried: [EAST, WEST], waitedMs: 5000 }]);
+    expect(watch.step({ now: 22_300, participants: 1, agents: [] })).toEqual([
+      { type: 'move', from: WEST, tried: [EAST, WEST], waitedMs: 5000 },
+    ]);
     expect(watch.moved(undefined, 22_400)).toEqual([{ type: 'done' }]);
   });
 
-  it('keeps the first agent after a move and removes a withdrawn dispatch\'s late one for a while, then ends', () => {
+  it("keeps the first agent after a move and removes a withdrawn dispatch's late one for a while, then ends", () => {
     const watch = new RoomWatch(EAST, DEADLINE_MS, 0);
     watch.step({ now: 250, participants: 1, agents: [] });
     watch.step({ now: 5250, participants: 1, agents: [] });
     watch.moved(WEST, 5300);
     const west = agent(WEST, 6000);
-    expect(watch.step({ now: 6250, participants: 2, agents: [west] })).toEqual([{ type: 'release', region: WEST, afterMs: PRESENCE_CATCH_UP_MS }]);
+    expect(watch.step({ now: 6250, participants: 2, agents: [west] })).toEqual([
+      { type: 'release', region: WEST, afterMs: PRESENCE_CATCH_UP_MS },
+    ]);
     const late = agent(EAST, 7000);
-    expect(watch.step({ now: 7250, participants: 3, agents: [west, late] })).toEqual([{ type: 'remove', identity: late.identity, region: 'us-east', kept: 'eu-west' }]);
+    expect(watch.step({ now: 7250, participants: 3, agents: [west, late] })).toEqual([
+      { type: 'remove', identity: late.identity, region: 'us-east', kept: 'eu-west' },
+    ]);
     expect(watch.step({ now: 7500, participants: 2, agents: [west] })).toEqual([]);
     expect(watch.step({ now: 6250 + LATE_AGENT_WINDOW_MS + 1, participants: 2, agents: [west] })).toEqual([{ type: 'done' }]);
   });
@@ -47,6 +67,9 @@ describe("a placed call's room watch", () => {
     const watch = new RoomWatch(EAST, DEADLINE_MS, 0);
     expect(watch.step({ now: 60_000, participants: undefined, agents: [] })).toEqual([]);
     expect(watch.step({ now: CALLER_JOIN_WINDOW_MS, participants: 0, agents: [] })).toEqual([]);
-    expect(watch.step({ now: CALLER_JOIN_WINDOW_MS + 1, participants: 0, agents: [] })).toEqual([{ type: 'release', region: EAST, afterMs: 0 }, { type: 'done' }]);
+    expect(watch.step({ now: CALLER_JOIN_WINDOW_MS + 1, participants: 0, agents: [] })).toEqual([
+      { type: 'release', region: EAST, afterMs: 0 },
+      { type: 'done' },
+    ]);
   });
 });

@@ -19,8 +19,19 @@ function detector(text: TurnEndScorers['text'], opts: { owed?: boolean; timeoutM
   const waits: number[] = [];
   const asked: [string | undefined, string][] = [];
   const d = new TurnEndDetector(
-    { text: (agentText, words) => (asked.push([agentText, words]), text(agentText, words)) },
-    { weights: WEIGHTS, stages: STAGES, timeoutMs: opts.timeoutMs ?? 200, transcriptOwed: () => opts.owed ?? false, setNotDoneDelay: (ms) => waits.push(ms) },
+    {
+      text: (agentText, words) => {
+        asked.push([agentText, words]);
+        return text(agentText, words);
+      },
+    },
+    {
+      weights: WEIGHTS,
+      stages: STAGES,
+      timeoutMs: opts.timeoutMs ?? 200,
+      transcriptOwed: () => opts.owed ?? false,
+      setNotDoneDelay: (ms) => waits.push(ms),
+    },
   );
   return { d, waits, asked };
 }
@@ -49,7 +60,9 @@ describe('the turn-end detector', () => {
     expect(sure.asked).toEqual([['What time works for you?', 'tomorrow at ten']]);
     expect(p).toBeGreaterThanOrEqual(await sure.d.unlikelyThreshold());
     const unsure = detector(score(0.001));
-    expect(await unsure.d.predictEndOfTurn(chat('What is your order number?', 'it is four seven'))).toBeLessThan(await unsure.d.unlikelyThreshold());
+    expect(await unsure.d.predictEndOfTurn(chat('What is your order number?', 'it is four seven'))).toBeLessThan(
+      await unsure.d.unlikelyThreshold(),
+    );
     expect(unsure.waits).toEqual([1500]);
   });
 

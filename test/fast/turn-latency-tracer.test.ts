@@ -1,6 +1,6 @@
 import { llm } from '@livekit/agents';
 import { describe, expect, it } from 'vitest';
-import { TurnLatencyTracer, percentile } from '../../agent/metrics/turn-latency-tracer.js';
+import { percentile, TurnLatencyTracer } from '../../agent/metrics/turn-latency-tracer.js';
 
 const T0 = 1_800_000_000; // seconds, as the framework stores them
 
@@ -8,7 +8,12 @@ function user(text: string, stoppedAt: number, endOfTurn = 0.6, transcription = 
   return llm.ChatMessage.create({
     role: 'user',
     content: text,
-    metrics: { startedSpeakingAt: stoppedAt - 1.5, stoppedSpeakingAt: stoppedAt, endOfTurnDelay: endOfTurn, transcriptionDelay: transcription },
+    metrics: {
+      startedSpeakingAt: stoppedAt - 1.5,
+      stoppedSpeakingAt: stoppedAt,
+      endOfTurnDelay: endOfTurn,
+      transcriptionDelay: transcription,
+    },
   });
 }
 

@@ -17,7 +17,9 @@ const FINALS: SttUtterance[] = [
   { fromMs: 0, committedAt: 2300, finalAt: 2400, text: 'so my question is' },
   { fromMs: 2300, committedAt: 3900, finalAt: 4000, text: 'do you deliver on sundays' },
 ];
-const fixed = (delayMs: number, latencyMs = 0): Detector => () => ({ delayMs, latencyMs });
+const fixed =
+  (delayMs: number, latencyMs = 0): Detector =>
+  () => ({ delayMs, latencyMs });
 
 describe('the turn-taking replay', () => {
   it('decides once the words are in, at the later of then and the delay after the last speech; speech again cancels', () => {

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TokenVerifier } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webConfigFrom } from '../../web/server/config.js';
 import { Placement } from '../../placement/index.js';
-import { type WebFront, startWebFront } from '../../web/server/web-front.js';
+import { webConfigFrom } from '../../web/server/config.js';
+import { startWebFront, type WebFront } from '../../web/server/web-front.js';
 
 const LIVEKIT = { url: 'ws://127.0.0.1:7880', apiKey: 'devkey', apiSecret: 'a-secret-of-at-least-32-characters-long' };
 

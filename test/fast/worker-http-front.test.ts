@@ -1,10 +1,15 @@
-import { initializeLogger } from '@livekit/agents';
-import { type Server, createServer, request } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import { networkInterfaces } from 'node:os';
+import { initializeLogger } from '@livekit/agents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_TURN_RECORD_BYTES, turnRecordSink, turnRecordsAuthorization, turnRecordsEnv } from '../../agent/metrics/turn-record-channel.js';
 import { TurnMetrics } from '../../agent/metrics/turn-metrics.js';
-import { type WorkerHttpFront, startWorkerHttpFront } from '../../agent/worker/worker-http-front.js';
+import {
+  MAX_TURN_RECORD_BYTES,
+  turnRecordSink,
+  turnRecordsAuthorization,
+  turnRecordsEnv,
+} from '../../agent/metrics/turn-record-channel.js';
+import { startWorkerHttpFront, type WorkerHttpFront } from '../../agent/worker/worker-http-front.js';
 import { namespaceNodeIp } from '../../harness/netns/node-ip.js';
 
 const PORT = 18290;
@@ -61,7 +66,9 @@ describe('the worker HTTP front', () => {
     expect((await post(JSON.stringify(RECORD))).status).toBe(204);
     const text = await (await fetch(`http://127.0.0.1:${PORT}/metrics`)).text();
     expect(text).toContain('voice_agent_turn_latency_seconds_count{stage="end_to_end",stt="local",llm="openai",tts="cartesia"} 1');
-    expect(text).toContain('voice_agent_turn_latency_seconds_bucket{le="1.25",stage="end_to_end",stt="local",llm="openai",tts="cartesia"} 1');
+    expect(text).toContain(
+      'voice_agent_turn_latency_seconds_bucket{le="1.25",stage="end_to_end",stt="local",llm="openai",tts="cartesia"} 1',
+    );
     expect(text).toContain('voice_agent_turn_latency_seconds_bucket{le="1",stage="end_to_end",stt="local",llm="openai",tts="cartesia"} 0');
     expect(text).toContain('voice_agent_turn_latency_seconds_sum{stage="end_of_turn",stt="local",llm="openai",tts="cartesia"} 0.6');
     expect(text).not.toContain('stage="llm_ttft"'); // not measured in this record

@@ -24,7 +24,11 @@ describe('a burst of dispatches beyond capacity', () => {
   let firstBurstMark = 0;
 
   beforeAll(async () => {
-    bed = await startCallTestBed({ name: 'admission', httpPort: 18195, env: { AGENT_MAX_CONCURRENT_CALLS: '2', AGENT_NUM_IDLE_PROCESSES: '2', AGENT_GREETING: GREETING } });
+    bed = await startCallTestBed({
+      name: 'admission',
+      httpPort: 18195,
+      env: { AGENT_MAX_CONCURRENT_CALLS: '2', AGENT_NUM_IDLE_PROCESSES: '2', AGENT_GREETING: GREETING },
+    });
   });
   afterEach(async () => {
     await Promise.all(calls.map((c) => c.caller.hangUp()));
@@ -49,7 +53,10 @@ describe('a burst of dispatches beyond capacity', () => {
         );
         if (!joined || !hearGreeting) return joined;
         const greeting = await caller.hearNextSpeech(0);
-        expect(wordOverlap(GREETING, greeting.text), `heard "${greeting.text}" (${Math.round(greeting.audioMs)} ms)`).toBeGreaterThanOrEqual(MIN_OVERLAP); // no silent agent
+        expect(
+          wordOverlap(GREETING, greeting.text),
+          `heard "${greeting.text}" (${Math.round(greeting.audioMs)} ms)`,
+        ).toBeGreaterThanOrEqual(MIN_OVERLAP); // no silent agent
         return true;
       }),
     );
@@ -92,13 +99,21 @@ describe('a burst of dispatches beyond capacity', () => {
   }, 120_000);
 
   it('with a second worker of 4 calls: every call of a burst of 5 gets an agent, and neither worker holds more than it may', async () => {
-    second = await bed.startWorker(bed.worker.agentName, 18196, { AGENT_MAX_CONCURRENT_CALLS: '4', AGENT_NUM_IDLE_PROCESSES: '3', AGENT_GREETING: GREETING }, 'admission-second');
+    second = await bed.startWorker(
+      bed.worker.agentName,
+      18196,
+      { AGENT_MAX_CONCURRENT_CALLS: '4', AGENT_NUM_IDLE_PROCESSES: '3', AGENT_GREETING: GREETING },
+      'admission-second',
+    );
     // The last test's calls have ended, and both workers have reported an empty load (every 2.5 s) since.
     await waitFor(async () => (await bed.worker.activeCalls()) === 0, { timeoutMs: 30_000, what: 'the last calls to end' });
     // Job processes still loading their models when the burst comes compete with its calls for the CPU,
     // so this tests admission, not a cold start: in CI a greeting came garbled, and here, under load, a
     // process took longer than its initialisation timeout and its call waited 26 s for the next one.
-    await waitFor(async () => warmed(bed.worker, firstBurstMark) >= 2 && warmed(second!, 0) >= 3, { timeoutMs: 60_000, what: 'both workers warmed' });
+    await waitFor(async () => warmed(bed.worker, firstBurstMark) >= 2 && warmed(second!, 0) >= 3, {
+      timeoutMs: 60_000,
+      what: 'both workers warmed',
+    });
     await new Promise((r) => setTimeout(r, 3000));
     const [markFirst, markSecond] = [bed.worker.log.mark(), second.log.mark()];
     // Five calls starting at once on two cores (callers and providers included), and a job process
@@ -108,14 +123,23 @@ describe('a burst of dispatches beyond capacity', () => {
     const { served } = await burst(5, false);
     expect(served.every(Boolean)).toBe(true);
     const [onFirst, onSecond] = [started(bed.worker, markFirst), started(second, markSecond)];
-    console.log(JSON.stringify({ onFirst: onFirst.length, onSecond: onSecond.length, refusedByFirst: bed.worker.log.messages(WORKER_LOG.callRefused, markFirst).length }));
+    console.log(
+      JSON.stringify({
+        onFirst: onFirst.length,
+        onSecond: onSecond.length,
+        refusedByFirst: bed.worker.log.messages(WORKER_LOG.callRefused, markFirst).length,
+      }),
+    );
     expect(onFirst.length).toBeLessThanOrEqual(2);
     expect(onSecond.length).toBeLessThanOrEqual(4);
     expect(new Set([...onFirst, ...onSecond])).toEqual(new Set(calls.map((c) => c.room)));
   }, 150_000);
 
   it('calls placed one by one fill both workers to their limits (2 + 4), each call greeted', async () => {
-    await waitFor(async () => (await bed.worker.activeCalls()) + (await second!.activeCalls()) === 0, { timeoutMs: 30_000, what: 'the last calls to end' });
+    await waitFor(async () => (await bed.worker.activeCalls()) + (await second!.activeCalls()) === 0, {
+      timeoutMs: 30_000,
+      what: 'the last calls to end',
+    });
     await new Promise((r) => setTimeout(r, 3000));
     const workers = [bed.worker, second!];
     const marks = workers.map((w) => w.log.mark());
@@ -130,7 +154,10 @@ describe('a burst of dispatches beyond capacity', () => {
       // five calls up). Warming beside the next greeting stalled its TTS for 10 s, and the framework
       // dropped it (CI on c35c6e4: the sixth caller heard nothing). Warm-up competing with live calls
       // is issue 22's; this test is about admission, so each call waits for the last one's replacement.
-      await waitFor(() => workers.every((w, k) => warmed(w, marks[k]!) >= started(w, marks[k]!).length), { timeoutMs: 60_000, what: 'the taken processes replaced' });
+      await waitFor(() => workers.every((w, k) => warmed(w, marks[k]!) >= started(w, marks[k]!).length), {
+        timeoutMs: 60_000,
+        what: 'the taken processes replaced',
+      });
     }
   }, 180_000);
 });

@@ -6,9 +6,9 @@ import type { PocketsphinxRecognizer } from '../../harness/speech/pocketsphinx.j
 import { primedRecognizer } from '../../harness/speech/recognizer-primer.js';
 import { AGENT_VOICE } from '../../harness/speech/voices.js';
 import { wordOverlap } from '../../harness/speech/words.js';
-import { DEFAULT_AGENT_DEADLINE_MS, PAGE_DIR } from '../../web/server/config.js';
 import { Placement } from '../../placement/index.js';
-import { type WebFront, startWebFront } from '../../web/server/web-front.js';
+import { DEFAULT_AGENT_DEADLINE_MS, PAGE_DIR } from '../../web/server/config.js';
+import { startWebFront, type WebFront } from '../../web/server/web-front.js';
 import { type CallTestBed, startCallTestBed } from '../support/call-test-bed.js';
 import { freePort } from '../support/free-port.js';
 import { scriptedAnswer } from '../support/scripted-answers.js';
@@ -80,7 +80,9 @@ describe('the web page in Chromium', () => {
     expect(await caller.page.textContent('#agent-state')).toMatch(/^(listening|thinking|speaking)$/);
 
     // The page's transcript: the caller's question (as the STT heard it) and the agent's answer.
-    await caller.page.waitForFunction(() => document.querySelectorAll('#transcript li[data-speaker="agent"]').length >= 2, undefined, { timeout: 15_000 });
+    await caller.page.waitForFunction(() => document.querySelectorAll('#transcript li[data-speaker="agent"]').length >= 2, undefined, {
+      timeout: 15_000,
+    });
     const userLines = await caller.texts('#transcript li[data-speaker="user"]');
     const agentLines = await caller.texts('#transcript li[data-speaker="agent"]');
     expect(Math.max(...userLines.map((t) => wordOverlap(QUESTION, t)))).toBeGreaterThanOrEqual(0.5);
@@ -97,7 +99,11 @@ describe('the web page in Chromium', () => {
   it('barge-in: a question spoken over the story stops it, and the page shows the reply to the interruption', async () => {
     const story = 'Tell me a story.';
     const interruption = 'What time is it?';
-    const wavPath = await microphoneWav('barge-in', [{ silenceMs: GREETING_WAIT_MS, text: story }, { silenceMs: 5000, text: interruption }, { silenceMs: 30_000 }]);
+    const wavPath = await microphoneWav('barge-in', [
+      { silenceMs: GREETING_WAIT_MS, text: story },
+      { silenceMs: 5000, text: interruption },
+      { silenceMs: 30_000 },
+    ]);
     caller = await BrowserCaller.open({ pageUrl: front.url, microphone: { wavPath }, transcriber: ears });
     await caller.join();
     const asked = await caller.spoken(0);
@@ -110,7 +116,13 @@ describe('the web page in Chromium', () => {
     expect(stoppedAfterMs).toBeLessThan(3000);
     // What the page heard next; the reply can follow the stop closely enough to share the story's segment.
     const reply = await caller.hearSpeechAfter(stop.at);
-    console.log(JSON.stringify({ storyStoppedAfterCallerSpokeMs: stoppedAfterMs, replyAfterQuestionMs: Math.round(reply.startedAt - over.end), reply: reply.text }));
+    console.log(
+      JSON.stringify({
+        storyStoppedAfterCallerSpokeMs: stoppedAfterMs,
+        replyAfterQuestionMs: Math.round(reply.startedAt - over.end),
+        reply: reply.text,
+      }),
+    );
     expect(wordOverlap(scriptedAnswer(interruption), reply.text)).toBeGreaterThanOrEqual(0.5);
     await caller.page.waitForFunction(
       (answer) => [...document.querySelectorAll('#transcript li[data-speaker="agent"]')].some((li) => li.textContent?.includes(answer)),
@@ -122,19 +134,27 @@ describe('the web page in Chromium', () => {
   it('says so when the microphone is refused, and can be tried again', async () => {
     caller = await BrowserCaller.open({ pageUrl: front.url, microphone: 'refused' });
     await caller.page.click('#join');
-    await caller.page.waitForFunction(() => /microphone/i.test(document.querySelector('#message')?.textContent ?? ''), undefined, { timeout: 20_000 });
-    await caller.page.waitForFunction(() => !(document.querySelector('#join') as HTMLButtonElement | null)?.disabled, undefined, { timeout: 10_000 });
+    await caller.page.waitForFunction(() => /microphone/i.test(document.querySelector('#message')?.textContent ?? ''), undefined, {
+      timeout: 20_000,
+    });
+    await caller.page.waitForFunction(() => !(document.querySelector('#join') as HTMLButtonElement | null)?.disabled, undefined, {
+      timeout: 10_000,
+    });
   }, 60_000);
 
   it('says so when the LiveKit server cannot be reached', async () => {
     const nobody = await freePort();
-    const nowhere = Placement.single({ ...bed.stack.livekit, url: `ws://127.0.0.1:${nobody}` }, bed.worker.agentName, { agentDeadlineMs: DEFAULT_AGENT_DEADLINE_MS });
+    const nowhere = Placement.single({ ...bed.stack.livekit, url: `ws://127.0.0.1:${nobody}` }, bed.worker.agentName, {
+      agentDeadlineMs: DEFAULT_AGENT_DEADLINE_MS,
+    });
     const unreachable = await startWebFront({ host: '127.0.0.1', port: 0, placement: nowhere, pageDir: PAGE_DIR });
     try {
       const wavPath = await microphoneWav('silence', [{ silenceMs: 1000 }]);
       caller = await BrowserCaller.open({ pageUrl: unreachable.url, microphone: { wavPath } });
       await caller.page.click('#join');
-      await caller.page.waitForFunction(() => /server/i.test(document.querySelector('#message')?.textContent ?? ''), undefined, { timeout: 30_000 });
+      await caller.page.waitForFunction(() => /server/i.test(document.querySelector('#message')?.textContent ?? ''), undefined, {
+        timeout: 30_000,
+      });
       expect(await caller.page.isEnabled('#join')).toBe(true);
     } finally {
       await unreachable.close();
@@ -142,4 +162,3 @@ describe('the web page in Chromium', () => {
     }
   }, 60_000);
 });
-

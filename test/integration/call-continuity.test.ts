@@ -1,7 +1,7 @@
 import { ParticipantKind } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WORKER_LOG } from '../../contracts/worker-log.js';
 import { DEFAULT_RESUMPTION } from '../../agent/config/schema.js';
+import { WORKER_LOG } from '../../contracts/worker-log.js';
 import type { PlacedCall } from '../../harness/caller/place-call.js';
 import { wordOverlap } from '../../harness/speech/words.js';
 import type { StackWorker } from '../../harness/stack/local-stack.js';
@@ -103,7 +103,9 @@ describe('a call outlives the process that held it', () => {
         process.kill(jobPid, 'SIGKILL');
       });
       await expectCarriedOn(call, outcome);
-      const taker = [bed.worker, second].find((w) => w.log.messages(WORKER_LOG.callStarted).some((e) => e.room === call.room && e.takenOver === true));
+      const taker = [bed.worker, second].find((w) =>
+        w.log.messages(WORKER_LOG.callStarted).some((e) => e.room === call.room && e.takenOver === true),
+      );
       expect(taker).toBeDefined();
       expect(taker).not.toBe(outcome.holder.worker);
     } finally {
@@ -144,7 +146,11 @@ describe('a call outlives the process that held it', () => {
   it('livekit-server down for longer than the framework retries (~80 s): the worker stays, unhealthy, and takes calls again once it is back', async () => {
     const survivor = [bed.worker, second].find((w) => w.process.exitCode === null && w.process.signalCode === null)!;
     const port = survivor === second ? 18192 : 18191;
-    const health = () => fetch(`http://127.0.0.1:${port}/`).then((r) => r.status, () => 0);
+    const health = () =>
+      fetch(`http://127.0.0.1:${port}/`).then(
+        (r) => r.status,
+        () => 0,
+      );
     const outage = bed.stack.restartLivekit(OUTAGE_MS);
     await new Promise((r) => setTimeout(r, 5000));
     expect(await health()).not.toBe(200);
@@ -157,7 +163,9 @@ describe('a call outlives the process that held it', () => {
     try {
       await call.caller.waitForAgent();
       const greeting = await call.caller.hearNextSpeech(0);
-      console.log(JSON.stringify({ registeredAfterMs: Math.round(registeredAfterMs), greetedAfterMs: Math.round(greeting.startedAt - backAt) }));
+      console.log(
+        JSON.stringify({ registeredAfterMs: Math.round(registeredAfterMs), greetedAfterMs: Math.round(greeting.startedAt - backAt) }),
+      );
       expect(greeting.text.length).toBeGreaterThan(0);
     } finally {
       await call.caller.hangUp();

@@ -82,7 +82,13 @@ describe('a spoken conversation through a real livekit-server', () => {
   /** Turns counted by the worker's Prometheus histogram and counter so far. */
   async function turnsOnMetrics() {
     const metrics = await (await fetch('http://127.0.0.1:18181/metrics')).text();
-    const value = (series: string) => Number(metrics.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1] ?? 0);
+    const value = (series: string) =>
+      Number(
+        metrics
+          .split('\n')
+          .find((l) => l.startsWith(`${series} `))
+          ?.split(' ')[1] ?? 0,
+      );
     const labels = 'stt="local",llm="local",tts="local"';
     return {
       endToEnd: value(`voice_agent_turn_latency_seconds_count{stage="end_to_end",${labels}}`),

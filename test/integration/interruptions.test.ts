@@ -53,7 +53,10 @@ describe('interruptions', () => {
       expect(stop.stopMs).toBeLessThan(2000);
 
       // Its history holds the interrupted reply: a prefix of the story, the words the caller heard.
-      const interrupted = await waitFor(() => turnsSince().find((t) => t.interrupted), { timeoutMs: 15_000, what: 'an interrupted turn in the worker log' });
+      const interrupted = await waitFor(() => turnsSince().find((t) => t.interrupted), {
+        timeoutMs: 15_000,
+        what: 'an interrupted turn in the worker log',
+      });
       const kept = normalizeWords(interrupted.agentText);
       const story = normalizeWords(STORY);
       expect(kept.length).toBeGreaterThan(3);
@@ -67,7 +70,9 @@ describe('interruptions', () => {
       const onset = performance.timeOrigin + over.speechStartAt; // the providers' log runs on Date.now()
       const answered = () => bed.stack.providers.log.list('llm').filter((r) => r.startedAt > onset && r.outcome === 'completed');
       const lastRequest = await waitFor(() => answered().at(-1), { timeoutMs: 15_000, what: 'the LLM to answer the interruption' });
-      const assistant = (lastRequest.input as { role: string; content: unknown }[]).filter((m) => m.role === 'assistant').map((m) => String(m.content));
+      const assistant = (lastRequest.input as { role: string; content: unknown }[])
+        .filter((m) => m.role === 'assistant')
+        .map((m) => String(m.content));
       expect(assistant.some((c) => normalizeWords(c).join(' ') === kept.join(' '))).toBe(true);
       expect(assistant.some((c) => normalizeWords(c).length >= story.length)).toBe(false);
     });
@@ -82,10 +87,14 @@ describe('interruptions', () => {
         const over = await caller.talkOver(await bed.voice.synthesize('Wait, please stop there.'), 3000);
         const stop = await caller.agentStopped(over);
         expect(stop.heardMs).toBeLessThan(8000);
-        const story = (r: RequestRecord) => r.startedAt > performance.timeOrigin + askedAt && r.startedAt < performance.timeOrigin + over.speechStartAt;
+        const story = (r: RequestRecord) =>
+          r.startedAt > performance.timeOrigin + askedAt && r.startedAt < performance.timeOrigin + over.speechStartAt;
         const ended = () => bed.stack.providers.log.list().filter((r) => r.stage !== 'stt' && story(r) && r.outcome !== undefined);
         await waitFor(() => ended().some((r) => r.stage === 'llm'), { timeoutMs: 10_000, what: "the story's LLM request to end" });
-        const outcomes = (stage: 'llm' | 'tts') => ended().filter((r) => r.stage === stage).map((r) => r.outcome);
+        const outcomes = (stage: 'llm' | 'tts') =>
+          ended()
+            .filter((r) => r.stage === stage)
+            .map((r) => r.outcome);
         console.log(JSON.stringify({ stopMs: stop.stopMs, llm: outcomes('llm'), tts: outcomes('tts') }));
         // The story's LLM stream (~15 s at this pace) was cut, and so was its speech.
         expect(outcomes('llm').at(-1)).toBe('cancelled');
@@ -127,7 +136,11 @@ describe('interruptions', () => {
       await caller.hangUp();
     }
     // The echo was there (the canceller measured its delay) and was removed: this call's summary, logged as it closes.
-    const summary = (await log.waitFor((l) => l.messages(ECHO_CANCELLATION_SUMMARY_LOG, mark).at(-1), 'the echo cancellation summary', 10_000)) as Partial<EchoCancellationSummary>;
+    const summary = (await log.waitFor(
+      (l) => l.messages(ECHO_CANCELLATION_SUMMARY_LOG, mark).at(-1),
+      'the echo cancellation summary',
+      10_000,
+    )) as Partial<EchoCancellationSummary>;
     console.log(JSON.stringify(summary));
     expect(summary.echoDelayMs).toBeGreaterThan(100);
     expect(summary.echoRemovedDb).toBeGreaterThanOrEqual(10);

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { DisconnectReason, ParticipantKind } from '@livekit/rtc-node';
 import { RoomServiceClient, SipClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WORKER_LOG } from '../../contracts/worker-log.js';
-import { livekitApiUrl } from '../../contracts/livekit-endpoint.js';
 import { keypadMessage } from '../../agent/session/keypad-input.js';
-import type { SimulatedCaller } from '../../harness/caller/simulated-caller.js';
+import { livekitApiUrl } from '../../contracts/livekit-endpoint.js';
+import { WORKER_LOG } from '../../contracts/worker-log.js';
+import type { ConversationResult, SimulatedCaller } from '../../harness/caller/simulated-caller.js';
 import { wordOverlap } from '../../harness/speech/words.js';
 import { waitFor } from '../../harness/stack/wait.js';
 import { type CallTestBed, startCallTestBed } from '../support/call-test-bed.js';
@@ -56,7 +56,10 @@ describe('phone calls', () => {
   }
 
   /** A phone call from CALLER_NUMBER, after the greeting; hung up after `body` unless the agent ended it. */
-  async function phoneCall(body: (caller: SimulatedCaller, room: string) => Promise<void>, opts: Parameters<CallTestBed['phoneCall']>[1] = {}) {
+  async function phoneCall(
+    body: (caller: SimulatedCaller, room: string) => Promise<void>,
+    opts: Parameters<CallTestBed['phoneCall']>[1] = {},
+  ) {
     const { caller, room } = await bed.phoneCall(CALLER_NUMBER, opts);
     try {
       await caller.waitForAgent();
@@ -76,7 +79,7 @@ describe('phone calls', () => {
   it('greets a phone-shaped caller and answers through the phone band, knowing it is a phone call', async () => {
     const mark = bed.worker.log.mark();
     const { caller } = await bed.phoneCall(CALLER_NUMBER);
-    let result;
+    let result: ConversationResult;
     try {
       result = await caller.converse(['What is the weather like today?']);
     } finally {
@@ -84,7 +87,8 @@ describe('phone calls', () => {
     }
     console.log(JSON.stringify(result, null, 2));
     expect(wordOverlap(GREETING, result.greeting.text)).toBeGreaterThanOrEqual(MIN_PHONE_OVERLAP);
-    for (const turn of result.turns) expect(wordOverlap(scriptedAnswer(turn.question), turn.reply)).toBeGreaterThanOrEqual(MIN_PHONE_OVERLAP);
+    for (const turn of result.turns)
+      expect(wordOverlap(scriptedAnswer(turn.question), turn.reply)).toBeGreaterThanOrEqual(MIN_PHONE_OVERLAP);
 
     // The session knew: the LLM was told, the logs show the number's last four digits only.
     const [phoneCall] = bed.worker.log.messages(WORKER_LOG.phoneCall, mark);
@@ -107,7 +111,10 @@ describe('phone calls', () => {
 
       await caller.waitUntilAgentQuiet();
       await caller.pressKeys('12');
-      await waitFor(() => llmInputs().at(-1)?.includes(keypadMessage('12')), { timeoutMs: 10_000, what: 'the keys typed before a pause to reach the LLM' });
+      await waitFor(() => llmInputs().at(-1)?.includes(keypadMessage('12')), {
+        timeoutMs: 10_000,
+        what: 'the keys typed before a pause to reach the LLM',
+      });
     });
   });
 
@@ -176,7 +183,11 @@ describe('phone calls', () => {
     console.log(JSON.stringify({ cleanup: done }));
     expect(Math.max(...Object.values(done))).toBeLessThan(HANG_UP_CLEANUP_MS);
     const since = (r: { startedAt: number }) => r.startedAt > performance.timeOrigin + hungUpAt - 60_000;
-    const outcomes = (stage: 'llm' | 'tts') => bed.stack.providers.log.list(stage).filter(since).map((r) => r.outcome);
+    const outcomes = (stage: 'llm' | 'tts') =>
+      bed.stack.providers.log
+        .list(stage)
+        .filter(since)
+        .map((r) => r.outcome);
     console.log(JSON.stringify({ llm: outcomes('llm'), tts: outcomes('tts') }));
     // The story's LLM stream (~60 s at this pace) was cut; speech is synthesized faster than it plays,
     // so its TTS requests may have completed, but none is left open.
@@ -220,9 +231,14 @@ describe('phone calls', () => {
     await phoneCall(async (caller) => {
       const reply = await ask(caller, 'Can I talk to a person please?');
       console.log(JSON.stringify({ heard: reply.text }));
-      expect(wordOverlap('I am sorry, I could not put you through to a person just now.', reply.text)).toBeGreaterThanOrEqual(MIN_PHONE_OVERLAP);
+      expect(wordOverlap('I am sorry, I could not put you through to a person just now.', reply.text)).toBeGreaterThanOrEqual(
+        MIN_PHONE_OVERLAP,
+      );
       // The request livekit-server received, and what the worker logged of its answer.
-      expect(sipApiCalls(bed, 'TransferSIPParticipant').at(-1)).toMatchObject({ participant: `sip_${CALLER_NUMBER}`, transferTo: TRANSFER_TO });
+      expect(sipApiCalls(bed, 'TransferSIPParticipant').at(-1)).toMatchObject({
+        participant: `sip_${CALLER_NUMBER}`,
+        transferTo: TRANSFER_TO,
+      });
       const [failed] = bed.worker.log.messages(WORKER_LOG.transferFailed, mark);
       // Our phone-shaped caller has no SIP leg, so livekit-server finds no SIP service to hand it to.
       expect(failed).toMatchObject({ to: '************0999', status: 503 });
@@ -265,7 +281,12 @@ describe('phone calls', () => {
       expect(stderr).toContain("dial: could not call ********0001 through trunk 'phone-test-out': no SIP service answered livekit-server");
 
       const [request] = sipApiCalls(bed, 'CreateSIPParticipant').slice(-1);
-      expect(request).toMatchObject({ toUser: CALLER_NUMBER, trunkID: trunk.sipTrunkId, participant: `sip_${CALLER_NUMBER}`, status: '503' });
+      expect(request).toMatchObject({
+        toUser: CALLER_NUMBER,
+        trunkID: trunk.sipTrunkId,
+        participant: `sip_${CALLER_NUMBER}`,
+        status: '503',
+      });
       const room = request!.room as string;
       expect(room).toMatch(/^call-out-/);
       await waitFor(async () => (await rooms.listRooms([room])).length === 0 && (await bed.worker.activeCalls()) === 0, {

@@ -1,6 +1,6 @@
 import { ParticipantKind } from '@livekit/rtc-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPoolLoads } from '../../contracts/pool-presence.js';
 import { REGION_ATTRIBUTE } from '../../contracts/region-attribute.js';
 import { WORKER_LOG } from '../../contracts/worker-log.js';
@@ -79,7 +79,11 @@ describe('regional placement on a multi-node cluster', () => {
    * empty pools. Every call here hangs up after the greeting: a caller who leaves during it holds
    * the job for 60 s (agents-js 1.8.1: AgentSession.close() times out on the unfinished first speech).
    */
-  const poolsIdle = () => waitFor(async () => [...(await readPoolLoads(redis)).values()].every((p) => p.activeCalls === 0), { timeoutMs: 30_000, what: 'idle pools' });
+  const poolsIdle = () =>
+    waitFor(async () => [...(await readPoolLoads(redis)).values()].every((p) => p.activeCalls === 0), {
+      timeoutMs: 30_000,
+      what: 'idle pools',
+    });
 
   it('a caller near us-east is served by us-east, and hears it sooner than when forced onto eu-west, by about the round trip', async () => {
     cluster.callersNear(EAST);
@@ -95,7 +99,9 @@ describe('regional placement on a multi-node cluster', () => {
           expect(wordOverlap(scriptedAnswer(q), turn.reply)).toBeGreaterThanOrEqual(0.5);
           heard.push(turn.latencyMs);
         }
-        const agentSide = (await worker.log.waitFor((l) => l.turns(mark).length >= heard.length && l.turns(mark), 'the turn records')).map((t) => t.firstAudioMs ?? 0);
+        const agentSide = (await worker.log.waitFor((l) => l.turns(mark).length >= heard.length && l.turns(mark), 'the turn records')).map(
+          (t) => t.firstAudioMs ?? 0,
+        );
         return { placedAs: placed.placedAs, heardMs: median(heard), transportMs: median(heard.map((h, i) => h - agentSide[i]!)) };
       } finally {
         await placed.caller.hangUp();
@@ -162,7 +168,10 @@ describe('regional placement on a multi-node cluster', () => {
     // The new pool's first process warms on a machine busy with the other region: an agent is owed
     // once it has (CI on c35c6e4: none came within 15 s). The new worker logs to a file of its own.
     east = await startWorker(EAST);
-    await waitFor(() => east.log.messages(WORKER_LOG.jobProcessWarmed, 0).length > 0, { timeoutMs: 60_000, what: 'the new us-east pool warmed' });
+    await waitFor(() => east.log.messages(WORKER_LOG.jobProcessWarmed, 0).length > 0, {
+      timeoutMs: 60_000,
+      what: 'the new us-east pool warmed',
+    });
     await poolsIdle();
     const inProgress = await call(EAST);
     try {

@@ -29,9 +29,20 @@ describe('SIP provisioning', () => {
       'dispatch rule support-line-agent created',
     ]);
     const [inbound] = await client.listSipInboundTrunk();
-    expect(inbound).toMatchObject({ name: 'support-line', numbers: ['+15550100000'], allowedAddresses: ['192.0.2.0/24'], authUsername: 'voice-agent', authPassword: 'in-secret' });
+    expect(inbound).toMatchObject({
+      name: 'support-line',
+      numbers: ['+15550100000'],
+      allowedAddresses: ['192.0.2.0/24'],
+      authUsername: 'voice-agent',
+      authPassword: 'in-secret',
+    });
     const [rule] = await client.listSipDispatchRule();
-    expect(rule).toMatchObject({ name: 'support-line-agent', trunkIds: [inbound!.sipTrunkId], numbers: ['+15550100000'], attributes: { line: 'support' } });
+    expect(rule).toMatchObject({
+      name: 'support-line-agent',
+      trunkIds: [inbound!.sipTrunkId],
+      numbers: ['+15550100000'],
+      attributes: { line: 'support' },
+    });
     expect(rule!.roomConfig?.agents.map((a) => [a.agentName, JSON.parse(a.metadata)])).toEqual([['voice-agent', { line: 'support' }]]);
 
     const second = await applySipConfig(client, config, ENV);

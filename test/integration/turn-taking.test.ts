@@ -6,7 +6,7 @@ import { joinWithPauses, rms, trimSilence } from '../../harness/speech/audio.js'
 import { babbleBed, underBed } from '../../harness/speech/noise-beds.js';
 import { wordOverlap } from '../../harness/speech/words.js';
 import type { StackWorker } from '../../harness/stack/local-stack.js';
-import { type CallTestBed, type TestCallerOptions, startCallTestBed } from '../support/call-test-bed.js';
+import { type CallTestBed, startCallTestBed, type TestCallerOptions } from '../support/call-test-bed.js';
 
 /** How long after its reply the agent is given to answer a second time (it must not). */
 const SECOND_ANSWER_WAIT_MS = 2500;
@@ -36,7 +36,11 @@ describe('turn-taking', () => {
 
   beforeAll(async () => {
     bed = await startCallTestBed({ name: 'turn-taking', httpPort: 18189 });
-    fixedDelayWorker = await bed.startWorker('agent-turn-taking-fixed', 18190, { TURN_DETECTOR: 'vad', TURN_MIN_ENDPOINTING_DELAY_MS: '1200', TURN_UNFINISHED_DELAY_MS: '1200' });
+    fixedDelayWorker = await bed.startWorker('agent-turn-taking-fixed', 18190, {
+      TURN_DETECTOR: 'vad',
+      TURN_MIN_ENDPOINTING_DELAY_MS: '1200',
+      TURN_UNFINISHED_DELAY_MS: '1200',
+    });
     gatedWorker = await bed.startWorker('agent-turn-taking-gated', 18197, { TURN_SPEECH_GATE: 'true', STT_COMMIT: 'agent' });
     // A first call on a fresh worker warms what the tests measure (measured: its reply came 5 s late).
     await sayInPieces(bed.worker, ['Hello there.']);
@@ -54,7 +58,12 @@ describe('turn-taking', () => {
   }
 
   /** One call: after the greeting, the caller says `pieces` with `pausesMs` between them and hears the reply. */
-  async function sayInPieces(worker: StackWorker, pieces: string[], pausesMs: number[] = [], callerOptions: TestCallerOptions = {}): Promise<SpokenTurn> {
+  async function sayInPieces(
+    worker: StackWorker,
+    pieces: string[],
+    pausesMs: number[] = [],
+    callerOptions: TestCallerOptions = {},
+  ): Promise<SpokenTurn> {
     const { caller } = await bed.call(worker.agentName, callerOptions);
     try {
       await caller.waitForAgent();
@@ -108,9 +117,19 @@ describe('turn-taking', () => {
     const speech = await bed.voice.synthesize(question);
     // The room as loud as the caller's voice minus 10 dB, all through the call: Silero alone hears
     // it as speech and never heard this caller stop (every turn missed in the turn-taking benchmark).
-    const room = { pcm: underBed(new Int16Array(speech.sampleRate * 8), await babbleBed(speech.sampleRate), BABBLE_SNR_DB, rms(trimSilence(speech.pcm, speech.sampleRate))), sampleRate: speech.sampleRate };
+    const room = {
+      pcm: underBed(
+        new Int16Array(speech.sampleRate * 8),
+        await babbleBed(speech.sampleRate),
+        BABBLE_SNR_DB,
+        rms(trimSilence(speech.pcm, speech.sampleRate)),
+      ),
+      sampleRate: speech.sampleRate,
+    };
     const { reply, finishedAt, turns } = await sayInPieces(gatedWorker, [question], [], { roomNoise: room });
-    console.log(JSON.stringify({ heard: reply.text, afterFinishMs: Math.round(reply.startedAt - finishedAt), turns: turns.map((t) => t.userText) }));
+    console.log(
+      JSON.stringify({ heard: reply.text, afterFinishMs: Math.round(reply.startedAt - finishedAt), turns: turns.map((t) => t.userText) }),
+    );
     // What the room's voices make the agent hear is not asserted: the recognizer writes the babble
     // as words, and before the caller first speaks the gate has only the room's level to go by, so a
     // turn of the room's words can come first (the benchmark's babble cut-offs: README, Turn-taking).

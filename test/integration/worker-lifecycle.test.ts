@@ -9,8 +9,14 @@ const LIVEKIT = { LIVEKIT_URL: 'ws://127.0.0.1:1', LIVEKIT_API_KEY: 'devkey', LI
 
 /** Starts the worker as production does and returns how it ended. */
 function startWorker(env: Record<string, string>) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(LIVEKIT_|AGENT_|STT_|LLM_|TTS_|TURN_|PROVIDER_)/.test(k)));
-  return spawnSync(process.execPath, ['--import', 'tsx', 'agent/main.ts', 'start'], { env: { ...clean, ...env }, encoding: 'utf8', timeout: 30_000 });
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(LIVEKIT_|AGENT_|STT_|LLM_|TTS_|TURN_|PROVIDER_)/.test(k)),
+  );
+  return spawnSync(process.execPath, ['--import', 'tsx', 'agent/main.ts', 'start'], {
+    env: { ...clean, ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
 }
 
 describe('worker start-up with a bad configuration', () => {
@@ -52,7 +58,11 @@ describe('SIGTERM drains the worker', () => {
     // SIGTERM lands while the agent is answering: the answer plays to its end, and later turns still work.
     const weather = 'What is the weather like today?';
     const answering = active.caller.ask(weather);
-    await waitFor(() => bed.stack.providers.log.list('llm').length > 0, { timeoutMs: 30_000, what: 'the LLM request of the answer', intervalMs: 20 });
+    await waitFor(() => bed.stack.providers.log.list('llm').length > 0, {
+      timeoutMs: 30_000,
+      what: 'the LLM request of the answer',
+      intervalMs: 20,
+    });
     bed.worker.process.kill('SIGTERM');
     const inFlight = await answering;
     expect(wordOverlap(scriptedAnswer(weather), inFlight.reply)).toBeGreaterThanOrEqual(0.6);

@@ -27,7 +27,10 @@ export interface CallTestBed {
   /** A simulated caller in a new room with the agent dispatched (the bed's worker unless named). */
   call(agentName?: string, caller?: TestCallerOptions): Promise<PlacedCall>;
   /** A phone-shaped caller calling from `number` (see placePhoneShapedCall), the bed's worker unless named. */
-  phoneCall(number: string, caller?: TestCallerOptions & { agentName?: string; callStatus?: PhoneIdentity['callStatus'] }): Promise<PlacedCall>;
+  phoneCall(
+    number: string,
+    caller?: TestCallerOptions & { agentName?: string; callStatus?: PhoneIdentity['callStatus'] },
+  ): Promise<PlacedCall>;
   stop(): Promise<void>;
 }
 
@@ -63,7 +66,11 @@ export async function startCallTestBed(opts: { name: string; httpPort: number; e
       call: (agentName = worker.agentName, caller = {}) => stack.placeCall(agentName, { synthesizer: voice, transcriber, ...caller }),
       phoneCall: async (number, { agentName = worker.agentName, callStatus, ...caller } = {}) => {
         phoneEars ??= primedRecognizer(AGENT_VOICE, 'phone');
-        return stack.placePhoneShapedCall(agentName, { number, dialled: PHONE_LINE_NUMBER, callStatus }, { synthesizer: phoneVoice, transcriber: await phoneEars, ...caller });
+        return stack.placePhoneShapedCall(
+          agentName,
+          { number, dialled: PHONE_LINE_NUMBER, callStatus },
+          { synthesizer: phoneVoice, transcriber: await phoneEars, ...caller },
+        );
       },
       stop,
     };

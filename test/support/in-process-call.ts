@@ -1,14 +1,14 @@
-import { type APIConnectOptions, type VAD, initializeLogger, stt, voice } from '@livekit/agents';
-import { AudioFrame } from '@livekit/rtc-node';
 import { ReadableStream, type ReadableStreamDefaultController } from 'node:stream/web';
+import { type APIConnectOptions, initializeLogger, stt, type VAD, voice } from '@livekit/agents';
+import { AudioFrame } from '@livekit/rtc-node';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { loadConfig } from '../../agent/config/load.js';
 import type { AgentConfig } from '../../agent/config/schema.js';
 import { buildLlm, buildTts, buildVad, keptAlive } from '../../agent/providers/build.js';
 import { Conversation } from '../../agent/session/conversation.js';
-import { TextEndOfTurnScorer, installedModelPath } from '../../plugins/text-end-of-turn/index.js';
 import { type RunningLocalProviders, startLocalProviders } from '../../harness/local-providers/index.js';
 import { waitFor } from '../../harness/stack/wait.js';
+import { installedModelPath, TextEndOfTurnScorer } from '../../plugins/text-end-of-turn/index.js';
 
 /**
  * A call held in this process, on the agent's own Conversation (agent/session/conversation.ts), for
@@ -202,7 +202,10 @@ export class ScriptedSTT extends stt.STT {
    * `finalAfterMs` later, dated to the end of speech (the turn's silence counts from there).
    * Resolves when the final is sent.
    */
-  async utter(text: string, opts: { interim?: string; finalAfterMs?: number; during?: Promise<unknown> } = {}): Promise<{ finalAt: number }> {
+  async utter(
+    text: string,
+    opts: { interim?: string; finalAfterMs?: number; during?: Promise<unknown> } = {},
+  ): Promise<{ finalAt: number }> {
     const stream = this.#current();
     stream.send({ type: stt.SpeechEventType.START_OF_SPEECH });
     await opts.during;
@@ -253,7 +256,13 @@ export function configFrom(env: Record<string, string> = {}): AgentConfig {
   return loadConfig({ LIVEKIT_URL: 'ws://unused', LIVEKIT_API_KEY: 'unused', LIVEKIT_API_SECRET: 'unused', ...env });
 }
 
-async function startInProcessCall(providersUrl: string, vad: VAD, textEndOfTurn: TextEndOfTurnScorer, env: Record<string, string>, playoutSpeed: number): Promise<InProcessCall> {
+async function startInProcessCall(
+  providersUrl: string,
+  vad: VAD,
+  textEndOfTurn: TextEndOfTurnScorer,
+  env: Record<string, string>,
+  playoutSpeed: number,
+): Promise<InProcessCall> {
   const cfg = configFrom({ LOCAL_PROVIDERS_URL: providersUrl, ...env });
   const scripted = new ScriptedSTT();
   const conversation = new Conversation(cfg, {
@@ -283,7 +292,11 @@ async function startInProcessCall(providersUrl: string, vad: VAD, textEndOfTurn:
     microphone,
     history,
     reply: (after) =>
-      waitFor(() => history.slice(after).find((m) => m.role === 'assistant'), { timeoutMs: 30_000, what: 'the agent to reply', intervalMs: 20 }),
+      waitFor(() => history.slice(after).find((m) => m.role === 'assistant'), {
+        timeoutMs: 30_000,
+        what: 'the agent to reply',
+        intervalMs: 20,
+      }),
     speaking: async () => {
       await waitFor(() => session.agentState === 'speaking', { timeoutMs: 10_000, what: 'the agent to speak', intervalMs: 10 });
     },
@@ -291,7 +304,11 @@ async function startInProcessCall(providersUrl: string, vad: VAD, textEndOfTurn:
     heardNextAfter: (from) => speaker.playout.find((p) => p.from >= from)?.from,
     quiet: async () => {
       // A preemptive reply that was never scheduled (its turn was dropped) does not count.
-      await waitFor(() => speeches.every((s) => s.done() || !s.scheduled), { timeoutMs: 30_000, what: 'the agent to be quiet', intervalMs: 10 });
+      await waitFor(() => speeches.every((s) => s.done() || !s.scheduled), {
+        timeoutMs: 30_000,
+        what: 'the agent to be quiet',
+        intervalMs: 10,
+      });
     },
     hangUp: async () => {
       await session.close();
@@ -349,7 +366,8 @@ export function useInProcessCalls(): InProcessCalls {
       if (!providers) throw new Error('the local providers start in beforeAll');
       return providers;
     },
-    start: async (env = {}, playoutSpeed = FAST_FORWARD) => (call = await startInProcessCall(calls.providers.url, vad, textEndOfTurn!, env, playoutSpeed)),
+    start: async (env = {}, playoutSpeed = FAST_FORWARD) =>
+      (call = await startInProcessCall(calls.providers.url, vad, textEndOfTurn!, env, playoutSpeed)),
     spoken,
     waitUntilSpoken: async (text) => {
       await waitFor(() => spoken().includes(text), { timeoutMs: 15_000, what: `the agent to say "${text}"`, intervalMs: 20 });

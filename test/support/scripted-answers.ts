@@ -1,4 +1,4 @@
-import { DEFAULT_RESPONDER_SCRIPT, ScriptedResponder, loadResponderScript } from '../../harness/local-providers/index.js';
+import { DEFAULT_RESPONDER_SCRIPT, loadResponderScript, ScriptedResponder } from '../../harness/local-providers/index.js';
 
 const responder = new ScriptedResponder(loadResponderScript(DEFAULT_RESPONDER_SCRIPT));
 

@@ -1,4 +1,4 @@
-import { ParticipantKind, type Participant, type RemoteParticipant, type Room } from 'livekit-client';
+import { type Participant, ParticipantKind, type RemoteParticipant, type Room } from 'livekit-client';
 
 /** The attribute in which the agent framework publishes what the agent is doing. */
 const AGENT_STATE_ATTRIBUTE = 'lk.agent.state';

@@ -1,14 +1,14 @@
 import {
+  type AudioCaptureOptions,
   ConnectionState,
+  createLocalAudioTrack,
+  type LocalAudioTrack,
+  type LocalTrackPublication,
   LogLevel,
   Room,
   RoomEvent,
-  Track,
-  createLocalAudioTrack,
   setLogLevel,
-  type AudioCaptureOptions,
-  type LocalAudioTrack,
-  type LocalTrackPublication,
+  Track,
 } from 'livekit-client';
 import { TURN_RECORD_TOPIC } from '../../contracts/turn-record';
 import { AgentAudio } from './agent-audio';

@@ -16,7 +16,11 @@ export async function requestCall(): Promise<CallRequest> {
   const region = new URLSearchParams(location.search).get('region');
   let response: Response;
   try {
-    response = await fetch('api/call', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(region ? { region } : {}) });
+    response = await fetch('api/call', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(region ? { region } : {}),
+    });
   } catch {
     return { ok: false, message: 'The server cannot be reached. Is `npm start` running?' };
   }

@@ -50,7 +50,9 @@ export function webConfigFrom(env: NodeJS.ProcessEnv, defaultAgentName: string):
   const blankless = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
   const parsed = webEnvSchema.safeParse(blankless);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.code === 'invalid_type' && i.received === 'undefined' ? 'required' : i.message}`);
+    const lines = parsed.error.issues.map(
+      (i) => `  ${i.path.join('.')}: ${i.code === 'invalid_type' && i.received === 'undefined' ? 'required' : i.message}`,
+    );
     throw new Error(`invalid web front settings:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
@@ -60,7 +62,8 @@ export function webConfigFrom(env: NodeJS.ProcessEnv, defaultAgentName: string):
   } catch (error) {
     throw new Error(`invalid web front settings:\n  ${(error as Error).message}`);
   }
-  if (!e.LIVEKIT_URL && !e.PLACEMENT_REGIONS) throw new Error('invalid web front settings:\n  LIVEKIT_URL: required (or PLACEMENT_REGIONS)');
+  if (!e.LIVEKIT_URL && !e.PLACEMENT_REGIONS)
+    throw new Error('invalid web front settings:\n  LIVEKIT_URL: required (or PLACEMENT_REGIONS)');
   return {
     livekit: { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
     agentName,

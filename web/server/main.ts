@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { DEFAULT_AGENT_NAME } from '../../contracts/agent-name.js';
-import { PAGE_DIR, webConfigFrom } from './config.js';
 import { Placement, Regions } from '../../placement/index.js';
+import { PAGE_DIR, webConfigFrom } from './config.js';
 import { startWebFront } from './web-front.js';
 
 /** The file a user copies from .env.example for their LiveKit server, as LiveKit's starters have it. */
@@ -16,7 +16,13 @@ async function main(): Promise<void> {
   if (existsSync(ENV_FILE)) process.loadEnvFile(ENV_FILE);
   const cfg = webConfigFrom(process.env, DEFAULT_AGENT_NAME);
   const regions = cfg.regionsFile ? Regions.read(cfg.regionsFile) : Regions.single(cfg.livekit.url!, cfg.agentName);
-  const placement = new Placement({ regions, apiKey: cfg.livekit.apiKey, apiSecret: cfg.livekit.apiSecret, redisUrl: cfg.redisUrl, agentDeadlineMs: cfg.agentDeadlineMs });
+  const placement = new Placement({
+    regions,
+    apiKey: cfg.livekit.apiKey,
+    apiSecret: cfg.livekit.apiSecret,
+    redisUrl: cfg.redisUrl,
+    agentDeadlineMs: cfg.agentDeadlineMs,
+  });
   const front = await startWebFront({ host: cfg.host, port: cfg.port, placement, pageDir: PAGE_DIR });
   const where = regions.list.map((r) => `${r.name}: ${r.livekitUrl}, agent '${r.agentName}'`).join('; ');
   console.log(`Talk to the agent: ${front.url}   (${where})`);
