@@ -50,7 +50,7 @@ const listenHost = z
 
 const sttSchema = z
   .object({
-    /** `local`: the OpenAI transcription protocol served by the embedded local providers. */
+    /** `local`: the OpenAI transcription protocol served by the local providers. */
     provider: z.enum(['local', 'openai']).default('local'),
     /**
      * Stream the caller's audio over the realtime transcription WebSocket, decoded while they speak,

@@ -11,7 +11,7 @@ import { ReconnectingSTT } from './reconnecting-stt.js';
 import { RetryingSTT } from './retrying-stt.js';
 
 /**
- * The embedded local providers accept any key, but both plugins refuse to start without one;
+ * The local providers accept any key, but both plugins refuse to start without one;
  * this placeholder keeps the production code path (real plugins, real wire protocols) unchanged.
  */
 const LOCAL_API_KEY = 'local';
@@ -21,7 +21,7 @@ interface Endpoint {
   apiKey?: string;
 }
 
-/** `local` stages talk to the embedded server; others use their own baseUrl or the vendor's default. */
+/** `local` stages talk to the local providers; others use their own baseUrl or the vendor's default. */
 function endpoint(stage: { provider: string; baseUrl?: string; apiKey?: string }, localUrl: string, path = ''): Endpoint {
   if (stage.provider === 'local') {
     return { baseUrl: stage.baseUrl ?? `${localUrl.replace(/\/$/, '')}${path}`, apiKey: stage.apiKey ?? LOCAL_API_KEY };
@@ -71,7 +71,7 @@ export function buildStt(cfg: AgentConfig, onTranscriptionLost?: () => void, opt
         : { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: cfg.stt.endOfUtteranceSilenceMs },
       ...(agentCommits ? { vad: null } : {}),
     });
-    return keptAlive(transcriber, cfg, onTranscriptionLost, agentCommits);
+    return reconnecting(transcriber, cfg, onTranscriptionLost, agentCommits);
   }
   // The HTTP transcription endpoint: AgentSession wraps it with the VAD into a stream (one request per utterance).
   const transcriber = new openai.STT({
@@ -85,7 +85,12 @@ export function buildStt(cfg: AgentConfig, onTranscriptionLost?: () => void, opt
 }
 
 /** A streaming STT kept open for the whole call: every stream the provider ends is replaced (see ReconnectingSTT). */
-export function keptAlive(transcriber: stt.STT, cfg: AgentConfig, onTranscriptionLost?: () => void, agentCommits = false): stt.STT {
+export function reconnecting(
+  transcriber: stt.STT,
+  cfg: AgentConfig,
+  onTranscriptionLost?: () => void,
+  agentCommits = false,
+): ReconnectingSTT {
   return new ReconnectingSTT(transcriber, {
     retryIntervalMs: cfg.providerRequests.retryIntervalMs,
     onUtteranceLost: onTranscriptionLost,

@@ -4,7 +4,8 @@ import { type LivekitEndpoint, livekitApiUrl } from '../../contracts/livekit-end
 import { createCallerToken, type PhoneIdentity } from './caller-token.js';
 import { type CallerOptions, SimulatedCaller } from './simulated-caller.js';
 
-export interface PlacedCall {
+/** A simulated caller in a room the agent was dispatched into (the placement service's `PlacedCall` is what a caller is handed instead). */
+export interface JoinedCall {
   caller: SimulatedCaller;
   room: string;
 }
@@ -19,7 +20,7 @@ export async function placeCall(
   livekit: LivekitEndpoint,
   agentName: string,
   caller: Omit<CallerOptions, 'url' | 'token'>,
-): Promise<PlacedCall> {
+): Promise<JoinedCall> {
   const room = `call-${randomUUID().slice(0, 8)}`;
   await dispatchAgent(livekit, room, agentName);
   const token = await createCallerToken(livekit, { room, identity: `caller-${randomUUID().slice(0, 6)}` });
@@ -36,7 +37,7 @@ export async function placePhoneShapedCall(
   agentName: string,
   phone: Omit<PhoneIdentity, 'callId'>,
   caller: Omit<CallerOptions, 'url' | 'token' | 'phoneLine'>,
-): Promise<PlacedCall> {
+): Promise<JoinedCall> {
   const room = `call-${randomUUID().slice(0, 8)}`;
   await dispatchAgent(livekit, room, agentName);
   const token = await createCallerToken(livekit, {

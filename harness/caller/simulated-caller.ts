@@ -17,7 +17,8 @@ import { AgentSpeechTracker, type SpeechSegment } from './agent-speech-tracker.j
 import { type EchoOptions, EchoPath } from './echo-path.js';
 import { MIC_SAMPLE_RATE, Microphone } from './microphone.js';
 
-export interface SpeechSynthesizer {
+/** What the caller speaks with: any synthesizer, or recorded speech. */
+export interface CallerVoice {
   synthesize(text: string): Promise<{ pcm: Int16Array; sampleRate: number }>;
 }
 
@@ -28,7 +29,7 @@ export interface Transcriber {
 export interface CallerOptions {
   url: string;
   token: string;
-  synthesizer: SpeechSynthesizer;
+  synthesizer: CallerVoice;
   transcriber: Transcriber;
   /** How long to wait for the agent to join and for each reply to start. */
   timeoutMs?: number;

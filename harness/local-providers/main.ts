@@ -3,7 +3,7 @@ import { DEFAULT_LOCAL_PROVIDERS_URL } from '../../agent/config/schema.js';
 import { startLocalProviders } from './server.js';
 import { LATENCY_PROFILE_NAMES, latencyProfileNamed } from './stage-behaviour.js';
 
-/** Runs the embedded local providers as a process (`npm run local-providers -- [--port N] [--profile NAME]`). */
+/** Runs the local providers as a process (`npm run local-providers -- [--port N] [--profile NAME]`). */
 async function main(): Promise<void> {
   const defaults = new URL(DEFAULT_LOCAL_PROVIDERS_URL);
   const { values } = parseArgs({

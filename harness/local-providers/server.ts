@@ -84,7 +84,7 @@ async function recognizers(
 const latencyUpdateSchema = z.union([z.object({ profile: z.enum(LATENCY_PROFILE_NAMES) }).strict(), latencySchema.partial()]);
 
 /**
- * The embedded local providers: one HTTP server speaking OpenAI's chat, transcription (HTTP and realtime WebSocket) and speech
+ * The local providers: one HTTP server speaking OpenAI's chat, transcription (HTTP and realtime WebSocket) and speech
  * APIs and Cartesia's TTS WebSocket, backed by offline engines (a scripted responder, pocketsphinx,
  * flite). `/_control/*` lets tests and benchmarks shape latency, inject faults and read what was asked.
  */

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PhoneIdentity } from '../caller/caller-token.js';
-import { type PlacedCall, placeCall, placePhoneShapedCall } from '../caller/place-call.js';
+import { type JoinedCall, placeCall, placePhoneShapedCall } from '../caller/place-call.js';
 import type { CallerOptions } from '../caller/simulated-caller.js';
 import {
   type LatencyProfileName,
@@ -65,7 +65,7 @@ export function stackWorker(worker: RunningWorker, agentName: string, logFile: s
 }
 
 /**
- * The embedded local default, all on this machine: Redis, livekit-server in dev mode, the local
+ * The offline default, all on this machine: Redis, livekit-server in dev mode, the local
  * providers (in this process, so tests and benchmarks can shape and read them) and workers of our
  * agent as child processes, as in production. `npm start`, the tests and the benchmarks all run this.
  */
@@ -160,7 +160,7 @@ export class LocalStack {
   }
 
   /** A simulated caller in a new room, with `agentName` dispatched into it. */
-  placeCall(agentName: string, caller: Omit<CallerOptions, 'url' | 'token'>): Promise<PlacedCall> {
+  placeCall(agentName: string, caller: Omit<CallerOptions, 'url' | 'token'>): Promise<JoinedCall> {
     return placeCall(this.livekit, agentName, caller);
   }
 
@@ -169,7 +169,7 @@ export class LocalStack {
     agentName: string,
     phone: Omit<PhoneIdentity, 'callId'>,
     caller: Omit<CallerOptions, 'url' | 'token' | 'phoneLine'>,
-  ): Promise<PlacedCall> {
+  ): Promise<JoinedCall> {
     return placePhoneShapedCall(this.livekit, agentName, phone, caller);
   }
 

@@ -32,7 +32,7 @@ describe('loadConfig', () => {
     );
   });
 
-  it('defaults every stage to the embedded local providers', () => {
+  it('defaults every stage to the local providers', () => {
     const cfg = loadConfig(LIVEKIT);
     expect(cfg.stt.provider).toBe('local');
     expect(cfg.llm.provider).toBe('local');

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WORKER_LOG } from '../../contracts/worker-log.js';
-import type { PlacedCall } from '../../harness/caller/place-call.js';
+import type { JoinedCall } from '../../harness/caller/place-call.js';
 import { wordOverlap } from '../../harness/speech/words.js';
 import type { StackWorker } from '../../harness/stack/local-stack.js';
 import { waitFor } from '../../harness/stack/wait.js';
@@ -17,7 +17,7 @@ const AGENT_JOIN_MS = 20_000;
  */
 describe('a burst of dispatches beyond capacity', () => {
   let bed: CallTestBed;
-  let calls: PlacedCall[] = [];
+  let calls: JoinedCall[] = [];
   /** The second worker, started by the second test. */
   let second: StackWorker | undefined;
   /** The first worker's log when the first burst came; it replaces the processes that burst's calls took. */

@@ -2,7 +2,7 @@ import { ParticipantKind } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RESUMPTION } from '../../agent/config/schema.js';
 import { WORKER_LOG } from '../../contracts/worker-log.js';
-import type { PlacedCall } from '../../harness/caller/place-call.js';
+import type { JoinedCall } from '../../harness/caller/place-call.js';
 import { wordOverlap } from '../../harness/speech/words.js';
 import type { StackWorker } from '../../harness/stack/local-stack.js';
 import { waitFor } from '../../harness/stack/wait.js';
@@ -50,7 +50,7 @@ describe('a call outlives the process that held it', () => {
   }
 
   /** Asks QUESTION, kills what `kill` names once the reply is audible, and hears what comes after. */
-  async function killMidReply(call: PlacedCall, kill: (holder: { worker: StackWorker; jobPid: number }) => void) {
+  async function killMidReply(call: JoinedCall, kill: (holder: { worker: StackWorker; jobPid: number }) => void) {
     const { caller, room } = call;
     await caller.waitForAgent();
     await caller.hearNextSpeech(0);
@@ -66,7 +66,7 @@ describe('a call outlives the process that held it', () => {
     return { back, killedAt, holder, llmRequests };
   }
 
-  async function expectCarriedOn(call: PlacedCall, outcome: Awaited<ReturnType<typeof killMidReply>>) {
+  async function expectCarriedOn(call: JoinedCall, outcome: Awaited<ReturnType<typeof killMidReply>>) {
     const { back, killedAt, llmRequests } = outcome;
     expect(back.startedAt - killedAt).toBeLessThan(BACK_WITHIN_MS);
     // The apology and the lost reply, said again, heard as one stretch of speech.

@@ -1,5 +1,5 @@
 import type { PhoneIdentity } from '../../harness/caller/caller-token.js';
-import type { PlacedCall } from '../../harness/caller/place-call.js';
+import type { JoinedCall } from '../../harness/caller/place-call.js';
 import type { CallerOptions } from '../../harness/caller/simulated-caller.js';
 import { requireNamespaceNodeIp } from '../../harness/netns/node-ip.js';
 import { FliteSynthesizer } from '../../harness/speech/flite.js';
@@ -25,12 +25,12 @@ export interface CallTestBed {
   /** Another worker of our agent on the same stack, e.g. with another TTS (`logName` when it shares the agent name). */
   startWorker(agentName: string, httpPort: number, env: Record<string, string>, logName?: string): Promise<StackWorker>;
   /** A simulated caller in a new room with the agent dispatched (the bed's worker unless named). */
-  call(agentName?: string, caller?: TestCallerOptions): Promise<PlacedCall>;
+  call(agentName?: string, caller?: TestCallerOptions): Promise<JoinedCall>;
   /** A phone-shaped caller calling from `number` (see placePhoneShapedCall), the bed's worker unless named. */
   phoneCall(
     number: string,
     caller?: TestCallerOptions & { agentName?: string; callStatus?: PhoneIdentity['callStatus'] },
-  ): Promise<PlacedCall>;
+  ): Promise<JoinedCall>;
   stop(): Promise<void>;
 }
 

@@ -4,7 +4,7 @@ import { AudioFrame } from '@livekit/rtc-node';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { loadConfig } from '../../agent/config/load.js';
 import type { AgentConfig } from '../../agent/config/schema.js';
-import { buildLlm, buildTts, buildVad, keptAlive } from '../../agent/providers/build.js';
+import { buildLlm, buildTts, buildVad, reconnecting } from '../../agent/providers/build.js';
 import { Conversation } from '../../agent/session/conversation.js';
 import { type RunningLocalProviders, startLocalProviders } from '../../harness/local-providers/index.js';
 import { waitFor } from '../../harness/stack/wait.js';
@@ -27,7 +27,7 @@ const MIC_RATE = 16_000;
  * The caller's microphone without WebRTC: 20 ms frames paced in real time, of what the test has it
  * play (16 kHz speech, heard by the session's real VAD), silence otherwise.
  */
-class Microphone extends voice.AudioInput {
+class CallerAudioInput extends voice.AudioInput {
   readonly #timer: NodeJS.Timeout;
   #playing?: { pcm: Int16Array; offset: number; done: () => void };
 
@@ -269,12 +269,12 @@ async function startInProcessCall(
     vad,
     // The combined detector's text model in this process (a worker runs it in its inference process).
     turnEnd: { text: (agentText, words) => textEndOfTurn.score(agentText, words) },
-    stt: (onTranscriptionLost) => keptAlive(scripted, cfg, onTranscriptionLost),
+    stt: (onTranscriptionLost) => reconnecting(scripted, cfg, onTranscriptionLost),
     llm: buildLlm(cfg),
     tts: buildTts(cfg),
   });
   const { session } = conversation;
-  const microphone = new Microphone();
+  const microphone = new CallerAudioInput();
   const speaker = new Speaker(playoutSpeed);
   session.input.audio = microphone;
   session.output.audio = speaker;
