@@ -1,75 +1,31 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { configSchema, DEFAULT_WORKER_HTTP_PORT } from '../../agent/config/schema.js';
 import { DEFAULT_AGENT_NAME } from '../../contracts/agent-name.js';
 import { Regions } from '../../placement/index.js';
+import { type Compose, mountedAt, serviceEnv } from '../support/compose-file.js';
+import { composeRegionConfigs, k8sRegions, type LivekitConfig } from '../support/livekit-config.js';
+import { listRepoFiles as listFiles, repoYaml as read, REPO_ROOT as root, repoText as text } from '../support/repo-files.js';
 
 /**
  * docker-compose.yml and docker-compose.regions.yml cannot be run here (no Docker engine), nor can
- * infra/k8s be applied: what can be checked offline is that their services agree with each other,
- * with the image's targets (infra/docker/Dockerfile) and with the configs they mount, and that the
- * deployment defaults hold (keys overridable, restarts, stop grace, loopback, non-root, what the
- * image leaves out). infra/k8s/validate.sh checks the Kubernetes manifests against the API schemas.
+ * infra/k8s be applied: what can be checked offline is that their services agree with each other
+ * and with the configs they mount, and that the deployment defaults hold (keys overridable,
+ * restarts, stop grace, loopback). The image: dockerfile.test.ts and dockerignore.test.ts;
+ * livekit-server's configs: livekit-configs.test.ts; the manifests' schemas: infra/k8s/validate.sh.
  */
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const text = (path: string) => readFileSync(`${root}/${path}`, 'utf8');
-// Merge keys on: docker-compose.yml shares environment blocks with `<<: *anchor`, as compose reads them.
-const read = (path: string) => parse(text(path), { merge: true });
-
-interface Service {
-  build?: { context: string; dockerfile: string; target?: string };
-  image?: string;
-  volumes?: string[];
-  command?: string[];
-  depends_on?: unknown;
-  network_mode?: string;
-  restart?: string;
-  stop_grace_period?: string;
-  environment?: Record<string, string>;
-}
-interface Compose {
-  services: Record<string, Service>;
-}
-interface LivekitConfig {
-  port: number;
-  bind_addresses: string[];
-  keys: Record<string, string>;
-  redis: { address: string };
-  region?: string;
-  node_selector?: { kind: string; regions?: { name: string; lat: number; lon: number }[] };
-  rtc: { tcp_port?: number; udp_port?: number; interfaces?: { includes?: string[] }; use_external_ip: boolean; node_ip: string };
-}
 interface RegionsFile {
   regions: { name: string; livekitUrl: string; apiUrl?: string; agentName: string; clientNetworks?: string[] }[];
   roundTripMs?: Record<string, Record<string, number>>;
 }
 const compose = read('docker-compose.yml') as Compose;
+/** The environment a service's container gets, with the variables of the shell (or .env) `env`. */
+const containerEnv = (service: string, env: Record<string, string> = {}, file: Compose = compose) =>
+  serviceEnv(file.services[service]!, env);
 const regionsCompose = read('docker-compose.regions.yml') as Compose;
 const livekit = read('infra/livekit/livekit.yaml') as LivekitConfig;
 const sip = read('infra/sip/sip.yaml') as Record<string, unknown> & { redis: { address: string } };
-
-/** Compose's variable substitution, for the forms docker-compose.yml uses: `${NAME}`, `${NAME:-default}`, `${NAME-default}`. */
-function interpolate(value: string, env: Record<string, string>): string {
-  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)-([^}]*))?\}/g, (_, name: string, colon: string, fallback?: string) => {
-    const set = env[name];
-    if (fallback === undefined) return set ?? '';
-    return set === undefined || (colon === ':' && set === '') ? fallback : set;
-  });
-}
-
-/** The environment a service's container gets, with the variables of the shell (or .env) `env`. */
-function containerEnv(service: string, env: Record<string, string> = {}, file: Compose = compose): Record<string, string> {
-  const raw = file.services[service]!.environment ?? {};
-  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, interpolate(String(v), env)]));
-}
-
-/** The file a service mounts at `target` (a `./host:target[:ro]` volume). */
-function mountedAt(service: Service, target: string): string | undefined {
-  const volume = (service.volumes ?? []).find((v) => v.split(':')[1] === target);
-  return volume?.split(':')[0]?.replace(/^\.\//, '');
-}
 
 /** The worker's drain timeout when AGENT_DRAIN_TIMEOUT_MS leaves it at its default (or sets it). */
 function drainMsOf(env: Record<string, string | undefined> = {}): number {
@@ -85,38 +41,6 @@ function durationMs(value: string | undefined): number {
   const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s)/g)];
   expect(parts.map((p) => p[0]).join(''), `not a duration: ${value}`).toBe(value);
   return parts.reduce((sum, [, n, u]) => sum + Number(n) * unit[u!]!, 0);
-}
-
-/** Whether a path of the build context is left out by these .dockerignore rules (Docker's matching: last rule wins, a directory takes its contents). */
-function ignoredBy(rules: string): (path: string) => boolean {
-  const patterns = rules
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith('#'))
-    .map((line) => ({ keep: line.startsWith('!'), re: globToRegExp(line.replace(/^!/, '').replace(/^\/+/, '')) }));
-  return (path) => {
-    const selfAndParents = path.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'));
-    let ignored = false;
-    for (const { keep, re } of patterns) if (selfAndParents.some((p) => re.test(p))) ignored = !keep;
-    return ignored;
-  };
-}
-
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*' && glob[i + 1] === '*') {
-      i++;
-      if (glob[i + 1] === '/') {
-        i++;
-        re += '(?:.*/)?';
-      } else re += '.*';
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
 }
 
 const isLoopback = (address: string) => /^127\./.test(address) || address === '::1';
@@ -217,250 +141,6 @@ describe('docker-compose.yml', () => {
   });
 });
 
-describe('infra/livekit/livekit.yaml', () => {
-  it('listens on loopback only (and on the test namespace veth, which exists only there)', () => {
-    expect(livekit.bind_addresses.length).toBeGreaterThan(0);
-    for (const address of livekit.bind_addresses) expect(isLoopback(address), address).toBe(true);
-    // ICE/TCP listens on every interface whatever else is set: it must be off.
-    expect(livekit.rtc.tcp_port).toBe(0);
-    // The UDP media port is opened on every interface unless an allowlist names them.
-    const veth = /link add (\S+) type veth/.exec(text('harness/netns/run-in-netns.sh'))?.[1];
-    expect(veth).toBeDefined();
-    expect(livekit.rtc.interfaces?.includes?.length).toBeGreaterThan(0);
-    for (const name of livekit.rtc.interfaces!.includes!) expect(['lo', veth]).toContain(name);
-    expect(livekit.rtc).toMatchObject({ use_external_ip: false });
-    expect(isLoopback(livekit.rtc.node_ip)).toBe(true);
-    // docker-compose.yml mounts this file: only host networking keeps its loopback the host's.
-    expect(compose.services.livekit!.volumes).toContain('./infra/livekit/livekit.yaml:/etc/livekit.yaml:ro');
-    expect(compose.services.livekit!.network_mode).toBe('host');
-  });
-});
-
-describe('.dockerignore', () => {
-  const ignored = ignoredBy(text('.dockerignore'));
-
-  it('keeps secrets, local state and what the image builds itself out of the build context', () => {
-    const leaked = [
-      '.env',
-      '.env.local',
-      'infra/.env.production',
-      'infra/tls/server.pem',
-      'secrets/livekit.key',
-      'node_modules/yaml/package.json',
-      '.git/config',
-      'dist/agent/main.js',
-      '.tools/bin/livekit-server',
-      '.run/test-logs/conversation/worker.log',
-      'npm-debug.log',
-    ].filter((path) => !ignored(path));
-    expect(leaked).toEqual([]);
-  });
-
-  it('sends what infra/docker/Dockerfile builds from', () => {
-    const needed = [
-      'package.json',
-      'package-lock.json',
-      '.npmrc',
-      'tsconfig.build.json',
-      'harness/speech/native/ps_server.c',
-      'harness/local-providers/main.ts',
-      'agent/main.ts',
-      'web/build.ts',
-      'web/client/app.ts',
-      'web/server/main.ts',
-    ];
-    for (const path of needed) expect(existsSync(`${root}/${path}`), path).toBe(true);
-    expect(needed.filter(ignored)).toEqual([]);
-  });
-});
-
-interface Stage {
-  name: string;
-  base: string;
-  /** Its instructions after FROM, continuation lines joined. */
-  lines: string[];
-}
-
-/** The stages of a Dockerfile: `FROM image [AS name]` and the instructions up to the next FROM. */
-function dockerfileStages(source: string): Stage[] {
-  const lines = source
-    .replace(/\\\n/g, ' ')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'));
-  const stages: Stage[] = [];
-  for (const line of lines) {
-    const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?$/i.exec(line);
-    if (from) stages.push({ base: from[1]!, name: from[2] ?? String(stages.length), lines: [] });
-    else stages.at(-1)!.lines.push(line);
-  }
-  return stages;
-}
-
-const stages = dockerfileStages(text('infra/docker/Dockerfile'));
-const stageNamed = (name: string) => stages.find((s) => s.name === name);
-
-/** A stage and the stages it is built FROM, nearest first (an image it starts from is not a stage). */
-function stageChain(name: string): Stage[] {
-  const chain: Stage[] = [];
-  for (let stage = stageNamed(name); stage; stage = stageNamed(stage.base)) chain.push(stage);
-  return chain;
-}
-
-/** The last `INSTRUCTION args` in effect for a target: its own, else inherited from the stage it starts from. */
-function effective(target: string, instruction: string): string | undefined {
-  for (const stage of stageChain(target)) {
-    const found = stage.lines.filter((l) => l.toUpperCase().startsWith(`${instruction} `)).at(-1);
-    if (found) return found.slice(instruction.length + 1).trim();
-  }
-  return undefined;
-}
-
-const cmdOf = (target: string) => JSON.parse(effective(target, 'CMD') ?? 'null') as string[] | null;
-
-describe('infra/docker/Dockerfile', () => {
-  const targets = [compose, regionsCompose].flatMap((file) =>
-    Object.entries(file.services).flatMap(([name, s]) => (s.build ? [{ name, build: s.build }] : [])),
-  );
-
-  it('has a stage for every target the compose files build', () => {
-    expect(targets.length).toBeGreaterThan(0);
-    for (const { name, build } of targets) {
-      expect(build.dockerfile, name).toBe('infra/docker/Dockerfile');
-      expect(build.target, `${name}: no target (the last stage would be built)`).toBeDefined();
-      expect(
-        stages.map((s) => s.name),
-        name,
-      ).toContain(build.target);
-    }
-  });
-
-  it('runs every image it ships as a non-root user', () => {
-    for (const target of ['worker', 'placement', 'local-providers']) {
-      const user = effective(target, 'USER');
-      expect(user, `${target} runs as root`).toBeDefined();
-      expect(user!.split(':')[0], target).not.toMatch(/^(root|0)$/);
-    }
-  });
-
-  it('leaves dev dependencies, sources and the toolchain out of the worker and placement images', () => {
-    for (const target of ['worker', 'placement']) {
-      const chain = stageChain(target);
-      const lines = chain.flatMap((s) => s.lines);
-      // Built from the runtime base, taking only the build's output (COPY --from), not the build stage itself.
-      expect(
-        chain.map((s) => s.name),
-        target,
-      ).not.toContain('build');
-      expect(
-        lines.filter((l) => /\bnpm ci\b/.test(l)).every((l) => l.includes('--omit=dev')),
-        target,
-      ).toBe(true);
-      expect(
-        lines.some((l) => /\bnpm ci\b/.test(l)),
-        target,
-      ).toBe(true);
-      expect(lines.filter((l) => /^COPY\s+(?!--from=)/i.test(l)).join('\n'), target).not.toMatch(/COPY\s+\.\s/);
-      expect(lines.join('\n'), target).not.toMatch(/\b(gcc|libpocketsphinx-dev|flite)\b/);
-      expect(lines.join('\n'), target).toMatch(/NODE_ENV=production/);
-    }
-  });
-
-  it('starts the programs of the deployment contract', () => {
-    expect(cmdOf('worker')).toEqual(['node', 'dist/agent/main.js', 'start']);
-    expect(effective('worker', 'EXPOSE')).toBe(String(DEFAULT_WORKER_HTTP_PORT));
-    expect(cmdOf('placement')).toEqual(['node', 'dist/web/server/main.js']);
-    // The placement service serves web/dist relative to its working directory.
-    const workdir = effective('placement', 'WORKDIR');
-    expect(stageChain('placement').flatMap((s) => s.lines)).toContain(`COPY --from=build ${workdir}/web/dist ./web/dist`);
-    expect(cmdOf('local-providers')).toEqual(['node', '--import', 'tsx', 'harness/local-providers/main.ts']);
-    for (const file of [compose, regionsCompose]) {
-      const command = file.services['local-providers']!.command;
-      if (command) expect(command).toEqual(cmdOf('local-providers'));
-    }
-  });
-});
-
-/**
- * Config keys livekit-server v1.13.5 knows (pkg/config/config.go and the structs it embeds) that the
- * region configs use beyond those of infra/livekit/livekit.yaml, which runs in every test. Parsing is
- * strict: any other key stops the server, so a key added to a region config must be checked there
- * first and then listed here.
- */
-const LIVEKIT_KEYS_CHECKED = [
-  'region',
-  'node_selector.kind',
-  'node_selector.sort_by',
-  'node_selector.algorithm',
-  'node_selector.sysload_limit',
-  'node_selector.regions[].name',
-  'node_selector.regions[].lat',
-  'node_selector.regions[].lon',
-  'prometheus_port',
-  'log_level',
-  'key_file',
-  'turn.enabled',
-  'logging.json',
-];
-
-/** The key paths of a config (`rtc.interfaces.includes`, `node_selector.regions[].name`); `keys` holds names, not keys. */
-function keyPaths(value: unknown, prefix = ''): string[] {
-  if (Array.isArray(value)) return value.flatMap((item) => (item && typeof item === 'object' ? keyPaths(item, `${prefix}[]`) : []));
-  if (!value || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([key, v]) => {
-    const path = prefix ? `${prefix}.${key}` : key;
-    const nested = path === 'keys' ? [] : keyPaths(v, path);
-    return nested.length ? nested : [path];
-  });
-}
-
-const knownLivekitKeys = new Set([...keyPaths(livekit), ...LIVEKIT_KEYS_CHECKED]);
-const listFiles = (dir: string, pattern: RegExp) =>
-  readdirSync(`${root}/${dir}`, { recursive: true, encoding: 'utf8' })
-    .filter((f) => pattern.test(f))
-    .map((f) => `${dir}/${f}`)
-    .sort();
-const composeRegionConfigs = listFiles('infra/livekit/regions', /\.yaml$/);
-const k8sRegions = readdirSync(`${root}/infra/k8s/overlays`).sort();
-const k8sLivekitConfigs = k8sRegions.map((r) => `infra/k8s/overlays/${r}/livekit.yaml`);
-const helmValues = listFiles('infra/k8s/helm', /\.yaml$/);
-
-describe("livekit-server configs of the regions (compose's and infra/k8s's)", () => {
-  const configs = [...composeRegionConfigs, ...k8sLivekitConfigs].map((path) => ({ path, config: read(path) as LivekitConfig }));
-  // The Helm chart writes its `livekit:` values into the config as they are.
-  const helm = helmValues.map((path) => ({ path, config: (read(path) as { livekit: LivekitConfig }).livekit }));
-
-  it('uses only keys livekit-server v1.13.5 knows (an unknown key is fatal)', () => {
-    expect(configs.length).toBeGreaterThanOrEqual(4);
-    for (const { path, config } of [...configs, ...helm]) {
-      expect(
-        keyPaths(config).filter((k) => !knownLivekitKeys.has(k)),
-        path,
-      ).toEqual([]);
-    }
-  });
-
-  it('makes each node one of a multi-node, region-aware cluster that knows every region alike', () => {
-    const regionLists = [...configs, ...helm].map(({ path, config }) => {
-      // Redis is what turns multi-node mode on.
-      expect(config.redis?.address, path).toMatch(/^[\w.-]+:\d+$/);
-      expect(config.node_selector?.kind, path).toBe('regionaware');
-      const regions = config.node_selector!.regions ?? [];
-      // Without its own region in the list the server refuses to start.
-      expect(
-        regions.map((r) => r.name),
-        path,
-      ).toContain(config.region);
-      return regions;
-    });
-    // The same names and coordinates everywhere, or nodes would disagree on which region is nearest.
-    for (const list of regionLists) expect(list).toEqual(regionLists[0]);
-    // Each k8s overlay is named after its region; each compose config file too.
-    for (const { path, config } of configs) expect(path, config.region).toContain(`/${config.region}`);
-    for (const { path, config } of helm) expect(path).toMatch(new RegExp(`-${config.region}\\.yaml$`));
-  });
-});
-
 describe('docker-compose.regions.yml', () => {
   const services = regionsCompose.services;
   const env = (name: string, vars: Record<string, string> = {}) => containerEnv(name, vars, regionsCompose);
@@ -490,7 +170,7 @@ describe('docker-compose.regions.yml', () => {
   });
 
   it('runs one livekit-server node per region from infra/livekit/regions, on loopback and on ports of its own', () => {
-    expect(nodes.map((n) => n.path).sort()).toEqual(composeRegionConfigs);
+    expect(nodes.map((n) => n.path).sort()).toEqual(composeRegionConfigs());
     expect(nodes.map((n) => n.service.image)).toEqual(nodes.map(() => compose.services.livekit!.image));
     for (const { name, path, config } of nodes) {
       expect(path).toBe(`infra/livekit/regions/${config.region}.yaml`);
@@ -607,7 +287,7 @@ describe('infra/k8s', () => {
 
   it('has an overlay per region of the placement regions file, each naming its pool after the region', () => {
     const { regions, roundTripMs } = read('infra/k8s/base/regions.yaml') as RegionsFile;
-    expect(regions.map((r) => r.name).sort()).toEqual(k8sRegions);
+    expect(regions.map((r) => r.name).sort()).toEqual(k8sRegions());
     expectRoundTrips(regions, roundTripMs);
     for (const region of regions) {
       expect(region.agentName).toBe(`voice-agent-${region.name}`);
