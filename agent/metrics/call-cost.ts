@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { log } from '@livekit/agents';
+import { pssBytesOf } from '../../contracts/process-memory.js';
 import { type CallCost, WORKER_LOG } from '../../contracts/worker-log.js';
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-/** The process's PSS in bytes, from /proc (Linux only). */
+/** The process's PSS in bytes (Linux only). */
 function ownPssBytes(): number | undefined {
   try {
-    const kb = /^Pss:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))?.[1];
-    return kb === undefined ? undefined : Number(kb) * 1024;
+    return pssBytesOf(readFileSync('/proc/self/smaps_rollup', 'utf8'));
   } catch {
     return undefined;
   }

@@ -11,10 +11,10 @@ import { click, cough } from '../../harness/speech/sounds.js';
 import { CALLER_VOICE } from '../../harness/speech/voices.js';
 import { LocalStack } from '../../harness/stack/local-stack.js';
 import type { WorkerLog } from '../../harness/stack/worker-log.js';
-import { placeBenchCall } from '../bench-call.js';
-import { runBenchmark, writeReport } from '../bench-main.js';
-import { parseAgentEnv, withAgentUnderTest } from '../latency/agents-under-test.js';
-import { spread } from '../latency/report.js';
+import { parseAgentEnv, withAgentUnderTest } from '../shared/agents-under-test.js';
+import { placeBenchCall } from '../shared/bench-call.js';
+import { runBenchmark, writeReport } from '../shared/bench-main.js';
+import { spread } from '../shared/spread.js';
 
 const USAGE = `usage: npm run bench -- interruptions [options]
   --barge-ins N   barge-ins at different points of a long answer (default 20)

@@ -1,36 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { CLOCK_TICKS_PER_SECOND, processTree, pssBytes, rssBytes } from '../shared/proc.js';
 
-const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux this runs on
-const PAGE_BYTES = 4096;
 /** PSS is read every this many samples: smaps_rollup walks the page tables of each process. */
 const PSS_EVERY = 10;
-
-function readPssBytes(pid: number): number {
-  try {
-    const kb = /^Pss:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1];
-    return kb === undefined ? 0 : Number(kb) * 1024;
-  } catch {
-    return 0; // exited between listing and reading
-  }
-}
-
-interface ProcSample {
-  ppid: number;
-  cpuTicks: number;
-  rssBytes: number;
-}
-
-function readProc(pid: number): ProcSample | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name is parenthesised and may contain spaces: fields are counted after its ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const rssPages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
-    return { ppid: Number(fields[1]), cpuTicks: Number(fields[11]) + Number(fields[12]), rssBytes: rssPages * PAGE_BYTES };
-  } catch {
-    return undefined; // exited between listing and reading
-  }
-}
 
 export interface UsageWindow {
   cpuSeconds: number;
@@ -68,32 +39,14 @@ export class ProcessTreeUsage {
 
   sample(forcePss = false): void {
     const withPss = forcePss || this.#samples++ % PSS_EVERY === 0;
-    const procs = new Map<number, ProcSample>();
-    for (const name of readdirSync('/proc')) {
-      const pid = Number(name);
-      if (!Number.isInteger(pid)) continue;
-      const p = readProc(pid);
-      if (p) procs.set(pid, p);
-    }
-    const tree = new Set([this.rootPid]);
-    // Parents may be listed after children: repeat until no new descendant is found.
-    for (let grew = true; grew; ) {
-      grew = false;
-      for (const [pid, p] of procs) {
-        if (!tree.has(pid) && tree.has(p.ppid)) {
-          tree.add(pid);
-          grew = true;
-        }
-      }
-    }
     let rss = 0;
     let pss = 0;
-    for (const pid of tree) {
-      const p = procs.get(pid);
-      if (!p) continue;
-      this.#ticks.set(pid, p.cpuTicks);
-      rss += p.rssBytes;
-      if (withPss) pss += readPssBytes(pid);
+    for (const [pid, stat] of processTree(this.rootPid)) {
+      const bytes = rssBytes(pid);
+      if (bytes === undefined) continue; // exited between listing and reading
+      this.#ticks.set(pid, stat.cpuTicks);
+      rss += bytes;
+      if (withPss) pss += pssBytes(pid);
     }
     this.#lastRss = rss;
     this.#peakRss = Math.max(this.#peakRss, rss);

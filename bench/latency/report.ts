@@ -1,18 +1,7 @@
-import { percentile } from '../../agent/metrics/turn-latency-tracer.js';
-import type { CallerKind } from '../bench-call.js';
-import type { AgentKind } from './agents-under-test.js';
+import type { AgentKind } from '../shared/agents-under-test.js';
+import type { CallerKind } from '../shared/bench-call.js';
+import { type Spread, spread } from '../shared/spread.js';
 import { TIMELINE_STAGE_LABELS, TIMELINE_STAGES, type TimelineStage, type TurnTimeline } from './turn-timeline.js';
-
-export interface Spread {
-  n: number;
-  p50: number;
-  p95: number;
-}
-
-export function spread(values: number[]): Spread | undefined {
-  if (values.length === 0) return undefined;
-  return { n: values.length, p50: percentile(values, 50), p95: percentile(values, 95) };
-}
 
 /** One agent, one latency profile, one caller: the per-turn figures and the session's resource use. */
 export interface LatencyRun {

@@ -5,11 +5,11 @@ import { SimulatedCaller } from '../../harness/caller/simulated-caller.js';
 import { FAR_ONE_WAY_MS, NEAR_ONE_WAY_MS, RegionalCluster } from '../../harness/cluster/regional-cluster.js';
 import { LATENCY_PROFILE_NAMES, latencyProfileNamed } from '../../harness/local-providers/index.js';
 import { DEFAULT_AGENT_DEADLINE_MS } from '../../web/server/config.js';
-import { PREPARED_AUDIO_ONLY } from '../bench-call.js';
-import { runBenchmark } from '../bench-main.js';
-import { CORPUS, synthesizeCorpus } from '../corpus.js';
-import { runCallerSession } from '../latency/caller-session.js';
-import { type Spread, spread } from '../latency/report.js';
+import { PREPARED_AUDIO_ONLY } from '../shared/bench-call.js';
+import { runBenchmark } from '../shared/bench-main.js';
+import { runCallerSession } from '../shared/caller-session.js';
+import { CORPUS, synthesizeCorpus } from '../shared/corpus.js';
+import { type Spread, spread } from '../shared/spread.js';
 
 const USAGE = `usage: npm run bench -- regions [options]
   --regions LIST   regions of the cluster (default us-east,eu-west)

@@ -9,10 +9,10 @@ import { requireNamespaceNodeIp } from '../../harness/netns/node-ip.js';
 import { LocalStack, type StackWorker } from '../../harness/stack/local-stack.js';
 import { waitFor } from '../../harness/stack/wait.js';
 import type { LogEntry } from '../../harness/stack/worker-log.js';
-import { placeBenchCall } from '../bench-call.js';
-import { runBenchmark, writeReport } from '../bench-main.js';
-import { CORPUS, type CorpusUtterance, synthesizeCorpus } from '../corpus.js';
-import { runCallerSession } from '../latency/caller-session.js';
+import { placeBenchCall } from '../shared/bench-call.js';
+import { runBenchmark, writeReport } from '../shared/bench-main.js';
+import { runCallerSession } from '../shared/caller-session.js';
+import { CORPUS, type CorpusUtterance, synthesizeCorpus } from '../shared/corpus.js';
 import { readTree, type TreeFigures, type TreeProcess, treeFigures } from './process-tree.js';
 
 /** The local providers' default profile: the soak looks for leaks, not at latency. */

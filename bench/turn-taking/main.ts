@@ -6,7 +6,7 @@ import { loadConfig } from '../../agent/config/load.js';
 import { type TurnEndStages, type TurnEndWeights, turnEndFeatures } from '../../agent/session/turn-end-model.js';
 import { DEFAULT_SPEECH_LEVEL_GATE } from '../../plugins/speech-level-gate/index.js';
 import { endOfTurnPrompt, installedModelPath } from '../../plugins/text-end-of-turn/index.js';
-import { runBenchmark, writeReport } from '../bench-main.js';
+import { runBenchmark, writeReport } from '../shared/bench-main.js';
 import { frontier, renderTradeOff } from './chart.js';
 import { collectAll, type Pipeline, type TurnReplay } from './collect.js';
 import { CONDITIONS, type Condition, LineConditions } from './conditions.js';

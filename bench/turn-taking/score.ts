@@ -1,4 +1,4 @@
-import { type Spread, spread } from '../latency/report.js';
+import { type Spread, spread } from '../shared/spread.js';
 import type { Turn } from './corpus.js';
 
 /** How one turn went: cut off (the agent would have started before the caller finished), ended after them (with the delay), or never ended. */

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CORPUS, type CorpusUtterance, synthesizeCorpus } from '../../bench/corpus.js';
+import { CORPUS, type CorpusUtterance, synthesizeCorpus } from '../../bench/shared/corpus.js';
 import { resample } from '../../harness/speech/audio.js';
 import { KnownSpeechRecognizer } from '../../harness/speech/known-speech.js';
 import { prng } from '../../harness/speech/prng.js';

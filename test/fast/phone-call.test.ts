@@ -6,6 +6,18 @@ import { keypadMessage } from '../../agent/session/keypad-input.js';
 import { phoneCallContext } from '../../agent/session/phone-call.js';
 import { redactNumber } from '../../contracts/phone-number.js';
 
+/** A stream that keeps what is written to it, as a process's stdout. */
+function capturedOutput(): { written: string[]; out: NodeJS.WriteStream } {
+  const written: string[] = [];
+  const out = new Writable({
+    write: (chunk: Buffer, _enc, done) => {
+      written.push(chunk.toString());
+      done();
+    },
+  }) as unknown as NodeJS.WriteStream;
+  return { written, out };
+}
+
 const LIVEKIT = { LIVEKIT_URL: 'ws://127.0.0.1:7880', LIVEKIT_API_KEY: 'k', LIVEKIT_API_SECRET: 's' };
 
 describe('a phone call, as the agent sees it', () => {
@@ -17,13 +29,7 @@ describe('a phone call, as the agent sees it', () => {
   });
 
   it("cuts every E.164 number a process writes (the framework's lines included) to its last four digits", () => {
-    const written: string[] = [];
-    const out = new Writable({
-      write: (chunk: Buffer, _enc, done) => {
-        written.push(chunk.toString());
-        done();
-      },
-    }) as unknown as NodeJS.WriteStream;
+    const { written, out } = capturedOutput();
     redactOutput({ transcripts: true }, out);
     redactOutput({ transcripts: true }, out); // once per process, however often it is installed
     out.write('{"lk.pii.participant_identity":"sip_+15550100001","msg":"x"}\n');
@@ -34,13 +40,7 @@ describe('a phone call, as the agent sees it', () => {
   it('leaves what was said out of the logs unless transcripts are asked for, numbers cut either way', () => {
     const line =
       '{"lk.pii.transcript":"my number is +15550100001","userText":"say \\"hi\\" to me","agentText":"Hello!","turn":2,"msg":"x"}\n';
-    const written: string[] = [];
-    const out = new Writable({
-      write: (chunk: Buffer, _enc, done) => {
-        written.push(chunk.toString());
-        done();
-      },
-    }) as unknown as NodeJS.WriteStream;
+    const { written, out } = capturedOutput();
     redactOutput({ transcripts: false }, out);
     out.write(line);
     expect(JSON.parse(written.join(''))).toEqual({

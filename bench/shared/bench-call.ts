@@ -1,5 +1,5 @@
-import type { CallerOptions, SimulatedCaller } from '../harness/caller/simulated-caller.js';
-import type { LocalStack } from '../harness/stack/local-stack.js';
+import type { CallerOptions, SimulatedCaller } from '../../harness/caller/simulated-caller.js';
+import type { LocalStack } from '../../harness/stack/local-stack.js';
 
 /** The benchmark caller speaks audio prepared before the call, and times what it hears without transcribing it. */
 export const PREPARED_AUDIO_ONLY: Pick<CallerOptions, 'synthesizer' | 'transcriber'> = {

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import type { Launcher } from '../../harness/stack/livekit-server.js';
 import type { LocalStack } from '../../harness/stack/local-stack.js';
 import { WorkerLog } from '../../harness/stack/worker-log.js';
+import { ProcessTreeUsage } from '../latency/process-tree-usage.js';
 import { startPythonWorker } from '../python-agent/python-worker.js';
-import { ProcessTreeUsage } from './process-tree-usage.js';
 
 export const AGENT_KINDS = ['ours', 'python'] as const;
 export type AgentKind = (typeof AGENT_KINDS)[number];

@@ -1,6 +1,6 @@
-import { trimSilence } from '../harness/speech/audio.js';
-import { VoiceBank } from '../harness/speech/voice-bank.js';
-import { CALLER_VOICE } from '../harness/speech/voices.js';
+import { trimSilence } from '../../harness/speech/audio.js';
+import { VoiceBank } from '../../harness/speech/voice-bank.js';
+import { CALLER_VOICE } from '../../harness/speech/voices.js';
 
 /**
  * What the simulated caller says in the benchmark: 24 utterances from about 1 to 5 seconds (flite,

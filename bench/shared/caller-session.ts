@@ -1,6 +1,6 @@
 import type { SimulatedCaller } from '../../harness/caller/simulated-caller.js';
-import type { CorpusUtterance } from '../corpus.js';
-import type { CallerTurn } from './turn-timeline.js';
+import type { CallerTurn } from '../latency/turn-timeline.js';
+import type { CorpusUtterance } from './corpus.js';
 
 /** performance.now() → epoch ms, the clock of the local providers' request log. */
 const epoch = (t: number) => performance.timeOrigin + t;
