@@ -12,9 +12,9 @@ import { turnRecordPublisher } from './metrics/turn-record-publisher.js';
 import { buildLlm, buildStt, buildTts, buildVad, turnEndScorers } from './providers/build.js';
 import { Conversation } from './session/conversation.js';
 import { echoCancellationFor } from './session/echo-cancellation.js';
-import { KeypadInput } from './session/keypad-input.js';
-import { callAnswered, phoneCallerOf } from './session/phone-call.js';
-import { phoneTools } from './session/phone-tools.js';
+import { KeypadInput } from './session/phone/keypad-input.js';
+import { callAnswered, phoneCallerOf } from './session/phone/phone-call.js';
+import { phoneTools } from './session/phone/phone-tools.js';
 import { allowConcurrentRoomRequests } from './session/room-requests.js';
 
 /** Session close reasons that end the call. */

@@ -29,7 +29,7 @@ export class OutboundCallError extends Error {
 
 /**
  * Calls a phone through an outbound trunk with our agent on the line: the agent is dispatched into
- * a new room first (it waits there, silent, until the callee answers: agent/session/phone-call.ts
+ * a new room first (it waits there, silent, until the callee answers: agent/session/phone/phone-call.ts
  * callAnswered), then livekit-server asks livekit-sip to dial, and answers once the callee picks up.
  * If the call cannot be placed the room is deleted, which ends the agent's job.
  */

@@ -77,7 +77,7 @@ const sttSchema = z
     commit: z.enum(['agent', 'provider']).default('provider'),
     /** Streaming with `commit: provider`: the provider's end-of-utterance silence. */
     endOfUtteranceSilenceMs: ms(100, 2000).default(350),
-    /** Start the LLM on the last interim transcript when the STT ends an utterance, before its final one (agent/session/preflight-transcripts.ts). */
+    /** Start the LLM on the last interim transcript when the STT ends an utterance, before its final one (agent/session/turn-taking/preflight-transcripts.ts). */
     preflightTranscripts: z.boolean().default(true),
     language: z.string().min(2).default('en'),
     baseUrl: providerUrl.optional(),
@@ -104,7 +104,7 @@ const ttsSchema = z
     voice: z.string().min(1).optional(),
     /**
      * Streaming TTS: the reply's first clause, or this many words if no clause ends sooner, is sent
-     * for synthesis at once instead of with the whole first sentence (agent/session/first-phrase.ts);
+     * for synthesis at once instead of with the whole first sentence (agent/session/reply/first-phrase.ts);
      * 0 sends whole sentences only.
      */
     firstPhraseWords: z.number().int().min(0).max(50).default(5),
@@ -133,9 +133,9 @@ const turnSchema = z
      * What decides that the caller has finished. `combined`: a text end-of-turn model (the caller's
      * words given what the agent last said, SmolLM2-135M on the CPU in the worker's inference
      * process, plugins/text-end-of-turn), the audio one (turn-detector-v1-mini) and the policy's
-     * rule on the last word, combined (agent/session/turn-end-model.ts) into a probability that
+     * rule on the last word, combined (agent/session/turn-taking/turn-end-model.ts) into a probability that
      * picks one of three waits. `model`: the audio end-of-turn model alone choosing between the two
-     * delays below, with the endpointing policy (agent/session/endpointing-policy.ts) waiting
+     * delays below, with the endpointing policy (agent/session/turn-taking/endpointing-policy.ts) waiting
      * `unfinishedDelayMs` after a word that needs more; `vad`: `minEndpointingDelayMs` after the
      * VAD's end of speech, with the same policy. Never a cloud model. `model` stays the default:
      * `combined` cut off fewer turns in the benchmark (held out 38 % against 52 %) but answered a
@@ -196,7 +196,7 @@ const turnSchema = z
     /** A pause with no transcript after it (a cough, a click) ends after this: the reply resumes where it stopped. */
     falseInterruptionTimeoutMs: ms(1, MAX_TURN_WAIT_MS).default(1000),
     resumeFalseInterruption: z.boolean().default(true),
-    /** "uh-huh", "yeah", "okay" while the agent speaks are not interruptions (agent/session/backchannel-filter.ts). */
+    /** "uh-huh", "yeah", "okay" while the agent speaks are not interruptions (agent/session/interruptions/backchannel-filter.ts). */
     ignoreBackchannels: z.boolean().default(true),
     /** Start the LLM on the final transcript before the turn is declared over. */
     preemptiveGeneration: z.boolean().default(true),

@@ -6,7 +6,7 @@ import { LOCAL_TELEPHONY_STT_MODEL } from '../../contracts/local-providers.js';
 import { SpeechLevelGatedVAD } from '../../plugins/speech-level-gate/index.js';
 import { TextEndOfTurn } from '../../plugins/text-end-of-turn/index.js';
 import type { AgentConfig } from '../config/schema.js';
-import type { TurnEndScorers } from '../session/turn-end-detector.js';
+import type { TurnEndScorers } from '../session/turn-taking/turn-end-detector.js';
 import { ReconnectingSTT } from './reconnecting-stt.js';
 import { RetryingSTT } from './retrying-stt.js';
 
@@ -57,7 +57,7 @@ export function buildStt(cfg: AgentConfig, onTranscriptionLost?: () => void, opt
     : undefined;
   if (cfg.stt.streaming) {
     // `agent`: no turn detection on the provider and no VAD of the plugin's own; the session's VAD
-    // commits each utterance (agent/session/stt-commit.ts). `provider`: its server VAD does, after
+    // commits each utterance (agent/session/turn-taking/stt-commit.ts). `provider`: its server VAD does, after
     // its silence.
     const agentCommits = cfg.stt.commit === 'agent';
     const transcriber = new openai.STT({

@@ -168,7 +168,7 @@ class ReconnectingSpeechStream extends stt.SpeechStream {
         if (this.queue.closed) break;
         this.queue.put(event);
         // The first transcript of an utterance the agent committed is the end of it, as a provider's
-        // own speech_stopped would have said: agent/session/preflight-transcripts.ts starts the LLM on it.
+        // own speech_stopped would have said: agent/session/turn-taking/preflight-transcripts.ts starts the LLM on it.
         if (
           this.#awaitingTranscript &&
           (event.type === stt.SpeechEventType.INTERIM_TRANSCRIPT || event.type === stt.SpeechEventType.FINAL_TRANSCRIPT)

@@ -7,16 +7,16 @@ import type { AgentConfig } from '../config/schema.js';
 import type { HistoryEntry } from '../continuity/call-store.js';
 import { logTurnLatencies } from '../metrics/turn-latency-logging.js';
 import { ReconnectingSTT } from '../providers/reconnecting-stt.js';
-import { adaptEndpointing } from './adaptive-endpointing.js';
+import { RESUME_SETTLE_MS, TranscriptGatedResume } from './interruptions/transcript-gated-resume.js';
 import { ListeningAgent } from './listening-agent.js';
-import { PendingTranscripts } from './pending-transcript.js';
-import { type PhoneCaller, phoneCallContext } from './phone-call.js';
-import { ProviderFailureApology } from './provider-failure-apology.js';
+import { type PhoneCaller, phoneCallContext } from './phone/phone-call.js';
+import { ProviderFailureApology } from './reply/provider-failure-apology.js';
 import { endpointingPolicy, sessionOptions, turnEndStages } from './session-options.js';
-import { commitOnEndOfSpeech } from './stt-commit.js';
-import { RESUME_SETTLE_MS, TranscriptGatedResume } from './transcript-gated-resume.js';
-import { TURN_END_TIMEOUT_MS, TurnEndDetector, type TurnEndScorers } from './turn-end-detector.js';
-import { TURN_END_WEIGHTS } from './turn-end-model.js';
+import { adaptEndpointing } from './turn-taking/adaptive-endpointing.js';
+import { PendingTranscripts } from './turn-taking/pending-transcript.js';
+import { commitOnEndOfSpeech } from './turn-taking/stt-commit.js';
+import { TURN_END_TIMEOUT_MS, TurnEndDetector, type TurnEndScorers } from './turn-taking/turn-end-detector.js';
+import { TURN_END_WEIGHTS } from './turn-taking/turn-end-model.js';
 
 export interface ConversationProviders {
   vad: VAD;

@@ -1,10 +1,10 @@
 import { ReadableStream } from 'node:stream/web';
 import { type llm, log, type ModelSettings, type stt, tts, USERDATA_TIMED_TRANSCRIPT, voice } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
-import { backchannelFilter } from './backchannel-filter.js';
-import { feedWithFirstPhraseFlush } from './first-phrase.js';
-import type { PendingTranscripts } from './pending-transcript.js';
-import { preflightOnEndOfUtterance } from './preflight-transcripts.js';
+import { backchannelFilter } from './interruptions/backchannel-filter.js';
+import { feedWithFirstPhraseFlush } from './reply/first-phrase.js';
+import type { PendingTranscripts } from './turn-taking/pending-transcript.js';
+import { preflightOnEndOfUtterance } from './turn-taking/preflight-transcripts.js';
 
 export interface ListeningOptions {
   /** See preflight-transcripts.ts. */
@@ -44,8 +44,10 @@ export class ListeningAgent extends voice.Agent {
    * When the final transcript comes after the turn's silence has passed (a slow STT), the turn ends
    * as the reply is cut, and the LLM answered the barge-in without knowing what it had just said.
    * This waits for the cut reply to be committed and gives the next reply its message. It can go
-   * once the framework waits for the interrupted speech before copying the history (no upstream
-   * issue could be filed from this machine: see the closing note of the harness issue).
+   * once the framework waits for the interrupted speech before copying the history.
+   *
+   * TODO(upstream): file at https://github.com/livekit/agents-js/issues "userTurnCompleted copies
+   * the chat history before the interrupted reply's message is committed", and link it here.
    */
   override async onUserTurnCompleted(chatCtx: llm.ChatContext, newMessage: llm.ChatMessage): Promise<void> {
     await super.onUserTurnCompleted(chatCtx, newMessage);

@@ -1,12 +1,12 @@
 import { inference, type voice } from '@livekit/agents';
 import type { AgentConfig } from '../config/schema.js';
-import { type EndpointingPolicy, endpointingDelays } from './endpointing-policy.js';
-import type { TurnEndDetector } from './turn-end-detector.js';
-import type { TurnEndStages } from './turn-end-model.js';
+import { type EndpointingPolicy, endpointingDelays } from './turn-taking/endpointing-policy.js';
+import type { TurnEndDetector } from './turn-taking/turn-end-detector.js';
+import type { TurnEndStages } from './turn-taking/turn-end-model.js';
 
 type SessionOptions = voice.AgentSessionOptions;
 
-/** The endpointing policy the configuration sets (agent/session/endpointing-policy.ts). */
+/** The endpointing policy the configuration sets (agent/session/turn-taking/endpointing-policy.ts). */
 export function endpointingPolicy(turn: AgentConfig['turn']): EndpointingPolicy {
   return {
     completeDelayMs: turn.minEndpointingDelayMs,

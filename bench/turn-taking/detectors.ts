@@ -1,5 +1,10 @@
-import { type EndpointingPolicy, endpointingDelays, endsUnfinished } from '../../agent/session/endpointing-policy.js';
-import { type TurnEndStages, type TurnEndWeights, turnEndDelay, turnEndProbability } from '../../agent/session/turn-end-model.js';
+import { type EndpointingPolicy, endpointingDelays, endsUnfinished } from '../../agent/session/turn-taking/endpointing-policy.js';
+import {
+  type TurnEndStages,
+  type TurnEndWeights,
+  turnEndDelay,
+  turnEndProbability,
+} from '../../agent/session/turn-taking/turn-end-model.js';
 import type { TurnReplay } from './collect.js';
 import type { Detector, Trigger } from './framework-replay.js';
 

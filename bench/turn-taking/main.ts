@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initializeLogger } from '@livekit/agents';
 import { loadConfig } from '../../agent/config/load.js';
-import { type TurnEndStages, type TurnEndWeights, turnEndFeatures } from '../../agent/session/turn-end-model.js';
+import { type TurnEndStages, type TurnEndWeights, turnEndFeatures } from '../../agent/session/turn-taking/turn-end-model.js';
 import { DEFAULT_SPEECH_LEVEL_GATE } from '../../plugins/speech-level-gate/index.js';
 import { endOfTurnPrompt, installedModelPath } from '../../plugins/text-end-of-turn/index.js';
 import { runBenchmark, writeReport } from '../shared/bench-main.js';

@@ -1,7 +1,7 @@
 import { ReadableStream } from 'node:stream/web';
 import { stt } from '@livekit/agents';
 import { describe, expect, it } from 'vitest';
-import { backchannelFilter, isBackchannel } from '../../agent/session/backchannel-filter.js';
+import { backchannelFilter, isBackchannel } from '../../agent/session/interruptions/backchannel-filter.js';
 
 const transcript = (type: stt.SpeechEventType, text: string): stt.SpeechEvent => ({
   type,

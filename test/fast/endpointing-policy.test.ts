@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type EndpointingPolicy, endpointingDelays, endsUnfinished, type TurnSignals } from '../../agent/session/endpointing-policy.js';
+import {
+  type EndpointingPolicy,
+  endpointingDelays,
+  endsUnfinished,
+  type TurnSignals,
+} from '../../agent/session/turn-taking/endpointing-policy.js';
 
 const POLICY: EndpointingPolicy = {
   completeDelayMs: 200,

@@ -1,7 +1,7 @@
 import { ReadableStream } from 'node:stream/web';
 import { stt } from '@livekit/agents';
 import { describe, expect, it } from 'vitest';
-import { PendingTranscripts } from '../../agent/session/pending-transcript.js';
+import { PendingTranscripts } from '../../agent/session/turn-taking/pending-transcript.js';
 
 const { START_OF_SPEECH, END_OF_SPEECH, INTERIM_TRANSCRIPT, FINAL_TRANSCRIPT, RECOGNITION_USAGE } = stt.SpeechEventType;
 

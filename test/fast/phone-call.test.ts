@@ -2,8 +2,8 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../agent/config/load.js';
 import { redactOutput } from '../../agent/logging/redacted-output.js';
-import { keypadMessage } from '../../agent/session/keypad-input.js';
-import { phoneCallContext } from '../../agent/session/phone-call.js';
+import { keypadMessage } from '../../agent/session/phone/keypad-input.js';
+import { phoneCallContext } from '../../agent/session/phone/phone-call.js';
 import { redactNumber } from '../../contracts/phone-number.js';
 
 /** A stream that keeps what is written to it, as a process's stdout. */

@@ -1,7 +1,7 @@
 import { ReadableStream } from 'node:stream/web';
 import { stt } from '@livekit/agents';
 import { describe, expect, it } from 'vitest';
-import { preflightOnEndOfUtterance } from '../../agent/session/preflight-transcripts.js';
+import { preflightOnEndOfUtterance } from '../../agent/session/turn-taking/preflight-transcripts.js';
 
 const event = (type: stt.SpeechEventType, text?: string): stt.SpeechEvent => ({
   type,

@@ -1,8 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { initializeLogger, llm, voice } from '@livekit/agents';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TurnEndDetector, type TurnEndScorers } from '../../agent/session/turn-end-detector.js';
-import { type TurnEndStages, type TurnEndWeights, turnEndDelay, turnEndProbability } from '../../agent/session/turn-end-model.js';
+import { TurnEndDetector, type TurnEndScorers } from '../../agent/session/turn-taking/turn-end-detector.js';
+import {
+  type TurnEndStages,
+  type TurnEndWeights,
+  turnEndDelay,
+  turnEndProbability,
+} from '../../agent/session/turn-taking/turn-end-model.js';
 
 const STAGES: TurnEndStages = { doneAbove: 0.5, unsureAbove: 0.1, doneDelayMs: 0, unsureDelayMs: 900, notDoneDelayMs: 1500 };
 const WEIGHTS: TurnEndWeights = { intercept: 0.5, sentenceEnd: 0.3, unfinishedWord: -1 };

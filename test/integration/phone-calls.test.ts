@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DisconnectReason, ParticipantKind } from '@livekit/rtc-node';
 import { RoomServiceClient, SipClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keypadMessage } from '../../agent/session/keypad-input.js';
+import { keypadMessage } from '../../agent/session/phone/keypad-input.js';
 import { livekitApiUrl } from '../../contracts/livekit-endpoint.js';
 import { WORKER_LOG } from '../../contracts/worker-log.js';
 import type { ConversationResult, SimulatedCaller } from '../../harness/caller/simulated-caller.js';

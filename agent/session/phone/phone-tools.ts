@@ -1,9 +1,9 @@
 import { beta, llm, log } from '@livekit/agents';
 import { SipClient } from 'livekit-server-sdk';
-import { livekitApiUrl } from '../../contracts/livekit-endpoint.js';
-import { redactNumber } from '../../contracts/phone-number.js';
-import { WORKER_LOG } from '../../contracts/worker-log.js';
-import type { AgentConfig } from '../config/schema.js';
+import { livekitApiUrl } from '../../../contracts/livekit-endpoint.js';
+import { redactNumber } from '../../../contracts/phone-number.js';
+import { WORKER_LOG } from '../../../contracts/worker-log.js';
+import type { AgentConfig } from '../../config/schema.js';
 
 /** What the transfer tool needs to ask livekit-server (and through it livekit-sip) for a REFER. */
 export interface TransferTarget {

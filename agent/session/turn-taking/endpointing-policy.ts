@@ -1,4 +1,4 @@
-import { normalizeWords } from '../../contracts/words.js';
+import { normalizeWords } from '../../../contracts/words.js';
 
 /** How long to wait after the caller's last speech before the turn is over, by what is known of it (ms). */
 export interface EndpointingPolicy {

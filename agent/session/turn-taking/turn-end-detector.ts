@@ -1,5 +1,5 @@
 import { type llm, log, voice } from '@livekit/agents';
-import type { TextEndOfTurnScore } from '../../plugins/text-end-of-turn/index.js';
+import type { TextEndOfTurnScore } from '../../../plugins/text-end-of-turn/index.js';
 import { type TurnEndStages, type TurnEndWeights, turnEndDelay, turnEndProbability } from './turn-end-model.js';
 
 /** Where the scores come from: the text model, in the worker's inference process. */

@@ -1,6 +1,6 @@
 import { log, voice } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
-import type { PendingTranscripts } from './pending-transcript.js';
+import type { PendingTranscripts } from '../turn-taking/pending-transcript.js';
 
 export interface TranscriptGatedResumeOptions {
   /** The longest a resume is held for a transcript (the endpointing's wait for one, transcriptWaitMs). */
@@ -28,7 +28,8 @@ export const RESUME_SETTLE_MS = 250;
  * "skipping EOU detection"). With pocketsphinx on a loaded machine the transcript came later than
  * the timeout: the reply resumed, then the barge-in cut it, and the caller heard the agent start
  * again over their question. This can go once the framework's timer also waits for a transcript
- * the STT owes (no upstream issue could be filed from this machine).
+ * the STT owes. TODO(upstream): file at https://github.com/livekit/agents-js/issues "false
+ * interruption timer resumes a paused reply while the STT still owes the transcript", and link it here.
  *
  * Only a resume of paused audio is held: a new reply after a cut one (`clearBuffer` in between)
  * plays at once. Holding is invisible to the session, which counts the reply as resumed; when the

@@ -1,5 +1,5 @@
 import { voice } from '@livekit/agents';
-import type { ReconnectingSTT } from '../providers/reconnecting-stt.js';
+import type { ReconnectingSTT } from '../../providers/reconnecting-stt.js';
 import type { PendingTranscripts } from './pending-transcript.js';
 
 /**

@@ -1,6 +1,6 @@
 import { TransformStream } from 'node:stream/web';
 import { stt } from '@livekit/agents';
-import { normalizeWords } from '../../contracts/words.js';
+import { normalizeWords } from '../../../contracts/words.js';
 
 /**
  * What a listener says to show they are following, not to take the turn, and what the recognizer

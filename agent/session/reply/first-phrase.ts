@@ -1,6 +1,6 @@
 import type { ReadableStream } from 'node:stream/web';
 import type { tts } from '@livekit/agents';
-import { endsUnfinished } from './endpointing-policy.js';
+import { endsUnfinished } from '../turn-taking/endpointing-policy.js';
 
 /** The phrase so far ends a clause (the next chunk starts a new word, so "4.5" is not one). */
 const CLAUSE_END = /[,;:.!?]$/;
