@@ -1,125 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { CST, LineCounter, Parser, parseDocument, type YAMLError } from 'yaml';
+import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import type { ZodIssue } from 'zod';
+import { quotable, SECRET_KEY_AND_WORD, SECRET_KEY_IN_TEXT, type SecretSpan, SecretValues, secretSpans } from './config-secrets.js';
+import { CONFIG_FILE_ENV, coerce, ENV_KEYS, envHint, SECRET_ENV_NAMES, VENDOR_KEYS } from './env-keys.js';
 import { type AgentConfig, configSchema } from './schema.js';
 
 /** A configuration the worker cannot start with; the message names every offending key and where it came from. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
-
-type ValueKind = 'string' | 'number' | 'boolean';
-
-/** Environment variables and the config keys they set. Environment wins over the config file. */
-export const ENV_KEYS: Readonly<Record<string, readonly [path: string, kind: ValueKind]>> = {
-  LIVEKIT_URL: ['livekit.url', 'string'],
-  LIVEKIT_API_KEY: ['livekit.apiKey', 'string'],
-  LIVEKIT_API_SECRET: ['livekit.apiSecret', 'string'],
-  AGENT_NAME: ['worker.agentName', 'string'],
-  // The name LiveKit's starters use; both may be set if they agree.
-  LIVEKIT_AGENT_NAME: ['worker.agentName', 'string'],
-  AGENT_REGION: ['worker.region', 'string'],
-  AGENT_LOAD_THRESHOLD: ['worker.loadThreshold', 'number'],
-  AGENT_MAX_CONCURRENT_CALLS: ['worker.maxConcurrentCalls', 'number'],
-  AGENT_LIVEKIT_TARGET_LOAD: ['worker.livekitTargetLoad', 'number'],
-  AGENT_NUM_IDLE_PROCESSES: ['worker.numIdleProcesses', 'number'],
-  AGENT_PROCESS_INIT_TIMEOUT_MS: ['worker.processInitTimeoutMs', 'number'],
-  AGENT_HTTP_PORT: ['worker.httpPort', 'number'],
-  AGENT_HTTP_HOST: ['worker.httpHost', 'string'],
-  AGENT_DRAIN_TIMEOUT_MS: ['worker.drainTimeoutMs', 'number'],
-  AGENT_INSTRUCTIONS: ['agent.instructions', 'string'],
-  AGENT_GREETING: ['agent.greeting', 'string'],
-  AGENT_APOLOGY: ['agent.apology', 'string'],
-  LOCAL_PROVIDERS_URL: ['localProviders.url', 'string'],
-  REDIS_URL: ['redis.url', 'string'],
-  LOG_TRANSCRIPTS: ['log.transcripts', 'boolean'],
-  AGENT_RESUMPTION: ['agent.resumption', 'string'],
-  PHONE_TRANSFER_TO: ['phone.transferTo', 'string'],
-  PHONE_KEYPAD_PAUSE_MS: ['phone.keypadPauseMs', 'number'],
-  STT_PROVIDER: ['stt.provider', 'string'],
-  STT_STREAMING: ['stt.streaming', 'boolean'],
-  STT_MODEL: ['stt.model', 'string'],
-  STT_PHONE_MODEL: ['stt.phoneModel', 'string'],
-  STT_END_OF_UTTERANCE_SILENCE_MS: ['stt.endOfUtteranceSilenceMs', 'number'],
-  STT_COMMIT: ['stt.commit', 'string'],
-  STT_PREFLIGHT_TRANSCRIPTS: ['stt.preflightTranscripts', 'boolean'],
-  STT_LANGUAGE: ['stt.language', 'string'],
-  STT_BASE_URL: ['stt.baseUrl', 'string'],
-  STT_API_KEY: ['stt.apiKey', 'string'],
-  LLM_PROVIDER: ['llm.provider', 'string'],
-  LLM_MODEL: ['llm.model', 'string'],
-  LLM_TEMPERATURE: ['llm.temperature', 'number'],
-  LLM_BASE_URL: ['llm.baseUrl', 'string'],
-  LLM_API_KEY: ['llm.apiKey', 'string'],
-  TTS_PROVIDER: ['tts.provider', 'string'],
-  TTS_MODEL: ['tts.model', 'string'],
-  TTS_VOICE: ['tts.voice', 'string'],
-  TTS_FIRST_PHRASE_WORDS: ['tts.firstPhraseWords', 'number'],
-  TTS_BASE_URL: ['tts.baseUrl', 'string'],
-  TTS_API_KEY: ['tts.apiKey', 'string'],
-  TURN_DETECTOR: ['turn.detector', 'string'],
-  TURN_MIN_ENDPOINTING_DELAY_MS: ['turn.minEndpointingDelayMs', 'number'],
-  TURN_MAX_ENDPOINTING_DELAY_MS: ['turn.maxEndpointingDelayMs', 'number'],
-  TURN_MIN_INTERRUPTION_DURATION_MS: ['turn.minInterruptionDurationMs', 'number'],
-  TURN_MIN_INTERRUPTION_WORDS: ['turn.minInterruptionWords', 'number'],
-  TURN_FALSE_INTERRUPTION_TIMEOUT_MS: ['turn.falseInterruptionTimeoutMs', 'number'],
-  TURN_RESUME_FALSE_INTERRUPTION: ['turn.resumeFalseInterruption', 'boolean'],
-  TURN_IGNORE_BACKCHANNELS: ['turn.ignoreBackchannels', 'boolean'],
-  AUDIO_ECHO_CANCELLATION: ['audio.echoCancellation', 'string'],
-  TURN_UNFINISHED_DELAY_MS: ['turn.unfinishedDelayMs', 'number'],
-  TURN_PHONE_EXTRA_DELAY_MS: ['turn.phoneExtraDelayMs', 'number'],
-  TURN_TRANSCRIPT_WAIT_MS: ['turn.transcriptWaitMs', 'number'],
-  TURN_MODEL_THRESHOLD: ['turn.modelThreshold', 'number'],
-  TURN_UNSURE_DELAY_MS: ['turn.unsureDelayMs', 'number'],
-  TURN_DONE_THRESHOLD: ['turn.doneThreshold', 'number'],
-  TURN_UNSURE_THRESHOLD: ['turn.unsureThreshold', 'number'],
-  TURN_SPEECH_GATE: ['turn.speechGate', 'boolean'],
-  TURN_VAD_ACTIVATION_THRESHOLD: ['turn.vadActivationThreshold', 'number'],
-  TURN_VAD_MIN_SILENCE_MS: ['turn.vadMinSilenceMs', 'number'],
-  TURN_PREEMPTIVE_GENERATION: ['turn.preemptiveGeneration', 'boolean'],
-  TURN_PREEMPTIVE_TTS: ['turn.preemptiveTts', 'boolean'],
-  PROVIDER_TIMEOUT_MS: ['providerRequests.timeoutMs', 'number'],
-  PROVIDER_MAX_RETRY: ['providerRequests.maxRetry', 'number'],
-  PROVIDER_RETRY_INTERVAL_MS: ['providerRequests.retryIntervalMs', 'number'],
-};
-
-/** The file named by this variable (YAML or JSON) is read first; the environment overrides it. */
-export const CONFIG_FILE_ENV = 'AGENT_CONFIG';
-
-/** Vendor keys used when a stage selects that vendor and sets no key of its own. */
-const VENDOR_KEYS: Readonly<Record<string, string>> = {
-  openai: 'OPENAI_API_KEY',
-  cartesia: 'CARTESIA_API_KEY',
-};
-
-const SECRET_WORDS = 'secret|password|passwd|token|api[-_]?key|credentials?';
-const SECRET_KEY = new RegExp(`^[\\w.-]*(${SECRET_WORDS})$`, 'i');
-const SECRET_KEY_IN_TEXT = new RegExp(`[\\w.-]*(${SECRET_WORDS})`, 'i');
-/** A secret key's name, its colon and the word after it, in text that need not parse. */
-const SECRET_KEY_AND_WORD = new RegExp(`(?:${SECRET_WORDS})["']?\\s*[:=]\\s*["']?([^\\s"',{}\\[\\]]+)`, 'gi');
-
-/**
- * Keys whose values are credentials (`apiSecret`, `apiKey`, `password`, `token`, …). No configuration
- * error shows their values, however they were set, nor the config file's text around them: a message
- * quotes the configuration only in plain words, as a file's syntax error does unless it is at a
- * secret key, and never with a secret value in it.
- */
-export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key);
-}
-
-/** `text` as a message may quote it: a plain word, which cannot hold `apiSecret: …` text. */
-function quotable(text: unknown): string | undefined {
-  return typeof text === 'string' && /^[\w.-]{1,64}$/.test(text) ? text : undefined;
-}
-
-/** The variables that hold credentials: those setting a secret key, and the vendors' keys. */
-const SECRET_ENV_NAMES = [
-  ...Object.entries(ENV_KEYS)
-    .filter(([, [path]]) => isSecretKey(path))
-    .map(([name]) => name),
-  ...Object.values(VENDOR_KEYS),
-];
 
 type Raw = Record<string, unknown>;
 
@@ -215,36 +104,6 @@ function parseConfigText(text: string, secrets: SecretValues, invalid: string): 
   return value;
 }
 
-/** Where a secret key's value lies in the file's text: offsets from the end of the key to the end of its value. */
-interface SecretSpan {
-  key: string;
-  from: number;
-  to: number;
-  value?: string;
-}
-
-/** The file's secret values, found on yaml's syntax tree, which it builds for a broken file too. */
-function secretSpans(text: string): SecretSpan[] {
-  const spans: SecretSpan[] = [];
-  const ignoreErrors = () => {}; // the document's parse reports them
-  const end = (token: CST.Token) => token.offset + CST.stringify(token).length;
-  for (const token of new Parser().parse(text)) {
-    if (token.type !== 'document') continue;
-    CST.visit(token, ({ key, sep, value }) => {
-      const name = key && CST.resolveAsScalar(key, true, ignoreErrors)?.value;
-      if (!key || !name || !isSecretKey(name)) return;
-      const last = value ?? sep?.at(-1);
-      spans.push({
-        key: name,
-        from: end(key),
-        to: last ? end(last) : end(key),
-        value: CST.resolveAsScalar(value, true, ignoreErrors)?.value,
-      });
-    });
-  }
-  return spans;
-}
-
 /**
  * Where the file broke, and why. yaml's reason can quote the text it stopped at, so in a secret
  * key's value, or on a line that names one, only its code is given.
@@ -258,61 +117,6 @@ function describeSyntaxError(error: YAMLError, text: string, lines: LineCounter,
   const onLine = text.slice(lines.lineStarts[line - 1], lines.lineStarts[line]).match(SECRET_KEY_IN_TEXT)?.[0];
   if (onLine) return `${where}: ${error.code} on the line of ${onLine} (the text there is not shown)`;
   return `${where}: ${error.message}`;
-}
-
-/**
- * Shorter values are not hidden: they are no credential (livekit-server asks for 32 characters; its
- * dev pair, `devkey` and `secret`, is public), and hiding one would blank out words of the message.
- */
-const SHORTEST_HIDDEN_SECRET = 8;
-
-/** The values of secret keys in one configuration's sources, kept out of every message about it. */
-class SecretValues {
-  readonly #values = new Set<string>();
-
-  /** `value`, or everything in it (a secret key may hold a mapping). */
-  add(value: unknown, seen = new Set<object>()): void {
-    if (value === undefined || value === null) return;
-    if (typeof value === 'object') {
-      if (seen.has(value)) return; // yaml aliases can make a document cyclic
-      seen.add(value);
-      for (const item of Object.values(value)) this.add(item, seen);
-      return;
-    }
-    const text = String(value).trim();
-    if (text.length >= SHORTEST_HIDDEN_SECRET) this.#values.add(text);
-  }
-
-  /** Every value under a secret key anywhere in a parsed file. */
-  addUnderSecretKeys(node: unknown, seen = new Set<object>()): void {
-    if (typeof node !== 'object' || node === null || seen.has(node)) return;
-    seen.add(node);
-    for (const [key, value] of Object.entries(node)) {
-      if (isSecretKey(key)) this.add(value);
-      else this.addUnderSecretKeys(value, seen);
-    }
-  }
-
-  /** `text` with each secret in it replaced, the longest first so that none is left half shown. */
-  redact(text: string): string {
-    const values = [...this.#values].sort((a, b) => b.length - a.length);
-    if (!values.length) return text;
-    const pattern = new RegExp(values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
-    return text.replace(pattern, '[redacted]');
-  }
-}
-
-function coerce(value: string, kind: ValueKind): unknown {
-  if (kind === 'number') {
-    // Leave non-numbers as strings so the schema reports them with the key's name.
-    const n = Number(value); // 'Infinity' is a number here (e.g. a load threshold that never sheds calls)
-    return value.trim() !== '' && !Number.isNaN(n) ? n : value;
-  }
-  if (kind === 'boolean') {
-    if (/^(1|true|yes|on)$/i.test(value)) return true;
-    if (/^(0|false|no|off)$/i.test(value)) return false;
-  }
-  return value;
 }
 
 function setPath(target: Raw, path: string, value: unknown): void {
@@ -352,10 +156,4 @@ function describeIssue(issue: ZodIssue, sources: Map<string, string>): string {
     message = `Invalid enum value. Expected ${issue.options.map((o) => `'${o}'`).join(' | ')}${received ? `, received '${received}'` : ''}`;
   }
   return `  ${key}: ${message}${source ? ` (${source})` : ''}`;
-}
-
-/** For a key that nobody set, say which variable would set it. */
-function envHint(path: string): string | undefined {
-  const name = Object.entries(ENV_KEYS).find(([, [p]]) => p === path)?.[0];
-  return name ? `not set; set ${name}` : undefined;
 }

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { stringify as toYaml } from 'yaml';
-import { CONFIG_FILE_ENV, ConfigError, ENV_KEYS, loadConfig } from '../../agent/config/load.js';
+import { CONFIG_FILE_ENV, ENV_KEYS } from '../../agent/config/env-keys.js';
+import { ConfigError, loadConfig } from '../../agent/config/load.js';
 import { type AgentConfig, MAX_TIMER_MS } from '../../agent/config/schema.js';
 
 /** Fixed, so that a failure replays as found; the runs are bounded to keep the file to seconds. */
