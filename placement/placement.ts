@@ -206,17 +206,17 @@ export class Placement {
       .finally(() => this.#watches.delete(abort));
   }
 
-  /** Withdraws `from`'s dispatch and dispatches the nearest region with room not yet tried, if any. */
+  /**
+   * Dispatches the nearest region with room not yet tried and withdraws `from`'s dispatch. With no
+   * such region, `from`'s dispatch stays: withdrawing it would leave the caller no agent at all,
+   * while the one it asked for may only be late (a job process still warming).
+   */
   async #move(
     room: string,
     callerRegion: string,
     dispatches: AgentDispatchClient,
     { from, tried, waitedMs }: MoveAction,
   ): Promise<Region | undefined> {
-    for (const d of await dispatches.listDispatch(room).catch(() => [])) {
-      if (d.agentName === from.agentName) await dispatches.deleteDispatch(d.id, room).catch(() => undefined);
-    }
-    this.#release(from, 0);
     const pools = await this.#pools();
     const next = choosePlacement(
       this.opts.regions.nearestFirst(callerRegion).filter((r) => !tried.includes(r)),
@@ -224,9 +224,18 @@ export class Placement {
     );
     if (!next) {
       this.#unplaced.inc({ reason: 'no-agent' });
-      this.#log({ msg: 'call left without an agent: no other region has room', room, callerRegion, tried: tried.map((r) => r.name) });
+      this.#log({
+        msg: 'no agent yet, and no other region has room: the call waits on its region',
+        room,
+        region: from.name,
+        tried: tried.map((r) => r.name),
+      });
       return undefined;
     }
+    for (const d of await dispatches.listDispatch(room).catch(() => [])) {
+      if (d.agentName === from.agentName) await dispatches.deleteDispatch(d.id, room).catch(() => undefined);
+    }
+    this.#release(from, 0);
     await dispatches.createDispatch(room, next.region.agentName);
     this.#counted(next.region, callerRegion, 'failover', { room, from: from.name, waitedMs: Math.round(waitedMs) });
     return next.region;

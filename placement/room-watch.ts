@@ -29,14 +29,18 @@ export type WatchAction =
   | { type: 'release'; region: Region; afterMs: number }
   /** An agent of a withdrawn dispatch arrived after the first one: it leaves the room. */
   | { type: 'remove'; identity: string; region: string | undefined; kept: string | undefined }
-  /** No agent within the deadline: withdraw `from`'s dispatch and dispatch the nearest region with room not yet tried. */
+  /**
+   * No agent within the deadline: dispatch the nearest region with room not yet tried and withdraw
+   * `from`'s dispatch; with no such region, `from`'s stays (its agent may yet come).
+   */
   | { type: 'move'; from: Region; tried: readonly Region[]; waitedMs: number }
   /** Nothing more to watch. */
   | { type: 'done' };
 
 type Phase =
   | { kind: 'no-caller'; since: number }
-  | { kind: 'no-agent'; callerSince: number }
+  /** `last`: no region is left to move to; the watch waits for this one's agent until the window ends. */
+  | { kind: 'no-agent'; callerSince: number; last?: boolean }
   | { kind: 'moving' }
   | { kind: 'kept'; agent: RoomAgent; since: number }
   | { kind: 'done' };
@@ -85,17 +89,19 @@ export class RoomWatch {
       return [];
     }
     const waitedMs = look.now - phase.callerSince;
+    if (phase.last) return waitedMs > CALLER_JOIN_WINDOW_MS ? this.#end([{ type: 'release', region: this.#current, afterMs: 0 }]) : [];
     if (waitedMs < this.agentDeadlineMs) return [];
     this.#phase = { kind: 'moving' };
     return [{ type: 'move', from: this.#current, tried: [...this.#tried], waitedMs }];
   }
 
-  /** The driver moved the call to `next` (dispatched there at `now`), or found no region with room. */
+  /** The driver moved the call to `next` (dispatched there at `now`), or found no other region with room. */
   moved(next: Region | undefined, now: number): WatchAction[] {
-    if (!next) return this.#end([]);
-    this.#tried.push(next);
-    this.#current = next;
-    this.#phase = { kind: 'no-agent', callerSince: now };
+    if (next) {
+      this.#tried.push(next);
+      this.#current = next;
+    }
+    this.#phase = { kind: 'no-agent', callerSince: now, last: !next };
     return [];
   }
 

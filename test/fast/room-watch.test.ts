@@ -43,7 +43,24 @@ describe("a placed call's room watch", () => {
     expect(watch.step({ now: 22_300, participants: 1, agents: [] })).toEqual([
       { type: 'move', from: WEST, tried: [EAST, WEST], waitedMs: 5000 },
     ]);
-    expect(watch.moved(undefined, 22_400)).toEqual([{ type: 'done' }]);
+    // No region left: the last dispatch stays, and its agent is waited for, with no further move.
+    expect(watch.moved(undefined, 22_400)).toEqual([]);
+    expect(watch.step({ now: 40_000, participants: 1, agents: [] })).toEqual([]);
+    expect(watch.step({ now: 41_000, participants: 2, agents: [agent(WEST, 40_500)] })).toEqual([
+      { type: 'release', region: WEST, afterMs: PRESENCE_CATCH_UP_MS },
+    ]);
+  });
+
+  it('with no region left, waits for the last agent until the caller window ends, then lets its pool go', () => {
+    const watch = new RoomWatch(EAST, DEADLINE_MS, 0);
+    watch.step({ now: 250, participants: 1, agents: [] });
+    expect(watch.step({ now: 5250, participants: 1, agents: [] })).toEqual([{ type: 'move', from: EAST, tried: [EAST], waitedMs: 5000 }]);
+    expect(watch.moved(undefined, 5300)).toEqual([]);
+    expect(watch.step({ now: 5300 + CALLER_JOIN_WINDOW_MS, participants: 1, agents: [] })).toEqual([]);
+    expect(watch.step({ now: 5301 + CALLER_JOIN_WINDOW_MS, participants: 1, agents: [] })).toEqual([
+      { type: 'release', region: EAST, afterMs: 0 },
+      { type: 'done' },
+    ]);
   });
 
   it("keeps the first agent after a move and removes a withdrawn dispatch's late one for a while, then ends", () => {
