@@ -14,6 +14,8 @@ import {
 } from '../../harness/local-providers/index.js';
 import { encodeWav } from '../../harness/speech/audio.js';
 import { PocketsphinxRecognizer } from '../../harness/speech/pocketsphinx.js';
+import { type Message, SocketClient } from '../support/json-socket-client.js';
+import { type WavHeader, wavFile } from '../support/wav-file.js';
 
 /**
  * The local providers against malformed input: every route and socket protocol, fed garbage by
@@ -93,31 +95,6 @@ async function expectHealthy(): Promise<void> {
   expect((await call({ path: '/healthz' })).status).toBe(200);
 }
 
-interface WavHeader {
-  format: number;
-  channels: number;
-  sampleRate: number;
-  bits: number;
-}
-
-/** A WAV whose header says whatever it is told, over `data` as it is. */
-function wavFile(h: WavHeader, data: Uint8Array): Buffer {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'ascii');
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVEfmt ', 8, 'ascii');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(h.format, 20);
-  header.writeUInt16LE(h.channels, 22);
-  header.writeUInt32LE(h.sampleRate, 24);
-  header.writeUInt32LE((h.sampleRate * h.channels * Math.ceil(h.bits / 8)) % 2 ** 32, 28);
-  header.writeUInt16LE((h.channels * Math.ceil(h.bits / 8)) % 2 ** 16, 32);
-  header.writeUInt16LE(h.bits, 34);
-  header.write('data', 36, 'ascii');
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
-}
-
 /** A multipart body as the OpenAI SDK uploads a file. */
 async function multipart(file: Buffer): Promise<{ body: Buffer; contentType: string }> {
   const form = new FormData();
@@ -150,77 +127,9 @@ async function expectGoodChat(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // WebSockets
 
-type Message = Record<string, unknown> & { type?: unknown };
-
 /** Clients still open: closed after each test, so that a failed one leaves no connection to count against a limit. */
 const openClients = new Set<SocketClient>();
-
-/** A WebSocket client that keeps every JSON message it receives and reads them in order. */
-class SocketClient {
-  readonly #received: Message[] = [];
-  #read = 0;
-  #wake?: () => void;
-  readonly #closed: Promise<number>;
-
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      this.#received.push(JSON.parse(data.toString()) as Message);
-      this.#wake?.();
-    });
-    this.#closed = new Promise((resolve) => ws.once('close', (code) => resolve(code)));
-    openClients.add(this);
-    void this.#closed.then(() => openClients.delete(this));
-  }
-
-  static open(path: string): Promise<SocketClient> {
-    const ws = new WebSocket(`ws://${base.host}${path}`, { handshakeTimeout: ANSWER_MS });
-    return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(new SocketClient(ws)));
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
-      ws.once('error', reject);
-    });
-  }
-
-  /** Sends `data` as a text frame whatever its bytes: ws does not check what it sends. */
-  sendText(data: string | Buffer): void {
-    this.ws.send(data, { binary: false });
-  }
-
-  /** The messages received since the last call, up to and including the first that `match`es. */
-  async until(match: (m: Message) => boolean, what: string, timeoutMs = ANSWER_MS): Promise<Message[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const at = this.#received.findIndex((m, i) => i >= this.#read && match(m));
-      if (at >= 0) {
-        const seen = this.#received.slice(this.#read, at + 1);
-        this.#read = at + 1;
-        return seen;
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no ${what} in ${timeoutMs} ms; got ${JSON.stringify(this.#received.slice(this.#read))}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  }
-
-  /** The code the connection was closed with, once it is. */
-  closeCode(): Promise<number> {
-    return Promise.race([
-      this.#closed,
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still open after ${ANSWER_MS} ms`)), ANSWER_MS).unref()),
-    ]);
-  }
-
-  async close(): Promise<void> {
-    this.ws.close();
-    await this.closeCode();
-  }
-}
+const openSocket = (path: string) => SocketClient.open(`ws://${base.host}${path}`, ANSWER_MS, openClients);
 
 /** How an upgrade that is refused is answered. */
 function refusedUpgrade(path: string): Promise<Answer> {
@@ -264,7 +173,7 @@ const isCartesiaError = (m: Message) => m.type === 'error' && m.status_code === 
  */
 async function openRealtime(): Promise<SocketClient> {
   for (const deadline = Date.now() + ANSWER_MS; ; ) {
-    const attempt = await SocketClient.open('/v1/realtime?intent=transcription').catch((e: Error) => e);
+    const attempt = await openSocket('/v1/realtime?intent=transcription').catch((e: Error) => e);
     if (attempt instanceof SocketClient) {
       await attempt.until((m) => m.type === 'session.created', 'session.created');
       return attempt;
@@ -415,7 +324,7 @@ describe('local providers under malformed input (fuzz)', () => {
   });
 
   it('/tts/websocket rejects every malformed frame, or closes with 1007 for bytes that are not UTF-8, and keeps speaking', async () => {
-    let client = await SocketClient.open('/tts/websocket');
+    let client = await openSocket('/tts/websocket');
     await fc.assert(
       fc.asyncProperty(garbageFrame(wrongCartesiaMessage, 3), async (frame) => {
         client.sendText(frame);
@@ -424,7 +333,7 @@ describe('local providers under malformed input (fuzz)', () => {
           expect(isCartesiaError(rejection!)).toBe(true);
         } else {
           expect(await client.closeCode()).toBe(INVALID_PAYLOAD);
-          client = await SocketClient.open('/tts/websocket');
+          client = await openSocket('/tts/websocket');
         }
         await expectSpeech(client);
       }),
@@ -651,19 +560,19 @@ describe('each fault once measured, fixed', () => {
   });
 
   it('a Cartesia text frame that is not UTF-8 closes that connection with 1007, and the server takes new ones', async () => {
-    const client = await SocketClient.open('/tts/websocket');
+    const client = await openSocket('/tts/websocket');
     client.sendText(Buffer.from([0xc3, 0x28]));
     expect(await client.closeCode()).toBe(INVALID_PAYLOAD);
-    const next = await SocketClient.open('/tts/websocket');
+    const next = await openSocket('/tts/websocket');
     await expectSpeech(next);
     await next.close();
   });
 
   it('a message over the size limit closes that connection with 1009, and the server takes new ones', async () => {
-    const client = await SocketClient.open('/tts/websocket');
+    const client = await openSocket('/tts/websocket');
     client.sendText(Buffer.alloc(MAX_SOCKET_MESSAGE_BYTES + 1, 0x20));
     expect(await client.closeCode()).toBe(MESSAGE_TOO_BIG);
-    const next = await SocketClient.open('/tts/websocket');
+    const next = await openSocket('/tts/websocket');
     await expectSpeech(next);
     await next.close();
   });
@@ -733,7 +642,7 @@ describe('each fault once measured, fixed', () => {
 
   it('refuses a TTS context past the limit of one connection, and takes it once another is cancelled', async () => {
     const limit = DEFAULT_CONCURRENCY_LIMITS.ttsContextsPerConnection;
-    const client = await SocketClient.open('/tts/websocket');
+    const client = await openSocket('/tts/websocket');
     // Contexts kept open, waiting for more text.
     for (let i = 0; i < limit; i++)
       client.sendText(JSON.stringify({ context_id: `open-${i}`, transcript: '', continue: true, output_format: PCM_FORMAT }));
