@@ -1,5 +1,5 @@
 /**
- * The placement service (README "Regions"): which region, server and agent a new call goes to, and
+ * The placement service (docs/regions.md): which region, server and agent a new call goes to, and
  * the watch that moves it when no agent comes. The web front (web/server) serves it as `POST
  * /api/call`; the image target `placement` runs that front.
  */

@@ -43,7 +43,7 @@ export class NoRoomError extends Error {
 }
 
 /**
- * Places calls in regions (README "Regions"): the caller's region from its hint or address, the
+ * Places calls in regions (docs/regions.md): the caller's region from its hint or address, the
  * nearest region whose worker pool has room (spill-over when the near pool is full), a token for
  * that region's livekit-server whose room configuration dispatches that region's agent; then it
  * watches the room, and when no agent has joined within the deadline of the caller's arrival it

@@ -270,7 +270,7 @@ export const configSchema = z
       .object({
         agentName: z.string().min(1).default(DEFAULT_AGENT_NAME),
         /**
-         * The region this worker's pool serves (README "Regions"): set on the agent's participant as
+         * The region this worker's pool serves (docs/regions.md): set on the agent's participant as
          * the `voice-agent.region` attribute, logged with each call, and reported with the pool's load.
          */
         region: z

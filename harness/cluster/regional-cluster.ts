@@ -47,7 +47,7 @@ export interface RegionalClusterOptions {
 }
 
 /**
- * A multi-region LiveKit cluster on this machine (README "Regions"): per region a network namespace
+ * A multi-region LiveKit cluster on this machine (docs/regions.md): per region a network namespace
  * holding a livekit-server node (multi-node through the shared Redis, region-aware node selection),
  * the local providers (a region's providers are near it, as cloud providers' regional endpoints are)
  * and a worker pool registered as `voice-agent-<region>`. The hub (this process's namespace) holds

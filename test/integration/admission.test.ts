@@ -118,7 +118,7 @@ describe('a burst of dispatches beyond capacity', () => {
     const [markFirst, markSecond] = [bed.worker.log.mark(), second.log.mark()];
     // Five calls starting at once on two cores (callers and providers included), and a job process
     // forked to replace each one taken, are more than this machine serves (about one call a core,
-    // README "Cost per call"): greetings stalled in the TTS and one was never heard (CI, d54ee71).
+    // docs/benchmarks.md, "Cost per call"): greetings stalled in the TTS and one was never heard (CI, d54ee71).
     // This test is about admission; the next one hears every greeting, its calls placed one by one.
     const { served } = await burst(5, false);
     expect(served.every(Boolean)).toBe(true);
