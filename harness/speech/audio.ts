@@ -39,21 +39,34 @@ export function readWav(data: Buffer): PcmAudio {
   throw new Error('no data chunk');
 }
 
-export function encodeWav(pcm: Int16Array, sampleRate: number): Buffer {
+export interface WavHeader {
+  format: number;
+  channels: number;
+  sampleRate: number;
+  bits: number;
+}
+
+/** A WAV whose header says whatever it is told, over `data` as it is. */
+export function wavFile(h: WavHeader, data: Uint8Array): Buffer {
   const header = Buffer.alloc(44);
   header.write('RIFF', 0, 'ascii');
-  header.writeUInt32LE(36 + pcm.byteLength, 4);
+  header.writeUInt32LE(36 + data.length, 4);
   header.write('WAVEfmt ', 8, 'ascii');
   header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(sampleRate, 24);
-  header.writeUInt32LE(sampleRate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
+  header.writeUInt16LE(h.format, 20);
+  header.writeUInt16LE(h.channels, 22);
+  header.writeUInt32LE(h.sampleRate, 24);
+  header.writeUInt32LE((h.sampleRate * h.channels * Math.ceil(h.bits / 8)) % 2 ** 32, 28);
+  header.writeUInt16LE((h.channels * Math.ceil(h.bits / 8)) % 2 ** 16, 32);
+  header.writeUInt16LE(h.bits, 34);
   header.write('data', 36, 'ascii');
-  header.writeUInt32LE(pcm.byteLength, 40);
-  return Buffer.concat([header, Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength)]);
+  header.writeUInt32LE(data.length, 40);
+  return Buffer.concat([header, data]);
+}
+
+/** 16-bit mono PCM as a WAV file. */
+export function encodeWav(pcm: Int16Array, sampleRate: number): Buffer {
+  return wavFile({ format: 1, channels: 1, sampleRate, bits: 16 }, new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength));
 }
 
 /** Half-width of the sinc kernel in input samples at the lower of the two rates. */

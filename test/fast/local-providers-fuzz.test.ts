@@ -12,10 +12,9 @@ import {
   startLocalProviders,
   WAV_UPLOAD_LIMITS,
 } from '../../harness/local-providers/index.js';
-import { encodeWav } from '../../harness/speech/audio.js';
+import { encodeWav, type WavHeader, wavFile } from '../../harness/speech/audio.js';
 import { PocketsphinxRecognizer } from '../../harness/speech/pocketsphinx.js';
 import { type Message, SocketClient } from '../support/json-socket-client.js';
-import { type WavHeader, wavFile } from '../support/wav-file.js';
 
 /**
  * The local providers against malformed input: every route and socket protocol, fed garbage by
