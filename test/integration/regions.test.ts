@@ -47,7 +47,7 @@ describe('regional placement on a multi-node cluster', () => {
     // One call fills the east pool: spill-over needs no crowd.
     // Two warm processes in eu-west: when the us-east pool dies, its call in progress and a new caller
     // near it come to eu-west at once; with one, the second waited for a process to warm past the
-    // placement deadline (CI on e551a7a), which is issue 22's to shorten, not this test's.
+    // placement deadline (CI on 2e26a9e), which is issue 22's to shorten, not this test's.
     [east, west] = [
       await startWorker(EAST, { AGENT_MAX_CONCURRENT_CALLS: '1' }),
       await startWorker(WEST, { AGENT_NUM_IDLE_PROCESSES: '2' }),
