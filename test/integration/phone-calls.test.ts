@@ -70,10 +70,34 @@ describe('phone calls', () => {
     }
   }
 
-  /** The agent's reply to `text`, as the caller heard it through the line. */
+  /** What the LLM was last asked, as the agent heard the caller. */
+  function lastAsked(): string {
+    const messages = (bed.stack.providers.log.list('llm').at(-1)?.input ?? []) as { role: string; content?: unknown }[];
+    const said = messages.filter((m) => m.role === 'user').at(-1)?.content;
+    return typeof said === 'string' ? said : JSON.stringify(said ?? null);
+  }
+
+  /**
+   * Says `text` until the agent understood it (the local LLM's script answers what it heard as it
+   * answers `text`), as a misheard caller says it again, at most three times; resolves with when the
+   * agent started answering. Through the phone band the offline recognizer mishears now and then (in
+   * one CI run both story tests heard another answer), and these tests are about what the agent does
+   * once it understood.
+   */
+  async function sayUntilUnderstood(caller: SimulatedCaller, text: string): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      await caller.waitUntilAgentQuiet();
+      const answerStartedAt = await caller.agentSpeaking(await caller.say(text));
+      const heard = lastAsked();
+      if (scriptedAnswer(heard) === scriptedAnswer(text)) return answerStartedAt;
+      console.log(JSON.stringify({ said: text, misheard: heard, attempt }));
+      if (attempt === 3) throw new Error(`'${text}' was misheard three times, last as ${heard}`);
+    }
+  }
+
+  /** The agent's reply to `text`, once understood, as the caller heard it through the line. */
   async function ask(caller: SimulatedCaller, text: string) {
-    await caller.waitUntilAgentQuiet();
-    return caller.hearNextSpeech(await caller.say(text));
+    return caller.hearNextSpeech(await sayUntilUnderstood(caller, text));
   }
 
   it('greets a phone-shaped caller and answers through the phone band, knowing it is a phone call', async () => {
@@ -129,9 +153,9 @@ describe('phone calls', () => {
 
   it('says goodbye, then ends the call: the phone participant is removed and the job ends', async () => {
     await phoneCall(async (caller, room) => {
-      // Through the phone band 'Thank you, goodbye.' was heard as 'and you could buy it', and
-      // 'Thank you very much, goodbye.' as '... the bike'; this is heard whole.
-      const reply = await ask(caller, 'No thank you, bye bye.');
+      // Through the phone band, offline, 'Bye bye.' was heard whole 33 times in 36 (at other offsets
+      // and levels), 'No thank you, bye bye.' 16 times ('nobody can buy a bike', twice in one call).
+      const reply = await ask(caller, 'Bye bye.');
       const removed = await Promise.race([caller.removed, new Promise((r) => setTimeout(() => r('still connected'), 10_000))]);
       console.log(JSON.stringify({ heard: reply.text, removed }));
       expect(wordOverlap('You are welcome. Have a nice day and goodbye.', reply.text)).toBeGreaterThanOrEqual(MIN_PHONE_OVERLAP);
@@ -151,8 +175,7 @@ describe('phone calls', () => {
     try {
       await phoneCall(async (caller, r) => {
         room = r;
-        await caller.waitUntilAgentQuiet();
-        await caller.agentSpeaking(await caller.say(STORY_QUESTION));
+        await sayUntilUnderstood(caller, STORY_QUESTION);
         await new Promise((r) => setTimeout(r, 2000));
       });
       hungUpAt = performance.now();
@@ -214,8 +237,7 @@ describe('phone calls', () => {
         expect(wordOverlap(STORY, story.text)).toBeGreaterThanOrEqual(MIN_PHONE_OVERLAP);
         expect(bed.worker.log.turns(mark).some((t) => t.interrupted)).toBe(false);
 
-        await caller.waitUntilAgentQuiet();
-        await caller.say(STORY_QUESTION);
+        await sayUntilUnderstood(caller, STORY_QUESTION);
         const over = await caller.talkOver(await bed.phoneVoice.synthesize('Wait, please stop there.'), 4000);
         const stop = await caller.agentStopped(over);
         console.log(JSON.stringify(stop));
