@@ -1,79 +1,35 @@
+import { z } from 'zod';
 import { isSecretKey } from './config-secrets.js';
+import { configSchema, ENV_DESCRIPTION_PREFIX } from './schema.js';
 
 export type ValueKind = 'string' | 'number' | 'boolean';
 
-/** Environment variables and the config keys they set. Environment wins over the config file. */
-export const ENV_KEYS: Readonly<Record<string, readonly [path: string, kind: ValueKind]>> = {
-  LIVEKIT_URL: ['livekit.url', 'string'],
-  LIVEKIT_API_KEY: ['livekit.apiKey', 'string'],
-  LIVEKIT_API_SECRET: ['livekit.apiSecret', 'string'],
-  AGENT_NAME: ['worker.agentName', 'string'],
-  // The name LiveKit's starters use; both may be set if they agree.
-  LIVEKIT_AGENT_NAME: ['worker.agentName', 'string'],
-  AGENT_REGION: ['worker.region', 'string'],
-  AGENT_LOAD_THRESHOLD: ['worker.loadThreshold', 'number'],
-  AGENT_MAX_CONCURRENT_CALLS: ['worker.maxConcurrentCalls', 'number'],
-  AGENT_LIVEKIT_TARGET_LOAD: ['worker.livekitTargetLoad', 'number'],
-  AGENT_NUM_IDLE_PROCESSES: ['worker.numIdleProcesses', 'number'],
-  AGENT_PROCESS_INIT_TIMEOUT_MS: ['worker.processInitTimeoutMs', 'number'],
-  AGENT_HTTP_PORT: ['worker.httpPort', 'number'],
-  AGENT_HTTP_HOST: ['worker.httpHost', 'string'],
-  AGENT_DRAIN_TIMEOUT_MS: ['worker.drainTimeoutMs', 'number'],
-  AGENT_INSTRUCTIONS: ['agent.instructions', 'string'],
-  AGENT_GREETING: ['agent.greeting', 'string'],
-  AGENT_APOLOGY: ['agent.apology', 'string'],
-  LOCAL_PROVIDERS_URL: ['localProviders.url', 'string'],
-  REDIS_URL: ['redis.url', 'string'],
-  LOG_TRANSCRIPTS: ['log.transcripts', 'boolean'],
-  AGENT_RESUMPTION: ['agent.resumption', 'string'],
-  PHONE_TRANSFER_TO: ['phone.transferTo', 'string'],
-  PHONE_KEYPAD_PAUSE_MS: ['phone.keypadPauseMs', 'number'],
-  STT_PROVIDER: ['stt.provider', 'string'],
-  STT_STREAMING: ['stt.streaming', 'boolean'],
-  STT_MODEL: ['stt.model', 'string'],
-  STT_PHONE_MODEL: ['stt.phoneModel', 'string'],
-  STT_END_OF_UTTERANCE_SILENCE_MS: ['stt.endOfUtteranceSilenceMs', 'number'],
-  STT_COMMIT: ['stt.commit', 'string'],
-  STT_PREFLIGHT_TRANSCRIPTS: ['stt.preflightTranscripts', 'boolean'],
-  STT_LANGUAGE: ['stt.language', 'string'],
-  STT_BASE_URL: ['stt.baseUrl', 'string'],
-  STT_API_KEY: ['stt.apiKey', 'string'],
-  LLM_PROVIDER: ['llm.provider', 'string'],
-  LLM_MODEL: ['llm.model', 'string'],
-  LLM_TEMPERATURE: ['llm.temperature', 'number'],
-  LLM_BASE_URL: ['llm.baseUrl', 'string'],
-  LLM_API_KEY: ['llm.apiKey', 'string'],
-  TTS_PROVIDER: ['tts.provider', 'string'],
-  TTS_MODEL: ['tts.model', 'string'],
-  TTS_VOICE: ['tts.voice', 'string'],
-  TTS_FIRST_PHRASE_WORDS: ['tts.firstPhraseWords', 'number'],
-  TTS_BASE_URL: ['tts.baseUrl', 'string'],
-  TTS_API_KEY: ['tts.apiKey', 'string'],
-  TURN_DETECTOR: ['turn.detector', 'string'],
-  TURN_MIN_ENDPOINTING_DELAY_MS: ['turn.minEndpointingDelayMs', 'number'],
-  TURN_MAX_ENDPOINTING_DELAY_MS: ['turn.maxEndpointingDelayMs', 'number'],
-  TURN_MIN_INTERRUPTION_DURATION_MS: ['turn.minInterruptionDurationMs', 'number'],
-  TURN_MIN_INTERRUPTION_WORDS: ['turn.minInterruptionWords', 'number'],
-  TURN_FALSE_INTERRUPTION_TIMEOUT_MS: ['turn.falseInterruptionTimeoutMs', 'number'],
-  TURN_RESUME_FALSE_INTERRUPTION: ['turn.resumeFalseInterruption', 'boolean'],
-  TURN_IGNORE_BACKCHANNELS: ['turn.ignoreBackchannels', 'boolean'],
-  AUDIO_ECHO_CANCELLATION: ['audio.echoCancellation', 'string'],
-  TURN_UNFINISHED_DELAY_MS: ['turn.unfinishedDelayMs', 'number'],
-  TURN_PHONE_EXTRA_DELAY_MS: ['turn.phoneExtraDelayMs', 'number'],
-  TURN_TRANSCRIPT_WAIT_MS: ['turn.transcriptWaitMs', 'number'],
-  TURN_MODEL_THRESHOLD: ['turn.modelThreshold', 'number'],
-  TURN_UNSURE_DELAY_MS: ['turn.unsureDelayMs', 'number'],
-  TURN_DONE_THRESHOLD: ['turn.doneThreshold', 'number'],
-  TURN_UNSURE_THRESHOLD: ['turn.unsureThreshold', 'number'],
-  TURN_SPEECH_GATE: ['turn.speechGate', 'boolean'],
-  TURN_VAD_ACTIVATION_THRESHOLD: ['turn.vadActivationThreshold', 'number'],
-  TURN_VAD_MIN_SILENCE_MS: ['turn.vadMinSilenceMs', 'number'],
-  TURN_PREEMPTIVE_GENERATION: ['turn.preemptiveGeneration', 'boolean'],
-  TURN_PREEMPTIVE_TTS: ['turn.preemptiveTts', 'boolean'],
-  PROVIDER_TIMEOUT_MS: ['providerRequests.timeoutMs', 'number'],
-  PROVIDER_MAX_RETRY: ['providerRequests.maxRetry', 'number'],
-  PROVIDER_RETRY_INTERVAL_MS: ['providerRequests.retryIntervalMs', 'number'],
-};
+/**
+ * Environment variables and the config keys they set, read from the schema, where each key names
+ * its own (`.describe(env(...))`); a number or boolean key's value is parsed as one. Environment
+ * wins over the config file.
+ */
+export const ENV_KEYS: Readonly<Record<string, readonly [path: string, kind: ValueKind]>> = Object.fromEntries(envKeysOf(configSchema));
+
+function* envKeysOf(schema: z.ZodTypeAny, path: readonly string[] = []): Generator<[string, readonly [string, ValueKind]]> {
+  let node = schema;
+  let description = node.description;
+  // Defaults, optionals and refinements wrap the key's type; the description may sit on any of them.
+  for (;;) {
+    if (node instanceof z.ZodDefault) node = node.removeDefault();
+    else if (node instanceof z.ZodOptional) node = node.unwrap();
+    else if (node instanceof z.ZodEffects) node = node.innerType();
+    else break;
+    description ??= node.description;
+  }
+  if (node instanceof z.ZodObject) {
+    for (const [key, field] of Object.entries(node.shape as z.ZodRawShape)) yield* envKeysOf(field, [...path, key]);
+    return;
+  }
+  if (!description?.startsWith(ENV_DESCRIPTION_PREFIX)) return;
+  const kind: ValueKind = node instanceof z.ZodNumber ? 'number' : node instanceof z.ZodBoolean ? 'boolean' : 'string';
+  for (const name of description.slice(ENV_DESCRIPTION_PREFIX.length).split(',')) yield [name, [path.join('.'), kind]];
+}
 
 /** The file named by this variable (YAML or JSON) is read first; the environment overrides it. */
 export const CONFIG_FILE_ENV = 'AGENT_CONFIG';

@@ -2,6 +2,9 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_AGENT_NAME } from '../../contracts/agent-name.js';
 
+/** How a key's description names its environment variables: `env:NAME[,ALIAS]`. */
+export const ENV_DESCRIPTION_PREFIX = 'env:';
+
 /** Where the `local` stages find the local providers unless told otherwise; `npm start` runs them there. */
 export const DEFAULT_LOCAL_PROVIDERS_URL = 'http://127.0.0.1:8788';
 /** Said by the agent that takes over a call whose agent was lost. */
@@ -18,6 +21,9 @@ export const DEFAULT_WORKER_HTTP_HOST = '127.0.0.1';
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** No turn-taking wait is longer: a caller silent for half a minute has finished, or gone. */
 const MAX_TURN_WAIT_MS = 30_000;
+
+/** Marks a key's schema with the environment variables that set it (agent/config/env-keys.ts reads them back). */
+const env = (names: string | readonly string[]) => `${ENV_DESCRIPTION_PREFIX}${[names].flat().join(',')}`;
 
 /** A whole number of milliseconds within [min, max]. */
 const ms = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -51,75 +57,72 @@ const listenHost = z
 const sttSchema = z
   .object({
     /** `local`: the OpenAI transcription protocol served by the local providers. */
-    provider: z.enum(['local', 'openai']).default('local'),
+    provider: z.enum(['local', 'openai']).default('local').describe(env('STT_PROVIDER')),
     /**
      * Stream the caller's audio over the realtime transcription WebSocket, decoded while they speak,
      * so the final transcript is there as the turn ends; `false` uploads each utterance over HTTP
      * after the VAD ends it, which makes every turn wait for the upload and the decoding.
      */
-    streaming: z.boolean().default(true),
+    streaming: z.boolean().default(true).describe(env('STT_STREAMING')),
     /** Default: `gpt-4o-transcribe` when streaming (server-side endpointing), `whisper-1` otherwise. */
-    model: z.string().min(1).optional(),
+    model: z.string().min(1).optional().describe(env('STT_MODEL')),
     /**
      * Model for callers on the phone (8 kHz, G.711), where the provider has a telephony one; unset:
      * `model`, except for `local`, whose telephony model is used.
      */
-    phoneModel: z.string().min(1).optional(),
+    phoneModel: z.string().min(1).optional().describe(env('STT_PHONE_MODEL')),
     /**
      * Streaming only: who ends an utterance. `provider`: its server VAD, after
      * `endOfUtteranceSilenceMs` of silence; `agent`: the session's VAD, the moment it hears the
      * caller stop (a manual `input_audio_buffer.commit`, the provider's own turn detection off).
      * `agent`: the transcript comes ~50 ms after the VAD hears the caller stop, the turn waits for
      * it while it is owed, and a caller in a noisy room, whose pauses the provider's energy gate
-     * never hears, is transcribed at all. Not the default: with it and the speech gate on for
-     * everyone a fresh-clone CI run failed six tests outside turn-taking (README, Turn-taking).
+     * never hears, is transcribed at all. Not the default yet, for reasons in the README, Turn-taking.
      */
-    commit: z.enum(['agent', 'provider']).default('provider'),
+    commit: z.enum(['agent', 'provider']).default('provider').describe(env('STT_COMMIT')),
     /** Streaming with `commit: provider`: the provider's end-of-utterance silence. */
-    endOfUtteranceSilenceMs: ms(100, 2000).default(350),
+    endOfUtteranceSilenceMs: ms(100, 2000).default(350).describe(env('STT_END_OF_UTTERANCE_SILENCE_MS')),
     /** Start the LLM on the last interim transcript when the STT ends an utterance, before its final one (agent/session/turn-taking/preflight-transcripts.ts). */
-    preflightTranscripts: z.boolean().default(true),
-    language: z.string().min(2).default('en'),
-    baseUrl: providerUrl.optional(),
-    apiKey: credential.optional(),
+    preflightTranscripts: z.boolean().default(true).describe(env('STT_PREFLIGHT_TRANSCRIPTS')),
+    language: z.string().min(2).default('en').describe(env('STT_LANGUAGE')),
+    baseUrl: providerUrl.optional().describe(env('STT_BASE_URL')),
+    apiKey: credential.optional().describe(env('STT_API_KEY')),
   })
   .strict();
 
 const llmSchema = z
   .object({
     /** `openai` covers any OpenAI-compatible server (Ollama, vLLM, llama.cpp) through `baseUrl`. */
-    provider: z.enum(['local', 'openai']).default('local'),
-    model: z.string().min(1).default('gpt-4o-mini'),
-    temperature: z.number().min(0).max(2).optional(),
-    baseUrl: providerUrl.optional(),
-    apiKey: credential.optional(),
+    provider: z.enum(['local', 'openai']).default('local').describe(env('LLM_PROVIDER')),
+    model: z.string().min(1).default('gpt-4o-mini').describe(env('LLM_MODEL')),
+    temperature: z.number().min(0).max(2).optional().describe(env('LLM_TEMPERATURE')),
+    baseUrl: providerUrl.optional().describe(env('LLM_BASE_URL')),
+    apiKey: credential.optional().describe(env('LLM_API_KEY')),
   })
   .strict();
 
 const ttsSchema = z
   .object({
     /** `local`: the Cartesia WebSocket protocol (streaming, word timestamps) served by the local providers. */
-    provider: z.enum(['local', 'openai', 'cartesia']).default('local'),
-    model: z.string().min(1).optional(),
-    voice: z.string().min(1).optional(),
+    provider: z.enum(['local', 'openai', 'cartesia']).default('local').describe(env('TTS_PROVIDER')),
+    model: z.string().min(1).optional().describe(env('TTS_MODEL')),
+    voice: z.string().min(1).optional().describe(env('TTS_VOICE')),
     /**
      * Streaming TTS: the reply's first clause, or this many words if no clause ends sooner, is sent
      * for synthesis at once instead of with the whole first sentence (agent/session/reply/first-phrase.ts);
      * 0 sends whole sentences only.
      */
-    firstPhraseWords: z.number().int().min(0).max(50).default(5),
-    baseUrl: providerUrl.optional(),
-    apiKey: credential.optional(),
+    firstPhraseWords: z.number().int().min(0).max(50).default(5).describe(env('TTS_FIRST_PHRASE_WORDS')),
+    baseUrl: providerUrl.optional().describe(env('TTS_BASE_URL')),
+    apiKey: credential.optional().describe(env('TTS_API_KEY')),
   })
   .strict();
 
 /**
  * Delays by detector: how long after the caller's last speech the turn is over when they are done,
  * and the ceiling of the wait when they are not. `combined`'s, with its thresholds and
- * `unsureDelayMs`, are what `npm run bench -- turn-taking` chose on its development split: no
- * setting met the targets there, so the fewest false cut-offs (27.5 % clean) among the settings
- * that answer a finished caller within a 700 ms median and a 1.3 s p95: a longer not-done wait
- * than the unsure one cut off no fewer there.
+ * `unsureDelayMs`, are what `npm run bench -- turn-taking` chose on its development split (how, and
+ * what they give held out: README, Turn-taking).
  */
 const DEFAULT_ENDPOINTING_DELAYS_MS = {
   combined: { min: 0, max: 1200 },
@@ -138,46 +141,44 @@ const turnSchema = z
      * delays below, with the endpointing policy (agent/session/turn-taking/endpointing-policy.ts) waiting
      * `unfinishedDelayMs` after a word that needs more; `vad`: `minEndpointingDelayMs` after the
      * VAD's end of speech, with the same policy. Never a cloud model. `model` stays the default:
-     * `combined` cut off fewer turns in the benchmark (held out 38 % against 52 %) but answered a
-     * finished caller later (voice-to-voice p50 1240 against 1072 ms) and less predictably (a
-     * quarter of plain questions waited its unsure 1.2 s), which failed the fresh-clone CI's
-     * latency comparisons (README, Turn-taking).
+     * `combined` cuts off fewer turns but answers a finished caller later and less predictably
+     * (README, Turn-taking).
      */
-    detector: z.enum(['combined', 'model', 'vad']).default('model'),
+    detector: z.enum(['combined', 'model', 'vad']).default('model').describe(env('TURN_DETECTOR')),
     /** Silence after the caller's last speech before the turn is over when they are done (`vad`: always); default by detector, above. */
-    minEndpointingDelayMs: ms(0, MAX_TURN_WAIT_MS).optional(),
+    minEndpointingDelayMs: ms(0, MAX_TURN_WAIT_MS).optional().describe(env('TURN_MIN_ENDPOINTING_DELAY_MS')),
     /** … when they are not done (`combined`: the ceiling of every wait); default by detector, above. */
-    maxEndpointingDelayMs: ms(1, MAX_TURN_WAIT_MS).optional(),
+    maxEndpointingDelayMs: ms(1, MAX_TURN_WAIT_MS).optional().describe(env('TURN_MAX_ENDPOINTING_DELAY_MS')),
     /** `combined`: the wait when the detector is unsure (its probability between the two thresholds below). */
-    unsureDelayMs: ms(0, MAX_TURN_WAIT_MS).default(1200),
+    unsureDelayMs: ms(0, MAX_TURN_WAIT_MS).default(1200).describe(env('TURN_UNSURE_DELAY_MS')),
     /** `combined`: the probability that the caller is done from which the turn ends after `minEndpointingDelayMs`. */
-    doneThreshold: z.number().min(0).max(1).default(0.5),
+    doneThreshold: z.number().min(0).max(1).default(0.5).describe(env('TURN_DONE_THRESHOLD')),
     /** `combined`: below this probability the wait is `maxEndpointingDelayMs`, above it `unsureDelayMs`. */
-    unsureThreshold: z.number().min(0).max(1).default(0.02),
+    unsureThreshold: z.number().min(0).max(1).default(0.02).describe(env('TURN_UNSURE_THRESHOLD')),
     /** `model`, `vad`: the wait when their last word needs more: a digit being dictated, "um", "and", "the". */
-    unfinishedDelayMs: ms(0, MAX_TURN_WAIT_MS).default(1200),
+    unfinishedDelayMs: ms(0, MAX_TURN_WAIT_MS).default(1200).describe(env('TURN_UNFINISHED_DELAY_MS')),
     /** Added to each on a phone line, where 8 kHz speech leaves the models and the VAD less to go on. */
-    phoneExtraDelayMs: ms(0, MAX_TURN_WAIT_MS).default(0),
+    phoneExtraDelayMs: ms(0, MAX_TURN_WAIT_MS).default(0).describe(env('TURN_PHONE_EXTRA_DELAY_MS')),
     /**
      * The longest the turn waits, after the caller's last speech, for a final transcript the STT
      * owes (it heard speech it has not transcribed yet). Normally it comes within ~100 ms of the
-     * VAD's end of speech; on a loaded machine pocketsphinx sent one 2.9 s after the speech ended.
+     * VAD's end of speech, and on a loaded machine seconds later.
      */
-    transcriptWaitMs: ms(0, MAX_TURN_WAIT_MS).default(4000),
+    transcriptWaitMs: ms(0, MAX_TURN_WAIT_MS).default(4000).describe(env('TURN_TRANSCRIPT_WAIT_MS')),
     /**
      * `model`: the audio model's end-of-turn probability below which the caller is not done. Its own
-     * for English is 0.36, calibrated on natural speech; on the benchmark's synthetic callers it then
-     * called most finished turns unfinished (median delay ~1.2 s), and 0.2 was its quickest good setting.
+     * for English, 0.36, is calibrated on natural speech and calls most of the synthetic callers'
+     * finished turns unfinished (docs/configuration.md).
      */
-    modelThreshold: z.number().min(0).max(1).default(0.2),
+    modelThreshold: z.number().min(0).max(1).default(0.2).describe(env('TURN_MODEL_THRESHOLD')),
     /**
      * The VAD hears the caller through a gate keyed to their own speech level
      * (plugins/speech-level-gate): a room of other voices 10 dB under the caller, which Silero takes
      * for speech, reaches it as silence, so the caller's turn can end in a noisy room.
      */
-    speechGate: z.boolean().default(false),
+    speechGate: z.boolean().default(false).describe(env('TURN_SPEECH_GATE')),
     /** Silero's speech probability above which a window is speech. */
-    vadActivationThreshold: z.number().min(0.05).max(0.95).default(0.5),
+    vadActivationThreshold: z.number().min(0.05).max(0.95).default(0.5).describe(env('TURN_VAD_ACTIVATION_THRESHOLD')),
     /**
      * Silence that ends a speech segment for the VAD. The turn ends at the later of this and
      * the endpointing delay (both count from the end of speech): at silero's own 550 ms the
@@ -185,23 +186,23 @@ const turnSchema = z
      * endpointing delay is the one knob. The model is asked after 200 ms of silence, so with
      * `model` this must not be shorter.
      */
-    vadMinSilenceMs: ms(50, 3000).default(250),
+    vadMinSilenceMs: ms(50, 3000).default(250).describe(env('TURN_VAD_MIN_SILENCE_MS')),
     /**
      * Caller speech over the agent for this long pauses its playout, so a barge-in is heard to stop
      * the agent at once (`npm run bench -- interruptions` measures it); a transcript then confirms
      * the interruption. The pause alone cuts nothing off: a reply paused by a noise resumes.
      */
-    minInterruptionDurationMs: ms(0, MAX_TURN_WAIT_MS).default(80),
-    minInterruptionWords: z.number().int().min(0).default(0),
+    minInterruptionDurationMs: ms(0, MAX_TURN_WAIT_MS).default(80).describe(env('TURN_MIN_INTERRUPTION_DURATION_MS')),
+    minInterruptionWords: z.number().int().min(0).default(0).describe(env('TURN_MIN_INTERRUPTION_WORDS')),
     /** A pause with no transcript after it (a cough, a click) ends after this: the reply resumes where it stopped. */
-    falseInterruptionTimeoutMs: ms(1, MAX_TURN_WAIT_MS).default(1000),
-    resumeFalseInterruption: z.boolean().default(true),
+    falseInterruptionTimeoutMs: ms(1, MAX_TURN_WAIT_MS).default(1000).describe(env('TURN_FALSE_INTERRUPTION_TIMEOUT_MS')),
+    resumeFalseInterruption: z.boolean().default(true).describe(env('TURN_RESUME_FALSE_INTERRUPTION')),
     /** "uh-huh", "yeah", "okay" while the agent speaks are not interruptions (agent/session/interruptions/backchannel-filter.ts). */
-    ignoreBackchannels: z.boolean().default(true),
+    ignoreBackchannels: z.boolean().default(true).describe(env('TURN_IGNORE_BACKCHANNELS')),
     /** Start the LLM on the final transcript before the turn is declared over. */
-    preemptiveGeneration: z.boolean().default(true),
+    preemptiveGeneration: z.boolean().default(true).describe(env('TURN_PREEMPTIVE_GENERATION')),
     /** Preemptive generation synthesizes speech too, so the reply plays the moment the turn ends (a discarded guess costs TTS characters). */
-    preemptiveTts: z.boolean().default(true),
+    preemptiveTts: z.boolean().default(true).describe(env('TURN_PREEMPTIVE_TTS')),
   })
   .strict()
   .transform((t) => ({
@@ -232,9 +233,10 @@ const phoneSchema = z
     transferTo: z
       .string()
       .regex(/^(tel:\+[1-9]\d{6,14}|sips?:[^\s@]+@[^\s@]+)$/, 'must be tel:+<E.164 number> or sip:user@host')
-      .optional(),
+      .optional()
+      .describe(env('PHONE_TRANSFER_TO')),
     /** Keys a phone caller types end with `#`, or after this long without another key. */
-    keypadPauseMs: ms(300, 10_000).default(2000),
+    keypadPauseMs: ms(300, 10_000).default(2000).describe(env('PHONE_KEYPAD_PAUSE_MS')),
   })
   .strict();
 
@@ -244,15 +246,17 @@ const providerRequestsSchema = z
      * Per-attempt timeout of an STT, LLM or TTS request; a stalled provider fails after this. Under
      * 100 ms requests that were on their way fail; a provider silent for 10 minutes has lost the call anyway.
      */
-    timeoutMs: ms(100, 10 * 60_000).default(10_000),
+    timeoutMs: ms(100, 10 * 60_000)
+      .default(10_000)
+      .describe(env('PROVIDER_TIMEOUT_MS')),
     /** Retries before an error is reported; the framework retries only errors marked retryable. */
-    maxRetry: z.number().int().min(0).max(10).default(2),
+    maxRetry: z.number().int().min(0).max(10).default(2).describe(env('PROVIDER_MAX_RETRY')),
     /**
      * Wait before a retry, and before reopening a lost STT stream (doubled per failure up to 8×).
      * At 0 a lost stream is reopened as fast as the provider refuses it, hundreds of times a second;
      * past 10 s the caller goes unheard too long.
      */
-    retryIntervalMs: ms(10, 10_000).default(200),
+    retryIntervalMs: ms(10, 10_000).default(200).describe(env('PROVIDER_RETRY_INTERVAL_MS')),
   })
   .strict();
 
@@ -261,14 +265,18 @@ export const configSchema = z
     livekit: z
       .object({
         /** The worker turns `http(s)://` into `ws(s)://` for its connection, and the server APIs take either. */
-        url: urlOf(['ws', 'wss', 'http', 'https']),
-        apiKey: credential,
-        apiSecret: credential,
+        url: urlOf(['ws', 'wss', 'http', 'https']).describe(env('LIVEKIT_URL')),
+        apiKey: credential.describe(env('LIVEKIT_API_KEY')),
+        apiSecret: credential.describe(env('LIVEKIT_API_SECRET')),
       })
       .strict(),
     worker: z
       .object({
-        agentName: z.string().min(1).default(DEFAULT_AGENT_NAME),
+        agentName: z
+          .string()
+          .min(1)
+          .default(DEFAULT_AGENT_NAME)
+          .describe(env(['AGENT_NAME', 'LIVEKIT_AGENT_NAME'])),
         /**
          * The region this worker's pool serves (docs/regions.md): set on the agent's participant as
          * the `voice-agent.region` attribute, logged with each call, and reported with the pool's load.
@@ -276,52 +284,59 @@ export const configSchema = z
         region: z
           .string()
           .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, e.g. us-east')
-          .optional(),
+          .optional()
+          .describe(env('AGENT_REGION')),
         /**
          * Machine CPU load (0-1) above which the worker reports itself full and livekit-server stops
          * dispatching to it (a refused dispatch is not retried). `Infinity` never sheds calls.
          */
-        loadThreshold: z.number().positive().default(0.7),
+        loadThreshold: z.number().positive().default(0.7).describe(env('AGENT_LOAD_THRESHOLD')),
         /**
          * When set, the worker's load is its number of calls out of this many (full at the limit)
          * instead of the machine's CPU, and `loadThreshold` is not used.
          */
-        maxConcurrentCalls: z.number().int().positive().optional(),
+        maxConcurrentCalls: z.number().int().positive().optional().describe(env('AGENT_MAX_CONCURRENT_CALLS')),
         /**
          * livekit-server's `agents.target_load` (its default, 0.7): it dispatches only while a worker's
          * load is below it. With `maxConcurrentCalls` the share of calls in use is reported scaled to
-         * it, so the worker is offered calls up to its limit: reported unscaled, a worker of 4 calls got
-         * no 4th (3/4 = 0.75), and a third of the soak's calls were lost.
+         * it, so the worker is offered calls up to its limit (reported unscaled, a worker of 4 calls is
+         * offered no 4th: 3/4 > 0.7).
          */
-        livekitTargetLoad: z.number().gt(0).max(1).default(0.7),
-        numIdleProcesses: z.number().int().positive().optional(),
+        livekitTargetLoad: z.number().gt(0).max(1).default(0.7).describe(env('AGENT_LIVEKIT_TARGET_LOAD')),
+        numIdleProcesses: z.number().int().positive().optional().describe(env('AGENT_NUM_IDLE_PROCESSES')),
         /**
          * How long a job process may take from its fork to ready (models loaded) before the framework
-         * kills it and forks another. The framework's 10 s killed processes on a busy 2-core machine
-         * (they took 1.3–6.5 s, and longer under a burst of calls), and the call waiting for one waited 26 s.
+         * kills it and forks another. The framework's 10 s is too short on a busy 2-core machine
+         * (docs/configuration.md), and each process killed leaves a call waiting for another.
          */
-        processInitTimeoutMs: ms(1000, MAX_TIMER_MS).default(30_000),
-        httpPort: z.number().int().min(1).max(65535).default(DEFAULT_WORKER_HTTP_PORT),
+        processInitTimeoutMs: ms(1000, MAX_TIMER_MS).default(30_000).describe(env('AGENT_PROCESS_INIT_TIMEOUT_MS')),
+        httpPort: z.number().int().min(1).max(65535).default(DEFAULT_WORKER_HTTP_PORT).describe(env('AGENT_HTTP_PORT')),
         /** `0.0.0.0` where the port must be reached from outside, e.g. a container's health probe or a Prometheus scraper. */
-        httpHost: listenHost.default(DEFAULT_WORKER_HTTP_HOST),
+        httpHost: listenHost.default(DEFAULT_WORKER_HTTP_HOST).describe(env('AGENT_HTTP_HOST')),
         /** How long SIGTERM waits for active calls to end. */
-        drainTimeoutMs: ms(1, MAX_TIMER_MS).default(30 * 60_000),
+        drainTimeoutMs: ms(1, MAX_TIMER_MS)
+          .default(30 * 60_000)
+          .describe(env('AGENT_DRAIN_TIMEOUT_MS')),
       })
       .strict()
       .default({}),
     agent: z
       .object({
-        instructions: z.string().min(1).default('You are a helpful voice assistant. Answer briefly, in plain spoken sentences.'),
-        greeting: z.string().min(1).default('Hello! How can I help you today?'),
+        instructions: z
+          .string()
+          .min(1)
+          .default('You are a helpful voice assistant. Answer briefly, in plain spoken sentences.')
+          .describe(env('AGENT_INSTRUCTIONS')),
+        greeting: z.string().min(1).default('Hello! How can I help you today?').describe(env('AGENT_GREETING')),
         /** Said when a provider failed for good on a turn, so the caller is not left in silence. */
-        apology: z.string().min(1).default('Sorry, I had a problem just now. Could you say that again?'),
+        apology: z.string().min(1).default('Sorry, I had a problem just now. Could you say that again?').describe(env('AGENT_APOLOGY')),
         /** Said by the agent that takes over a call whose agent was lost (a job process or worker died). */
-        resumption: z.string().min(1).default(DEFAULT_RESUMPTION),
+        resumption: z.string().min(1).default(DEFAULT_RESUMPTION).describe(env('AGENT_RESUMPTION')),
       })
       .strict()
       .default({}),
     localProviders: z
-      .object({ url: providerUrl.default(DEFAULT_LOCAL_PROVIDERS_URL) })
+      .object({ url: providerUrl.default(DEFAULT_LOCAL_PROVIDERS_URL).describe(env('LOCAL_PROVIDERS_URL')) })
       .strict()
       .default({}),
     /**
@@ -329,7 +344,7 @@ export const configSchema = z
      * or worker (agent/continuity): unset, a call whose job dies is lost.
      */
     redis: z
-      .object({ url: urlOf(['redis', 'rediss']).optional() })
+      .object({ url: urlOf(['redis', 'rediss']).optional().describe(env('REDIS_URL')) })
       .strict()
       .default({}),
     log: z
@@ -339,7 +354,7 @@ export const configSchema = z
          * off, it is left out, so conversations do not end up in log storage; on for debugging.
          * Phone numbers are cut to their last four digits either way.
          */
-        transcripts: z.boolean().default(false),
+        transcripts: z.boolean().default(false).describe(env('LOG_TRANSCRIPTS')),
       })
       .strict()
       .default({}),
@@ -350,7 +365,7 @@ export const configSchema = z
          * `auto` for SIP callers only (phones have no echo canceller the agent can rely on; LiveKit
          * clients run their own), `on` for every caller, `off`.
          */
-        echoCancellation: z.enum(['auto', 'on', 'off']).default('auto'),
+        echoCancellation: z.enum(['auto', 'on', 'off']).default('auto').describe(env('AUDIO_ECHO_CANCELLATION')),
       })
       .strict()
       .default({}),

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { ENV_KEYS } from '../../agent/config/env-keys.js';
 import { ConfigError, loadConfig } from '../../agent/config/load.js';
 import { DEFAULT_LOCAL_PROVIDERS_URL, MAX_TIMER_MS } from '../../agent/config/schema.js';
 
@@ -76,6 +77,23 @@ describe('loadConfig', () => {
     expect(msg).toContain('livekit.url: Required (not set; set LIVEKIT_URL)');
     expect(msg).toContain('livekit.apiKey');
     expect(msg).toContain('livekit.apiSecret');
+  });
+
+  it('sets every key from an environment variable its schema names, parsed as its type', () => {
+    const leaves = (value: unknown, path: string[] = []): string[] =>
+      value !== null && typeof value === 'object'
+        ? Object.entries(value).flatMap(([key, v]) => leaves(v, [...path, key]))
+        : [path.join('.')];
+    const paths = new Set(Object.values(ENV_KEYS).map(([path]) => path));
+    expect(leaves(loadConfig(LIVEKIT)).filter((path) => !paths.has(path))).toEqual([]);
+    expect(ENV_KEYS).toMatchObject({
+      LIVEKIT_URL: ['livekit.url', 'string'],
+      AGENT_NAME: ['worker.agentName', 'string'],
+      LIVEKIT_AGENT_NAME: ['worker.agentName', 'string'],
+      AGENT_HTTP_PORT: ['worker.httpPort', 'number'],
+      TURN_SPEECH_GATE: ['turn.speechGate', 'boolean'],
+      REDIS_URL: ['redis.url', 'string'],
+    });
   });
 
   it('coerces numbers and booleans from the environment', () => {
