@@ -51,7 +51,7 @@ export function turnEndScorers(): TurnEndScorers {
  */
 export function buildStt(cfg: AgentConfig, onTranscriptionLost?: () => void, opts: { phone?: boolean } = {}): stt.STT {
   const { baseUrl, apiKey } = endpoint(cfg.stt, cfg.localProviders.url, '/v1');
-  const { language } = cfg.stt;
+  const server = { language: cfg.stt.language, baseURL: baseUrl, apiKey };
   const phoneModel = opts.phone
     ? (cfg.stt.phoneModel ?? (cfg.stt.provider === 'local' ? LOCAL_TELEPHONY_STT_MODEL : undefined))
     : undefined;
@@ -63,9 +63,7 @@ export function buildStt(cfg: AgentConfig, onTranscriptionLost?: () => void, opt
     const transcriber = new openai.STT({
       useRealtime: true,
       model: phoneModel ?? cfg.stt.model ?? 'gpt-4o-transcribe',
-      language,
-      baseURL: baseUrl,
-      apiKey,
+      ...server,
       turnDetection: agentCommits
         ? null
         : { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: cfg.stt.endOfUtteranceSilenceMs },
@@ -77,9 +75,7 @@ export function buildStt(cfg: AgentConfig, onTranscriptionLost?: () => void, opt
   const transcriber = new openai.STT({
     useRealtime: false,
     model: phoneModel ?? cfg.stt.model ?? 'whisper-1',
-    language,
-    baseURL: baseUrl,
-    apiKey,
+    ...server,
   });
   return new RetryingSTT(transcriber, { ...cfg.providerRequests, onGiveUp: onTranscriptionLost });
 }
