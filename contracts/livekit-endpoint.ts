@@ -27,3 +27,26 @@ export function livekitEndpointFromEnv(
 export function livekitApiUrl(url: string): string {
   return url.replace(/^ws(s?):\/\//, 'http$1://');
 }
+
+/**
+ * A LiveKit URL may not hold `user:password@`: LiveKit signs in with the API key pair, the framework
+ * logs the worker's URL on every reconnection attempt, and the web front hands its URL to every caller.
+ */
+export const LIVEKIT_URL_USER_INFO_REFUSED = 'must not hold user:password@ (LiveKit signs in with the API key pair, and the URL is logged)';
+
+export function hasUserInfo(url: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const { username, password } = new URL(url);
+  return username !== '' || password !== '';
+}
+
+/** A LiveKit access token (a JWT: three base64url parts, the first a JSON header). */
+const ACCESS_TOKEN = /eyJ[\w-]*\.[\w-]+\.[\w-]+/g;
+
+/**
+ * `text` without the access tokens in it: livekit-server's refusal of a request can quote the signed
+ * token it refused, which, with admin grants, is a key to the whole server until it expires.
+ */
+export function withoutAccessTokens(text: string): string {
+  return text.replace(ACCESS_TOKEN, '[token]');
+}

@@ -2,13 +2,15 @@ import { readFileSync } from 'node:fs';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { hasUserInfo, LIVEKIT_URL_USER_INFO_REFUSED } from '../contracts/livekit-endpoint.js';
 
 const regionName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, e.g. us-east');
 const urlWith = (schemes: string[]) =>
   z
     .string()
     .url()
-    .refine((u) => schemes.includes(new URL(u).protocol.slice(0, -1)), `a ${schemes.map((s) => `${s}://`).join(' or ')} URL`);
+    .refine((u) => schemes.includes(new URL(u).protocol.slice(0, -1)), `a ${schemes.map((s) => `${s}://`).join(' or ')} URL`)
+    .refine((u) => !hasUserInfo(u), LIVEKIT_URL_USER_INFO_REFUSED);
 const cidr = z.string().refine((c) => {
   const [address, bits, rest] = c.split('/');
   const max = isIPv4(address ?? '') ? 32 : isIPv6(address ?? '') ? 128 : -1;

@@ -1,5 +1,11 @@
 import { SipClient } from 'livekit-server-sdk';
-import { livekitApiUrl, livekitEndpointFromEnv } from '../contracts/livekit-endpoint.js';
+import {
+  hasUserInfo,
+  LIVEKIT_URL_USER_INFO_REFUSED,
+  livekitApiUrl,
+  livekitEndpointFromEnv,
+  withoutAccessTokens,
+} from '../contracts/livekit-endpoint.js';
 import { applySipConfig, type Change, deleteSipConfig, describeSipState } from './provisioning.js';
 import { loadSipConfig, SipConfigError } from './sip-config.js';
 
@@ -16,6 +22,7 @@ async function main(argv: string[]): Promise<void> {
   const [command, file, ...rest] = argv;
   if (!command || command === '--help' || rest.length > 0) return console.log(USAGE);
   const livekit = livekitEndpointFromEnv(process.env);
+  if (hasUserInfo(livekit.url)) throw new SipConfigError(`LIVEKIT_URL ${LIVEKIT_URL_USER_INFO_REFUSED}`);
   const url = livekitApiUrl(livekit.url);
   const client = new SipClient(url, livekit.apiKey, livekit.apiSecret);
   const needFile = () => {
@@ -38,7 +45,7 @@ async function main(argv: string[]): Promise<void> {
   } catch (e) {
     if (e instanceof SipConfigError) throw e;
     // The SDK's errors carry the server's reason; a refused connection names no address.
-    throw new Error(`livekit-server at ${url}: ${(e as Error).message}`);
+    throw new Error(`livekit-server at ${url}: ${withoutAccessTokens((e as Error).message)}`);
   }
 }
 

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { agentNameFromEnv, DEFAULT_AGENT_NAME } from '../contracts/agent-name.js';
-import { livekitEndpointFromEnv } from '../contracts/livekit-endpoint.js';
+import { livekitEndpointFromEnv, withoutAccessTokens } from '../contracts/livekit-endpoint.js';
 import { OutboundCallError, placeOutboundCall } from './outbound-call.js';
 
 const USAGE = `usage: npm run dial -- [--trunk NAME] [--agent NAME] +15550100001
@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
-  const message = e instanceof OutboundCallError ? e.message : `livekit-server: ${(e as Error).message}`;
+  const message = e instanceof OutboundCallError ? e.message : `livekit-server: ${withoutAccessTokens((e as Error).message)}`;
   console.error(`dial: ${message}`);
   process.exitCode = 1;
 });

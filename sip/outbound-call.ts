@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AgentDispatchClient, RoomServiceClient, SipClient } from 'livekit-server-sdk';
 import type { AgentConfig } from '../agent/config/schema.js';
-import { livekitApiUrl } from '../contracts/livekit-endpoint.js';
+import { livekitApiUrl, withoutAccessTokens } from '../contracts/livekit-endpoint.js';
 import { E164_NUMBER, redactNumber } from '../contracts/phone-number.js';
 
 /** livekit-server's API: the worker's own setting (`ws(s)://` or `http(s)://`). */
@@ -82,5 +82,5 @@ function explain(e: unknown): string {
   if (status === 503 && /no response from servers/.test(message)) {
     return 'no SIP service answered livekit-server (is livekit-sip running, and on the same Redis? see infra/sip/README.md)';
   }
-  return `livekit-server answered ${status ?? 'nothing'}: ${message}`;
+  return `livekit-server answered ${status ?? 'nothing'}: ${withoutAccessTokens(message)}`;
 }

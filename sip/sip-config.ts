@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { SecretValues } from '../agent/config/config-secrets.js';
+import { ConfigTextError, parseConfigText } from '../agent/config/config-text.js';
 import { E164_NUMBER } from '../contracts/phone-number.js';
 
 /** A SIP provisioning file the tool cannot apply; the message names each offending key. */
@@ -108,11 +109,15 @@ export type DispatchRuleConfig = SipConfig['dispatchRules'][number];
 
 /** Parses a provisioning file's text (YAML or JSON); `origin` names it in errors. */
 export function parseSipConfig(text: string, origin: string): SipConfig {
+  // Passwords belong in the environment (passwordEnv), but one written into the file must not be
+  // printed back, however broken the line it is on.
+  const secrets = new SecretValues();
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = parseConfigText(text, secrets, `${origin}: not valid YAML`);
   } catch (e) {
-    throw new SipConfigError(`${origin}: not valid YAML: ${(e as Error).message}`);
+    if (e instanceof ConfigTextError) throw new SipConfigError(secrets.redact(e.message));
+    throw e;
   }
   const parsed = sipConfigSchema.safeParse(doc ?? {});
   if (!parsed.success) {
@@ -120,7 +125,7 @@ export function parseSipConfig(text: string, origin: string): SipConfig {
       const keys = i.code === 'unrecognized_keys' ? i.keys.map((k) => [...i.path, k].join('.')).join(', ') : i.path.join('.');
       return `  ${keys || '(root)'}: ${i.message}`;
     });
-    throw new SipConfigError(`${origin}: invalid:\n${issues.join('\n')}`);
+    throw new SipConfigError(secrets.redact(`${origin}: invalid:\n${issues.join('\n')}`));
   }
   return parsed.data;
 }

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_AGENT_NAME } from '../../contracts/agent-name.js';
+import { hasUserInfo, LIVEKIT_URL_USER_INFO_REFUSED } from '../../contracts/livekit-endpoint.js';
 
 /** How a key's description names its environment variables: `env:NAME[,ALIAS]`. */
 export const ENV_DESCRIPTION_PREFIX = 'env:';
@@ -265,7 +266,9 @@ export const configSchema = z
     livekit: z
       .object({
         /** The worker turns `http(s)://` into `ws(s)://` for its connection, and the server APIs take either. */
-        url: urlOf(['ws', 'wss', 'http', 'https']).describe(env('LIVEKIT_URL')),
+        url: urlOf(['ws', 'wss', 'http', 'https'])
+          .refine((url) => !hasUserInfo(url), { message: LIVEKIT_URL_USER_INFO_REFUSED })
+          .describe(env('LIVEKIT_URL')),
         apiKey: credential.describe(env('LIVEKIT_API_KEY')),
         apiSecret: credential.describe(env('LIVEKIT_API_SECRET')),
       })

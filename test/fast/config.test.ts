@@ -96,6 +96,12 @@ describe('loadConfig', () => {
     });
   });
 
+  it('refuses a LiveKit URL holding user:password, which the framework would log on every reconnection', () => {
+    const msg = configError({ ...LIVEKIT, LIVEKIT_URL: 'wss://admin:pw-hunter2-hunter2@lk.example.com' });
+    expect(msg).toContain('livekit.url: must not hold user:password@');
+    expect(msg).not.toContain('hunter2');
+  });
+
   it('coerces numbers and booleans from the environment', () => {
     const cfg = loadConfig({
       ...LIVEKIT,

@@ -53,6 +53,18 @@ describe('the SIP provisioning file', () => {
     expect(refusal('inboundTrunks: [{ name: t, numbers: [a] }')).toMatch(/^trunks\.yaml: not valid YAML/);
   });
 
+  it('never prints a password written into the file, however broken its line', () => {
+    for (const auth of [
+      'auth: { username: u, password: "hunter2-hunter2-hunter2',
+      'auth: { username: u, password: hunter2-hunter2-hunter2 ]',
+      'password: hunter2-hunter2-hunter2: x',
+    ]) {
+      const message = refusal(`${TRUNK}    ${auth}\n`);
+      expect(message, auth).toMatch(/^trunks\.yaml: (not valid YAML|invalid)/);
+      expect(message, auth).not.toContain('hunter2');
+    }
+  });
+
   it('refuses an inbound trunk that would take calls from anyone', () => {
     expect(refusal('inboundTrunks:\n  - { name: open, numbers: ["+15550100000"] }\n')).toMatch(
       /inboundTrunks\.0\.allowedAddresses: an inbound trunk open to any address and without auth/,

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { SipClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { livekitApiUrl } from '../../contracts/livekit-endpoint.js';
@@ -62,6 +63,24 @@ describe('SIP provisioning', () => {
     expect(trunks.map((t) => t.name).sort()).toEqual(['someone-elses', 'support-line']);
     expect(trunks.find((t) => t.name === 'support-line')!.numbers).toEqual(['+15550100000', '+15550100001']);
     expect((await client.listSipOutboundTrunk())[0]!.authPassword).toBe('rotated');
+  });
+
+  it('says why livekit-server refused a request, without the signed token it refused', async () => {
+    const sip = spawn(process.execPath, ['--import', 'tsx', 'sip/cli.ts', 'list'], {
+      env: {
+        ...process.env,
+        LIVEKIT_URL: stack.livekit.url,
+        LIVEKIT_API_KEY: stack.livekit.apiKey,
+        LIVEKIT_API_SECRET: 'not-the-secret-of-this-server',
+      },
+    });
+    let stderr = '';
+    sip.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise((resolve) => sip.on('exit', resolve));
+    console.log(JSON.stringify({ code, stderr }));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^sip: livekit-server at http:\/\/[^ ]+: /);
+    expect(stderr).not.toMatch(/eyJ[\w-]*\./);
   });
 
   it('lists what is there without its passwords, and deletes what the file names', async () => {
