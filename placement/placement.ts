@@ -8,10 +8,15 @@ import { type PoolLoad, readPoolLoads } from '../contracts/pool-presence.js';
 import { REGION_ATTRIBUTE } from '../contracts/region-attribute.js';
 import { choosePlacement, type PlacementReason, type PoolRoom } from './placement-choice.js';
 import { type Region, Regions } from './regions.js';
-import { RoomWatch, WATCH_POLL_MS, type WatchAction } from './room-watch.js';
+import { RoomWatch, UNJOINED_HOLD_MS, WATCH_POLL_MS, type WatchAction } from './room-watch.js';
 
 /** A call's token outlives any call; it only lets its holder into that one room. */
 const CALL_TOKEN_TTL_SECONDS = 2 * 3600;
+/**
+ * Rooms watched at once (each polls its server four times a second): past this, a call is placed
+ * without failover, and its place in the pool lapses as an unjoined one's does.
+ */
+const MAX_WATCHES = 1000;
 
 type MoveAction = Extract<WatchAction, { type: 'move' }>;
 
@@ -90,7 +95,7 @@ export class Placement {
   static single(
     livekit: { url: string; apiKey: string; apiSecret: string },
     agentName: string,
-    opts: { redisUrl?: string; agentDeadlineMs: number },
+    opts: { redisUrl?: string; agentDeadlineMs: number; log?: PlacementOptions['log'] },
   ): Placement {
     return new Placement({
       regions: Regions.single(livekit.url, agentName),
@@ -126,7 +131,11 @@ export class Placement {
       callerFrom: caller.from,
       decisionMs: Math.round(decisionMs * 10) / 10,
     });
-    this.#watch(room, choice.region, caller.region);
+    if (this.#watches.size < MAX_WATCHES) this.#watch(room, choice.region, caller.region);
+    else {
+      this.#release(choice.region, UNJOINED_HOLD_MS);
+      this.#log({ msg: 'call placed without a watch: too many rooms watched', room, watches: this.#watches.size });
+    }
     return { url: choice.region.livekitUrl, token: await token.toJwt(), room, region: choice.region.name };
   }
 
@@ -157,8 +166,13 @@ export class Placement {
 
   #counted(region: Region, callerRegion: string, reason: PlacementReason, details: Record<string, unknown>): void {
     this.#placements.inc({ caller_region: callerRegion, region: region.name, reason });
-    this.#pending.set(region.agentName, (this.#pending.get(region.agentName) ?? 0) + 1);
+    this.#hold(region);
     this.#log({ msg: 'call placed', callerRegion, region: region.name, reason, ...details });
+  }
+
+  /** The call counts against `region`'s pool until released. */
+  #hold(region: Region): void {
+    this.#pending.set(region.agentName, (this.#pending.get(region.agentName) ?? 0) + 1);
   }
 
   #release(region: Region, afterMs: number): void {
@@ -177,6 +191,9 @@ export class Placement {
 
     const act = async (action: WatchAction): Promise<WatchAction[]> => {
       switch (action.type) {
+        case 'hold':
+          this.#hold(action.region);
+          return [];
         case 'release':
           this.#release(action.region, action.afterMs);
           return [];

@@ -4,6 +4,11 @@ import type { Region } from './regions.js';
 export const WATCH_POLL_MS = 250;
 /** A caller who has not joined by then never will: the watch ends. */
 export const CALLER_JOIN_WINDOW_MS = 120_000;
+/**
+ * A page joins ~1 s after it got its token: a call whose caller is not in by then stops holding a
+ * place in its pool until they join, so requests nobody joins cannot fill the pools.
+ */
+export const UNJOINED_HOLD_MS = 5000;
 /** After a call was moved, how long an agent of a withdrawn dispatch that still arrives is removed. */
 export const LATE_AGENT_WINDOW_MS = 15_000;
 /** A placed call counts against its pool until the pool's own report includes it (presence renews every second). */
@@ -25,6 +30,8 @@ export interface RoomLook {
 
 /** What the watch asks of its driver after a look. */
 export type WatchAction =
+  /** The call counts against `region`'s pool again: its caller joined after its hold lapsed. */
+  | { type: 'hold'; region: Region }
   /** The call no longer counts against `region`'s pool after `afterMs` (its report has it, or it never came). */
   | { type: 'release'; region: Region; afterMs: number }
   /** An agent of a withdrawn dispatch arrived after the first one: it leaves the room. */
@@ -38,7 +45,8 @@ export type WatchAction =
   | { type: 'done' };
 
 type Phase =
-  | { kind: 'no-caller'; since: number }
+  /** `held`: the call still counts against its pool (placement holds it; it lapses after UNJOINED_HOLD_MS). */
+  | { kind: 'no-caller'; since: number; held: boolean }
   /** `last`: no region is left to move to; the watch waits for this one's agent until the window ends. */
   | { kind: 'no-agent'; callerSince: number; last?: boolean }
   | { kind: 'moving' }
@@ -63,7 +71,7 @@ export class RoomWatch {
   ) {
     this.#current = home;
     this.#tried = [home];
-    this.#phase = { kind: 'no-caller', since: startedAt };
+    this.#phase = { kind: 'no-caller', since: startedAt, held: true };
   }
 
   get done(): boolean {
@@ -77,15 +85,25 @@ export class RoomWatch {
     if (phase.kind === 'kept') return this.#removeLate(phase.agent, phase.since, look);
     if (look.agents.length) {
       const first = [...look.agents].sort((a, b) => a.joinedAtMs - b.joinedAtMs)[0]!;
+      // Held until the pool's own report has the call (taken again if it had lapsed).
+      const rehold: WatchAction[] = phase.kind === 'no-caller' && !phase.held ? [{ type: 'hold', region: this.#current }] : [];
       const release: WatchAction = { type: 'release', region: this.#current, afterMs: PRESENCE_CATCH_UP_MS };
       // No dispatch was withdrawn: no other agent can arrive.
-      if (this.#tried.length === 1) return this.#end([release]);
+      if (this.#tried.length === 1) return this.#end([...rehold, release]);
       this.#phase = { kind: 'kept', agent: first, since: look.now };
-      return [release, ...this.#removeLate(first, look.now, look)];
+      return [...rehold, release, ...this.#removeLate(first, look.now, look)];
     }
     if (phase.kind === 'no-caller') {
-      if (look.participants) this.#phase = { kind: 'no-agent', callerSince: look.now };
-      else if (look.now - phase.since > CALLER_JOIN_WINDOW_MS) return this.#end([{ type: 'release', region: this.#current, afterMs: 0 }]);
+      if (look.participants) {
+        this.#phase = { kind: 'no-agent', callerSince: look.now };
+        return phase.held ? [] : [{ type: 'hold', region: this.#current }];
+      }
+      const lapse: WatchAction = { type: 'release', region: this.#current, afterMs: 0 };
+      if (look.now - phase.since > CALLER_JOIN_WINDOW_MS) return this.#end(phase.held ? [lapse] : []);
+      if (phase.held && look.now - phase.since > UNJOINED_HOLD_MS) {
+        this.#phase = { ...phase, held: false };
+        return [lapse];
+      }
       return [];
     }
     const waitedMs = look.now - phase.callerSince;

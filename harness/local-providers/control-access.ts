@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { isIPv4, isIPv6 } from 'node:net';
+import { hostnameOf, hostnameOfAddress, isLoopbackHostname, mediaTypeOf, originIsHost } from '../../contracts/request-origin.js';
 import { HttpError } from './http-util.js';
 
 /**
@@ -14,38 +14,14 @@ import { HttpError } from './http-util.js';
 export function checkControlAccess(req: IncomingMessage, bindHost: string): void {
   const host = req.headers.host;
   const hostname = host === undefined ? undefined : hostnameOf(host);
-  if (hostname === undefined || !(isLoopback(hostname) || hostname === hostnameOf(isIPv6(bindHost) ? `[${bindHost}]` : bindHost))) {
+  if (hostname === undefined || !(isLoopbackHostname(hostname) || hostname === hostnameOfAddress(bindHost))) {
     throw new HttpError(403, '/_control is served only to this machine: the Host header must name a loopback address or the server host');
   }
   const origin = req.headers.origin;
-  if (origin !== undefined && !isOrigin(origin, `http://${host}`)) {
+  if (origin !== undefined && !originIsHost(origin, host!)) {
     throw new HttpError(403, '/_control refuses cross-origin requests: the Origin header must be this server or absent');
   }
-  if ((req.method === 'POST' || req.method === 'PUT') && mediaType(req.headers['content-type']) !== 'application/json') {
+  if ((req.method === 'POST' || req.method === 'PUT') && mediaTypeOf(req.headers['content-type']) !== 'application/json') {
     throw new HttpError(415, `/_control takes ${req.method} requests with content-type application/json only`);
   }
-}
-
-/** `host[:port]`, the host a name, an IPv4 address or a bracketed IPv6 one; nothing else (no `user@`, no path). */
-const HOST_HEADER = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::\d{1,5})?$/i;
-
-/** The host name of a Host header, lower-cased; undefined when the header is not one. */
-function hostnameOf(host: string): string | undefined {
-  return HOST_HEADER.exec(host)?.[1]?.toLowerCase();
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || (isIPv4(hostname) && hostname.startsWith('127.'));
-}
-
-function isOrigin(origin: string, expected: string): boolean {
-  try {
-    return new URL(origin).origin === new URL(expected).origin;
-  } catch {
-    return false;
-  }
-}
-
-function mediaType(contentType: string | undefined): string | undefined {
-  return contentType?.split(';')[0]?.trim().toLowerCase();
 }

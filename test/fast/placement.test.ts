@@ -9,6 +9,9 @@ import { readPoolLoads } from '../../contracts/pool-presence.js';
 import { type RunningRedis, startRedis } from '../../harness/stack/redis.js';
 import { waitFor } from '../../harness/stack/wait.js';
 import { choosePlacement, NoRoomError, Placement, Regions, UnknownRegionError } from '../../placement/index.js';
+import { UNJOINED_HOLD_MS, WATCH_POLL_MS } from '../../placement/room-watch.js';
+import { startWebFront } from '../../web/server/web-front.js';
+import { postCall } from '../support/call-request.js';
 import { freePort } from '../support/free-port.js';
 
 const KEYS = { apiKey: 'devkey', apiSecret: 'a-secret-of-at-least-32-characters-long' };
@@ -166,5 +169,38 @@ describe('placement', () => {
     expect(metrics).toMatch(/voice_agent_placements_total\{caller_region="us-east",region="eu-west",reason="spill-over"\} 1/);
     expect(metrics).toMatch(/voice_agent_unplaced_calls_total\{reason="no-room"\} 1/);
     expect(metrics).toMatch(/voice_agent_placement_decision_seconds_count \d+/);
+  });
+
+  it('through the web front, 500 call requests nobody joins leave room for a real caller, placed at once; no hold outlasts seconds', async () => {
+    const agentName = 'voice-agent-flooded';
+    pool(agentName, { activeCalls: 0, maxCalls: 4, available: true });
+    await waitFor(async () => (await readPoolLoads(reader)).has(agentName), { timeoutMs: 5000, what: 'the pool to report' });
+    // No livekit-server at this URL: the watches see no caller, as for requests nobody joins.
+    const flooded = Placement.single({ url: 'ws://127.0.0.1:1', ...KEYS }, agentName, {
+      redisUrl: `redis://${redis.address}`,
+      agentDeadlineMs: 5000,
+      log: () => undefined,
+    });
+    const pageDir = mkdtempSync(join(tmpdir(), 'web-page-'));
+    writeFileSync(join(pageDir, 'index.html'), '<!doctype html><title>page</title>');
+    const front = await startWebFront({ host: '127.0.0.1', port: 0, placement: flooded, pageDir });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 500; i++) statuses.push((await postCall(front.url)).status);
+      const count = (status: number) => statuses.filter((s) => s === status).length;
+      console.log(JSON.stringify({ flood: { placed: count(200), tooMany: count(429), noRoom: count(503) } }));
+      expect(count(200)).toBe(2);
+      expect(count(429)).toBe(498);
+      const caller = (address: string) => postCall(front.url, undefined, { localAddress: address });
+      expect((await caller('127.0.0.2')).status).toBe(200);
+      // Requests from more addresses fill the pool, but only until their callers are overdue.
+      expect((await caller('127.0.0.3')).status).toBe(200);
+      expect((await caller('127.0.0.4')).status).toBe(503);
+      await new Promise((r) => setTimeout(r, UNJOINED_HOLD_MS + 2 * WATCH_POLL_MS));
+      expect((await caller('127.0.0.4')).status).toBe(200);
+    } finally {
+      await front.close();
+      await flooded.close();
+    }
   });
 });

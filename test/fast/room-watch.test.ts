@@ -6,6 +6,7 @@ import {
   PRESENCE_CATCH_UP_MS,
   type RoomAgent,
   RoomWatch,
+  UNJOINED_HOLD_MS,
 } from '../../placement/room-watch.js';
 
 const region = (name: string): Region => ({
@@ -32,8 +33,18 @@ describe("a placed call's room watch", () => {
 
   it('moves the call when no agent comes within the deadline of the caller, not of the placement', () => {
     const watch = new RoomWatch(EAST, DEADLINE_MS, 0);
+    expect(watch.step({ now: 4000, participants: 0, agents: [] })).toEqual([]);
+    expect(watch.step({ now: 4500, participants: 1, agents: [] })).toEqual([]);
+    expect(watch.step({ now: 9499, participants: 1, agents: [] })).toEqual([]);
+    expect(watch.step({ now: 9500, participants: 1, agents: [] })).toEqual([{ type: 'move', from: EAST, tried: [EAST], waitedMs: 5000 }]);
+  });
+
+  it('lets the pool go of a caller not in within seconds and holds it when they join; then moves region by region, the last dispatch kept', () => {
+    const watch = new RoomWatch(EAST, DEADLINE_MS, 0);
+    expect(watch.step({ now: UNJOINED_HOLD_MS, participants: 0, agents: [] })).toEqual([]);
+    expect(watch.step({ now: UNJOINED_HOLD_MS + 1, participants: 0, agents: [] })).toEqual([{ type: 'release', region: EAST, afterMs: 0 }]);
     expect(watch.step({ now: 10_000, participants: 0, agents: [] })).toEqual([]);
-    expect(watch.step({ now: 12_000, participants: 1, agents: [] })).toEqual([]);
+    expect(watch.step({ now: 12_000, participants: 1, agents: [] })).toEqual([{ type: 'hold', region: EAST }]);
     expect(watch.step({ now: 16_999, participants: 1, agents: [] })).toEqual([]);
     expect(watch.step({ now: 17_000, participants: 1, agents: [] })).toEqual([{ type: 'move', from: EAST, tried: [EAST], waitedMs: 5000 }]);
     // While the driver moves the call, looks change nothing.
@@ -82,10 +93,17 @@ describe("a placed call's room watch", () => {
 
   it('gives up on a caller who never joins, and on a server that does not answer it keeps waiting', () => {
     const watch = new RoomWatch(EAST, DEADLINE_MS, 0);
-    expect(watch.step({ now: 60_000, participants: undefined, agents: [] })).toEqual([]);
+    expect(watch.step({ now: 60_000, participants: undefined, agents: [] })).toEqual([{ type: 'release', region: EAST, afterMs: 0 }]);
     expect(watch.step({ now: CALLER_JOIN_WINDOW_MS, participants: 0, agents: [] })).toEqual([]);
-    expect(watch.step({ now: CALLER_JOIN_WINDOW_MS + 1, participants: 0, agents: [] })).toEqual([
-      { type: 'release', region: EAST, afterMs: 0 },
+    expect(watch.step({ now: CALLER_JOIN_WINDOW_MS + 1, participants: 0, agents: [] })).toEqual([{ type: 'done' }]);
+  });
+
+  it("holds the pool again when the caller's agent is the first thing seen after the hold lapsed", () => {
+    const watch = new RoomWatch(EAST, DEADLINE_MS, 0);
+    watch.step({ now: UNJOINED_HOLD_MS + 1, participants: 0, agents: [] });
+    expect(watch.step({ now: 8000, participants: 2, agents: [agent(EAST, 7900)] })).toEqual([
+      { type: 'hold', region: EAST },
+      { type: 'release', region: EAST, afterMs: PRESENCE_CATCH_UP_MS },
       { type: 'done' },
     ]);
   });

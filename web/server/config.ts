@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { agentNameFromEnv } from '../../contracts/agent-name.js';
+import { hasUserInfo, LIVEKIT_URL_USER_INFO_REFUSED } from '../../contracts/livekit-endpoint.js';
+import { DEFAULT_CALLS_PER_MINUTE } from './address-rate-limit.js';
 
 /** The page's port unless WEB_PORT says otherwise: the port LiveKit's web starters use. */
 export const DEFAULT_WEB_PORT = 3000;
@@ -14,6 +16,7 @@ const webEnvSchema = z.object({
     .string()
     .url()
     .refine((u) => /^(wss?|https?):\/\//.test(u), 'a ws://, wss://, http:// or https:// URL')
+    .refine((u) => !hasUserInfo(u), LIVEKIT_URL_USER_INFO_REFUSED)
     .optional(),
   LIVEKIT_API_KEY: z.string().trim().min(1),
   LIVEKIT_API_SECRET: z.string().trim().min(1),
@@ -24,6 +27,14 @@ const webEnvSchema = z.object({
   /** The regions calls are placed in (web/server/regions.ts); unset, one region: LIVEKIT_URL and the agent name. */
   PLACEMENT_REGIONS: z.string().min(1).optional(),
   PLACEMENT_AGENT_DEADLINE_MS: z.coerce.number().int().min(1000).max(120_000).default(DEFAULT_AGENT_DEADLINE_MS),
+  /** Names the front is reached by besides loopback and WEB_HOST (comma-separated; `*`: any), e.g. its public host name. */
+  WEB_ALLOWED_HOSTS: z.string().optional(),
+  /** Origins of other sites whose pages may ask for calls (comma-separated, e.g. `https://app.example.com`). */
+  WEB_ALLOWED_ORIGINS: z.string().optional(),
+  /** When set, `POST /api/call` needs `Authorization: Bearer <this>`: a deployment's own sign-in adds it. */
+  WEB_CALL_SECRET: z.string().trim().min(16, 'at least 16 characters').optional(),
+  /** Call requests per client address a minute (0: no limit, e.g. behind a proxy that limits by client itself). */
+  WEB_CALLS_PER_MINUTE: z.coerce.number().min(0).max(10_000).default(DEFAULT_CALLS_PER_MINUTE),
   /** Where the worker pools report their load; unset, every region is taken to have room. */
   REDIS_URL: z
     .string()
@@ -40,7 +51,15 @@ export interface WebConfig {
   regionsFile?: string;
   agentDeadlineMs: number;
   redisUrl?: string;
+  callGuard: { allowedHosts: string[]; allowedOrigins: string[]; secret?: string };
+  callsPerMinute: number;
 }
+
+const list = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((v) => v.trim().toLowerCase())
+    .filter(Boolean);
 
 /**
  * The web front's settings from the environment. An error names each bad variable and what it must
@@ -72,5 +91,7 @@ export function webConfigFrom(env: NodeJS.ProcessEnv, defaultAgentName: string):
     regionsFile: e.PLACEMENT_REGIONS,
     agentDeadlineMs: e.PLACEMENT_AGENT_DEADLINE_MS,
     redisUrl: e.REDIS_URL,
+    callGuard: { allowedHosts: list(e.WEB_ALLOWED_HOSTS), allowedOrigins: list(e.WEB_ALLOWED_ORIGINS), secret: e.WEB_CALL_SECRET },
+    callsPerMinute: e.WEB_CALLS_PER_MINUTE,
   };
 }

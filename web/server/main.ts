@@ -23,7 +23,14 @@ async function main(): Promise<void> {
     redisUrl: cfg.redisUrl,
     agentDeadlineMs: cfg.agentDeadlineMs,
   });
-  const front = await startWebFront({ host: cfg.host, port: cfg.port, placement, pageDir: PAGE_DIR });
+  const front = await startWebFront({
+    host: cfg.host,
+    port: cfg.port,
+    placement,
+    pageDir: PAGE_DIR,
+    callGuard: cfg.callGuard,
+    callsPerMinute: cfg.callsPerMinute,
+  });
   const where = regions.list.map((r) => `${r.name}: ${r.livekitUrl}, agent '${r.agentName}'`).join('; ');
   console.log(`Talk to the agent: ${front.url}   (${where})`);
   const stop = () => void Promise.all([front.close(), placement.close()]).then(() => process.exit(0));

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
 import { z } from 'zod';
 import { NoRoomError, type Placement, UnknownRegionError } from '../../placement/index.js';
+import { AddressRateLimit, DEFAULT_CALLS_PER_MINUTE } from './address-rate-limit.js';
+import { type CallGuardOptions, callRefusal } from './call-guard.js';
 
 export interface WebFrontOptions {
   host: string;
@@ -13,6 +15,10 @@ export interface WebFrontOptions {
   placement: Placement;
   /** The bundled page (web/build.ts writes it). */
   pageDir: string;
+  /** Who may ask for a call besides this machine's own pages (call-guard.ts); unset: nobody else. */
+  callGuard?: Omit<CallGuardOptions, 'bindHost'>;
+  /** Call requests a client address may make a minute, after a burst of two (address-rate-limit.ts); 0: no limit. */
+  callsPerMinute?: number;
 }
 
 export interface WebFront {
@@ -40,11 +46,15 @@ const callRequestSchema = z.object({ region: z.string().min(1).max(64).optional(
  * request names a path on disk) and `POST /api/call` (`{"region"?: name}`), which places the call
  * (a room of its own, in the nearest region with room, its agent dispatched when the caller's join
  * creates the room) and answers `{url, token, room, region}`; `GET /metrics` counts placements.
- * Anyone who reaches this endpoint can start calls: it listens on loopback unless told otherwise,
- * and a public deployment puts its own sign-in in front of it.
+ * A call request must come from the front's own page (or an allowed site) by a name the front is
+ * known by, a few a minute per address; a public deployment may require a shared secret its own
+ * sign-in adds. It listens on loopback unless told otherwise.
  */
 export async function startWebFront(opts: WebFrontOptions): Promise<WebFront> {
   const page = readPage(opts.pageDir);
+  const guard: CallGuardOptions = { allowedHosts: [], allowedOrigins: [], ...opts.callGuard, bindHost: opts.host };
+  const callsPerMinute = opts.callsPerMinute ?? DEFAULT_CALLS_PER_MINUTE;
+  const rateLimit = callsPerMinute > 0 ? new AddressRateLimit(callsPerMinute) : undefined;
   const server = createServer((req, res) => {
     // Nothing of the failure is sent: the caller can do nothing with it, and it could hold a key.
     handle(req, res).catch(() => respond(res, 500, { error: 'internal error' }));
@@ -54,6 +64,18 @@ export async function startWebFront(opts: WebFrontOptions): Promise<WebFront> {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/api/call') {
       if (req.method !== 'POST') return respond(res, 405, { error: 'use POST' }, { allow: 'POST' });
+      const refusal = callRefusal(req.headers, guard);
+      if (refusal) return respond(res, refusal.status, { error: refusal.error });
+      const rate = rateLimit?.take(req.socket.remoteAddress ?? '', performance.now());
+      if (rate && !rate.ok) {
+        const retryAfterS = Math.ceil(rate.retryAfterMs / 1000);
+        return respond(
+          res,
+          429,
+          { error: `too many calls from this address: try again in ${retryAfterS} s` },
+          { 'retry-after': String(retryAfterS) },
+        );
+      }
       const body = await bodyWithin(req, MAX_CALL_BODY_BYTES);
       if (body === undefined) return respond(res, 413, { error: `request body over ${MAX_CALL_BODY_BYTES} bytes` });
       const request = callRequestSchema.safeParse(body.trim() ? safeJson(body) : {});
