@@ -22,10 +22,11 @@ export function hostnameOfAddress(address: string): string {
   return address.includes(':') ? `[${address.toLowerCase()}]` : address.toLowerCase();
 }
 
-/** Whether an Origin header names the host and port of `host` (a Host header), by any scheme: TLS may end at a proxy. */
-export function originIsHost(origin: string, host: string): boolean {
+/** Whether an Origin header names the host and port of `host` (a Host header), by one of `schemes`. */
+export function originIsHost(origin: string, host: string, schemes: readonly string[]): boolean {
   try {
-    return new URL(origin).host === new URL(`http://${host}`).host;
+    const url = new URL(origin);
+    return schemes.includes(url.protocol.slice(0, -1)) && url.host === new URL(`http://${host}`).host;
   } catch {
     return false;
   }

@@ -18,7 +18,7 @@ export function checkControlAccess(req: IncomingMessage, bindHost: string): void
     throw new HttpError(403, '/_control is served only to this machine: the Host header must name a loopback address or the server host');
   }
   const origin = req.headers.origin;
-  if (origin !== undefined && !originIsHost(origin, host!)) {
+  if (origin !== undefined && !originIsHost(origin, host!, ['http'])) {
     throw new HttpError(403, '/_control refuses cross-origin requests: the Origin header must be this server or absent');
   }
   if ((req.method === 'POST' || req.method === 'PUT') && mediaTypeOf(req.headers['content-type']) !== 'application/json') {

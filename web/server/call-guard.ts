@@ -13,6 +13,9 @@ export interface CallGuardOptions {
   secret?: string;
 }
 
+/** The page's own origin: plain on this machine, https where TLS ends at a proxy in front of the front. */
+const PAGE_SCHEMES = ['http', 'https'];
+
 /** Why a call request is refused: the HTTP status and what to tell the client. */
 export interface CallRefusal {
   status: 401 | 403 | 415;
@@ -40,7 +43,7 @@ export function callRefusal(headers: IncomingHttpHeaders, opts: CallGuardOptions
     return { status: 403, error: 'this server is not known by the name in the Host header (WEB_ALLOWED_HOSTS)' };
   }
   const origin = headers.origin;
-  if (origin !== undefined && !originIsHost(origin, host) && !opts.allowedOrigins.includes(origin.toLowerCase())) {
+  if (origin !== undefined && !originIsHost(origin, host, PAGE_SCHEMES) && !opts.allowedOrigins.includes(origin.toLowerCase())) {
     return { status: 403, error: 'calls are placed for pages of this server only (WEB_ALLOWED_ORIGINS)' };
   }
   if (mediaTypeOf(headers['content-type']) !== 'application/json') {
