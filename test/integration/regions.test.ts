@@ -91,7 +91,7 @@ describe('regional placement on a multi-node cluster', () => {
       what: 'idle pools',
     });
 
-  it('a caller near us-east is served by us-east, and hears it sooner than when forced onto eu-west, by about the round trip', async () => {
+  it('a caller near us-east is served by us-east, one forced onto eu-west by eu-west, over a longer way but not a broken one', async () => {
     cluster.callersNear(EAST);
     const measure = async (hint: string, worker: StackWorker) => {
       const placed = await call(hint);
@@ -118,10 +118,12 @@ describe('regional placement on a multi-node cluster', () => {
     const forced = await measure(WEST, west);
     console.log(JSON.stringify({ near, forced }));
     expect(near.placedAs).toMatchObject({ region: EAST, reason: 'near' });
-    // What the agent's own stages take cancels out: what is left is the way to and from the caller,
-    // longer by the added round trip give or take the jitter buffers (bench/regions measures it on more turns).
+    expect(forced.placedAs).toMatchObject({ region: WEST });
+    // What the agent's own stages take cancels out: what is left is the way to and from the caller.
+    // Over six turns the jitter buffers swamp the added round trip (68 ms): the extra transport was
+    // 33, 38, 0 and 11 ms in four CI runs, so how much sooner a near caller hears is bench/regions'
+    // figure, on more turns. Here: the far way adds no more than twice its round trip.
     const addedRoundTrip = 2 * (FAR_ONE_WAY_MS - NEAR_ONE_WAY_MS);
-    expect(forced.transportMs - near.transportMs).toBeGreaterThan(0.25 * addedRoundTrip);
     expect(forced.transportMs - near.transportMs).toBeLessThan(2 * addedRoundTrip);
   }, 240_000);
 
